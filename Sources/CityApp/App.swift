@@ -1,0 +1,80 @@
+import CityCore
+import CityHTTP
+import CityStore
+import CityWeb
+import Foundation
+import Hummingbird
+import Identity
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import Registry
+import ServiceLifecycle
+
+/// Every module's migrations, in order.
+public let allMigrations: [Migration] = StoreMigrations.all + IdentityMigrations.all + RegistryMigrations.all
+
+/// Prometheus is bootstrapped once per process; every application built in it shares the registry.
+enum MetricsBootstrap {
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+}
+
+/// An opened, migrated platform, before it serves HTTP.
+public struct OpenedPlatform: Sendable {
+    public let platform: Platform
+    public let store: Store
+    /// What the first-start seed did, when it ran.
+    public let seed: ReferenceData.Report?
+
+    public var parts: PlatformParts {
+        PlatformParts(divisions: platform.divisions, organisations: platform.organisations, staff: platform.staff, citizens: platform.citizens)
+    }
+}
+
+/// Opens the store, migrates it, seeds it on first start, and assembles the platform.
+public func openPlatform(_ config: CityConfiguration, clock: any WallClock = SystemClock(), logger: Logger) async throws -> OpenedPlatform {
+    let location = try StoreLocation(config.databaseURL)
+    logger.info("opening store", metadata: ["location": "\(location)"])
+    let store = try await Store.open(location, logger: logger)
+    do {
+        try await store.migrate(allMigrations)
+        let platform = Platform(store: store, clock: clock, hasher: PasswordHasher(cost: config.bcryptCost),
+                                settings: HTTPSettings(maxBodySize: config.maxBodySize, secureCookies: config.secureCookies),
+                                metrics: MetricsBootstrap.registry, pages: try await PageRenderer.load(), logger: logger)
+        var seed: ReferenceData.Report? = nil
+        if config.seedOnFirstStart, try await platform.organisations.count() == 0 {
+            seed = try await ReferenceData.seed(platform: PlatformParts(divisions: platform.divisions, organisations: platform.organisations,
+                                                                         staff: platform.staff, citizens: platform.citizens),
+                                                adminPassword: config.adminPassword, demoPassword: config.demoPassword)
+        }
+        return OpenedPlatform(platform: platform, store: store, seed: seed)
+    } catch {
+        await store.close()
+        throw error
+    }
+}
+
+/// The composition root: the HTTP application over an opened platform, with its background
+/// services (the job runner). `cityhub serve` and the HTTP tests both call this.
+public func buildApplication(_ opened: OpenedPlatform, config: CityConfiguration,
+                             onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
+    let platform = opened.platform
+    var services: [any Service] = []
+    if config.runJobs {
+        services.append(JobRunner(queue: platform.jobs, handlers: [
+            "identity.purge-sessions": { _ in try await platform.sessions.purgeExpired() },
+        ], logger: platform.logger))
+    }
+    return Application(
+        router: buildRouter(platform: platform),
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "CityHub"),
+        services: services,
+        onServerRunning: onServerRunning,
+        logger: platform.logger
+    )
+}

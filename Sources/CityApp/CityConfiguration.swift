@@ -1,0 +1,110 @@
+// CityApp: the composition root. Reads configuration, opens the store, runs migrations and the
+// first-start seed, and builds the application the `cityhub` CLI and every HTTP test run.
+import CityStore
+import Foundation
+
+/// The platform's configuration, read once in layers: defaults < config file < environment <
+/// command-line flags. Keys are dotted per subsystem (`http.port`, `db.url`); the environment
+/// spells them `CITYHUB_HTTP_PORT`, `CITYHUB_DB_URL`, `CITYHUB_IDENTITY_BCRYPT_COST`, with the aliases
+/// `CITYHUB_DATABASE_URL`, `CITYHUB_ADMIN_PASSWORD`, `CITYHUB_DEMO_PASSWORD`, `CITYHUB_PORT`.
+public struct CityConfiguration: Sendable, Equatable {
+    /// Address to listen on; 127.0.0.1 by default, so a laptop does not serve its network.
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Where the data lives: an SQLite file path or a postgres:// URL.
+    public var databaseURL = "data/cityhub.sqlite"
+    /// bcrypt cost for new passwords.
+    public var bcryptCost: UInt8 = 10
+    /// Largest request body, in bytes.
+    public var maxBodySize = 1 << 20
+    /// Whether the session cookie is `Secure`.
+    public var secureCookies = true
+    /// Whether to seed the reference data and demo accounts on first start.
+    public var seedOnFirstStart = true
+    /// Password for the `admin` account created on first start (generated when nil).
+    public var adminPassword: String?
+    /// Password for every demo account (each gets its own generated one when nil).
+    public var demoPassword: String?
+    /// Log level.
+    public var logLevel = "info"
+    /// Whether this process runs queued jobs.
+    public var runJobs = true
+
+    public init() {}
+
+    /// The keys this configuration understands.
+    public static let keys = ["http.host", "http.port", "db.url", "identity.bcryptCost", "http.maxBodySize", "http.secureCookies",
+                              "seed.onFirstStart", "identity.adminPassword", "identity.demoPassword", "log.level", "jobs.run"]
+
+    /// Shorter environment names the README uses.
+    static let aliases = ["CITYHUB_DATABASE_URL": "db.url", "CITYHUB_ADMIN_PASSWORD": "identity.adminPassword",
+                          "CITYHUB_DEMO_PASSWORD": "identity.demoPassword", "CITYHUB_PORT": "http.port"]
+
+    /// Reads the layers. `file` is a JSON object of dotted keys; `overrides` are the flags.
+    public static func load(file: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            overrides: [String: String] = [:]) throws -> CityConfiguration {
+        var values: [String: String] = [:]
+        if let file {
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
+            guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw ConfigurationError.invalid(key: file, value: "not a JSON object")
+            }
+            for (key, value) in object { values[key] = "\(value)" }
+        }
+        for key in keys {
+            let variable = "CITYHUB_" + key.replacingOccurrences(of: ".", with: "_").unicodeScalars.reduce(into: "") { out, c in
+                if CharacterSet.uppercaseLetters.contains(c) { out += "_" }
+                out.unicodeScalars.append(c)
+            }.uppercased()
+            if let value = environment[variable] { values[key] = value }
+        }
+        for (variable, key) in aliases { if let value = environment[variable] { values[key] = value } }
+        for (key, value) in overrides { values[key] = value }
+
+        var config = CityConfiguration()
+        for (key, value) in values {
+            switch key {
+            case "http.host": config.host = value
+            case "http.port": config.port = try int(key, value, 0...65535)
+            case "db.url": config.databaseURL = value
+            case "identity.bcryptCost": config.bcryptCost = UInt8(try int(key, value, 4...31))
+            case "http.maxBodySize": config.maxBodySize = try int(key, value, 1024...(64 << 20))
+            case "http.secureCookies": config.secureCookies = try bool(key, value)
+            case "seed.onFirstStart": config.seedOnFirstStart = try bool(key, value)
+            case "identity.adminPassword": config.adminPassword = value.isEmpty ? nil : value
+            case "identity.demoPassword": config.demoPassword = value.isEmpty ? nil : value
+            case "log.level": config.logLevel = value
+            case "jobs.run": config.runJobs = try bool(key, value)
+            default: throw ConfigurationError.unknownKey(key)
+            }
+        }
+        _ = try StoreLocation(config.databaseURL)
+        return config
+    }
+
+    static func int(_ key: String, _ value: String, _ range: ClosedRange<Int>) throws -> Int {
+        guard let n = Int(value), range.contains(n) else { throw ConfigurationError.invalid(key: key, value: value) }
+        return n
+    }
+
+    static func bool(_ key: String, _ value: String) throws -> Bool {
+        switch value.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw ConfigurationError.invalid(key: key, value: value)
+        }
+    }
+}
+
+/// A configuration that cannot be used.
+public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
+    case unknownKey(String)
+    case invalid(key: String, value: String)
+
+    public var description: String {
+        switch self {
+        case .unknownKey(let k): "配置项 \(k) 不存在 / unknown configuration key \(k)"
+        case .invalid(let k, let v): "配置项 \(k) 的值 \(v) 无效 / invalid value \(v) for \(k)"
+        }
+    }
+}

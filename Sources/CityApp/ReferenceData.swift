@@ -1,0 +1,150 @@
+import CityCore
+import CityStore
+import Foundation
+import Identity
+import Registry
+
+/// Zhoukou's reference data: the division tree with boundaries, the main departments and their
+/// county branches, and the demo accounts. Idempotent: re-running updates in place and never
+/// duplicates; accounts that exist keep their passwords.
+public struct ReferenceData {
+    /// A county-level division of Zhoukou.
+    public struct County: Sendable {
+        public let code: DivisionCode
+        public let name: String
+        /// 区 (district) rather than 县 or 县级市.
+        public var isDistrict: Bool { name.hasSuffix("区") }
+        /// The name without its 区/县/市 suffix.
+        public var shortName: String { String(name.dropLast()) }
+    }
+
+    public static let counties: [County] = [
+        ("411602", "川汇区"), ("411603", "淮阳区"), ("411621", "扶沟县"), ("411622", "西华县"), ("411623", "商水县"),
+        ("411624", "沈丘县"), ("411625", "郸城县"), ("411627", "太康县"), ("411628", "鹿邑县"), ("411681", "项城市"),
+    ].map { County(code: DivisionCode($0.0)!, name: $0.1) }
+
+    /// The city's departments: short code, Chinese name, English name, parent short code, kind.
+    static let cityDepartments: [(String, String, String, String?, String)] = [
+        ("GOV", "周口市人民政府", "Zhoukou Municipal People's Government", nil, "government"),
+        ("BDB", "周口市政务服务和大数据管理局", "Zhoukou Government Services and Big Data Bureau", "GOV", "department"),
+        ("CMD", "周口市智慧城市运营指挥中心", "Zhoukou Smart City Operations Command Center", "BDB", "centre"),
+        ("HOTLINE", "周口市12345政务服务便民热线中心", "Zhoukou 12345 Government Service Hotline Center", "BDB", "centre"),
+        ("PSB", "周口市公安局", "Zhoukou Public Security Bureau", "GOV", "department"),
+        ("CMB", "周口市城市管理局", "Zhoukou City Management Bureau", "GOV", "department"),
+        ("HEALTH", "周口市卫生健康委员会", "Zhoukou Health Commission", "GOV", "department"),
+        ("AMR", "周口市市场监督管理局", "Zhoukou Administration for Market Regulation", "GOV", "department"),
+        ("NRB", "周口市自然资源和规划局", "Zhoukou Natural Resources and Planning Bureau", "GOV", "department"),
+        ("REG", "周口市不动产登记中心", "Zhoukou Real Estate Registration Center", "NRB", "centre"),
+        ("HUD", "周口市住房和城乡建设局", "Zhoukou Housing and Urban-Rural Development Bureau", "GOV", "department"),
+        ("EMB", "周口市应急管理局", "Zhoukou Emergency Management Bureau", "GOV", "department"),
+    ]
+
+    /// The branches every county has: short code, name pattern ({n} = county name), English.
+    static let countyDepartments: [(String, String, String)] = [
+        ("BDB", "{n}政务服务和大数据管理局", "Government Services and Big Data Bureau"),
+        ("PSB", "{n}公安局", "Public Security Bureau"),
+        ("CMB", "{n}城市管理局", "City Management Bureau"),
+        ("HEALTH", "{n}卫生健康委员会", "Health Commission"),
+        ("AMR", "{n}市场监督管理局", "Administration for Market Regulation"),
+        ("NRB", "{n}自然资源局", "Natural Resources Bureau"),
+        ("HUD", "{n}住房和城乡建设局", "Housing and Urban-Rural Development Bureau"),
+        ("EMB", "{n}应急管理局", "Emergency Management Bureau"),
+    ]
+
+    /// The organisation tree: the city government and departments, each county's government and branches.
+    public static var organisations: [Organisation] {
+        let city = DivisionCode.zhoukou
+        var list = cityDepartments.map { short, name, en, parent, kind in
+            Organisation(code: "\(city)-\(short)", name: name, nameEn: en, parentCode: parent.map { "\(city)-\($0)" }, divisionCode: city, kind: kind)
+        }
+        for county in counties {
+            list.append(Organisation(code: "\(county.code)-GOV", name: "\(county.name)人民政府", nameEn: "\(county.name) People's Government",
+                                     parentCode: "\(city)-GOV", divisionCode: county.code, kind: "government"))
+            for (short, pattern, en) in countyDepartments {
+                // District police are branches of the city bureau (周口市公安局川汇分局).
+                let name = short == "PSB" && county.isDistrict ? "周口市公安局\(county.shortName)分局" : pattern.replacingOccurrences(of: "{n}", with: county.name)
+                list.append(Organisation(code: "\(county.code)-\(short)", name: name, nameEn: "\(county.name) \(en)",
+                                         parentCode: "\(county.code)-GOV", divisionCode: county.code, kind: "department"))
+            }
+        }
+        return list
+    }
+
+    /// The demo accounts: username, display name, organisation, roles.
+    public static let demoAccounts: [(String, String, String, [Role])] = [
+        ("operator", "王丽", "411600-CMD", [.commandOperator]),
+        ("dispatcher", "李强", "411600-CMD", [.dispatcher]),
+        ("handler", "张伟", "411600-CMB", [.departmentHandler]),
+        ("inspector", "刘洋", "411602-CMB", [.inspector]),
+        ("auditor", "陈静", "411600-BDB", [.auditor]),
+        ("steward", "赵敏", "411600-BDB", [.dataSteward]),
+        ("huaiyang.handler", "孙浩", "411603-CMB", [.departmentHandler]),
+    ]
+
+    /// The demo citizen's phone number (a reserved test number).
+    public static let demoCitizenPhone = "13800000000"
+
+    /// Credentials created by a seed run: shown once, never stored in clear.
+    public struct Credential: Sendable, Equatable {
+        public let username: String
+        public let password: String
+        public let roles: [Role]
+        public let organisationCode: String
+    }
+
+    /// What a seed run did.
+    public struct Report: Sendable {
+        public var divisions: Int
+        public var organisations: Int
+        public var created: [Credential]
+    }
+
+    /// Seeds divisions, organisations and accounts. Accounts are created only when missing.
+    public static func seed(platform: PlatformParts, adminPassword: String?, demoPassword: String?, demoAccounts withDemo: Bool = true) async throws -> Report {
+        var divisions = 0
+        for file in ["zhoukou-city", "zhoukou-counties"] {
+            guard let url = Bundle.module.url(forResource: file, withExtension: "geojson", subdirectory: "Seed") else {
+                throw CocoaError(.fileNoSuchFile)
+            }
+            let report = try await platform.divisions.importGeoJSON(try Data(contentsOf: url), source: "天地图 Tianditu (demo data)",
+                                                                   defaultParent: DivisionCode("410000"))
+            divisions += report.imported
+        }
+        let organisations = Self.organisations
+        try await platform.organisations.upsert(organisations)
+
+        var created: [Credential] = []
+        var accounts: [(String, String, String, [Role], String?)] = [("admin", "系统管理员", "411600-BDB", [.platformAdmin], adminPassword)]
+        if withDemo { accounts += demoAccounts.map { ($0.0, $0.1, $0.2, $0.3, demoPassword) } }
+        for (username, name, organisation, roles, given) in accounts where try await platform.staff.find(username: username) == nil {
+            let password = given ?? Secrets.password()
+            _ = try await platform.staff.create(NewStaffUser(username: username, displayName: name, organisationCode: organisation, roles: Set(roles), password: password))
+            created.append(Credential(username: username, password: password, roles: roles, organisationCode: organisation))
+        }
+        if withDemo {
+            let password = demoPassword ?? Secrets.password()
+            do {
+                _ = try await platform.citizens.register(phone: demoCitizenPhone, displayName: "周口市民", password: password)
+                created.append(Credential(username: demoCitizenPhone, password: password, roles: [], organisationCode: "citizen"))
+            } catch IdentityError.phoneTaken {
+                // Seeded before: keeps its password.
+            }
+        }
+        return Report(divisions: divisions, organisations: organisations.count, created: created)
+    }
+}
+
+/// The parts of the platform the seed writes to.
+public struct PlatformParts: Sendable {
+    public let divisions: DivisionBook
+    public let organisations: OrganisationBook
+    public let staff: StaffDirectory
+    public let citizens: CitizenAccounts
+
+    public init(divisions: DivisionBook, organisations: OrganisationBook, staff: StaffDirectory, citizens: CitizenAccounts) {
+        self.divisions = divisions
+        self.organisations = organisations
+        self.staff = staff
+        self.citizens = citizens
+    }
+}

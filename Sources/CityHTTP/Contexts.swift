@@ -1,0 +1,69 @@
+import CityCore
+import Foundation
+import Hummingbird
+import Identity
+import Logging
+
+/// What every CityHub request context offers handlers and middleware.
+public protocol CityContext: RequestContext {
+    /// The caller, when authenticated.
+    var principal: Principal? { get }
+    /// The client address, for the audit log.
+    var remoteAddress: String? { get }
+    /// The request id, in logs, responses and audit entries.
+    var requestID: String { get }
+}
+
+/// The context every request starts with. `AuthMiddleware` fills in the caller, if any.
+public struct AppRequestContext: CityContext {
+    public var coreContext: CoreRequestContextStorage
+    public var principal: Principal?
+    /// Why authentication failed, when credentials were sent but were not good.
+    public var authFailure: IdentityError?
+    /// Whether the caller authenticated with the web session cookie (not a bearer token).
+    public var viaCookie = false
+    /// The session token in use, so logout can revoke it.
+    public var sessionToken: String?
+    public var remoteAddress: String?
+    public var requestID: String
+    public var maxUploadSize: Int { Self.bodyLimit.value }
+
+    /// The body limit, set once by the composition root (a context is built from its source alone).
+    static let bodyLimit = BodyLimit()
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress
+        self.requestID = source.logger[metadataKey: "hb.request.id"]?.description ?? UUID().uuidString
+    }
+}
+
+/// A context that exists only for an authenticated caller: routes in a group using it cannot be
+/// reached without credentials, and a handler cannot forget to check.
+public struct AuthenticatedContext: CityContext, ChildRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The caller: never missing here.
+    public let caller: Principal
+    public var principal: Principal? { caller }
+    public var remoteAddress: String?
+    public var requestID: String
+    public var sessionToken: String?
+    public var maxUploadSize: Int { AppRequestContext.bodyLimit.value }
+
+    public init(context: AppRequestContext) throws {
+        guard let principal = context.principal else { throw context.authFailure ?? IdentityError.unauthenticated }
+        self.coreContext = context.coreContext
+        self.caller = principal
+        self.remoteAddress = context.remoteAddress
+        self.requestID = context.requestID
+        self.sessionToken = context.sessionToken
+    }
+}
+
+/// A settable, thread-safe body limit.
+final class BodyLimit: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes = 1 << 20
+    var value: Int { lock.withLock { bytes } }
+    func set(_ value: Int) { lock.withLock { bytes = value } }
+}

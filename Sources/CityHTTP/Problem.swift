@@ -1,0 +1,150 @@
+import CityCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Identity
+import Logging
+import NIOCore
+
+/// An RFC 9457 problem detail, with CityHub's extensions: a stable `code`, the message in Chinese
+/// and English, the field at fault, and the request id to quote to support.
+public struct ProblemDetails: Codable, Sendable, Equatable {
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String
+    public var instance: String?
+    public var code: String
+    public var messageZh: String
+    public var messageEn: String
+    public var field: String?
+    public var requestId: String?
+}
+
+extension ErrorKind {
+    /// The HTTP status for this kind of failure.
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .invalidInput: .badRequest
+        case .unauthenticated: .unauthorized
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .tooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .rateLimited: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        case .internal: .internalServerError
+        }
+    }
+}
+
+/// Problems raised by the HTTP layer itself.
+public enum HTTPProblem {
+    public static func malformedJSON(empty: Bool) -> PlatformError {
+        .init(code: "request.malformed-json", kind: .invalidInput,
+              zh: empty ? "请求体为空，应为 JSON 对象" : "请求体不是有效的 JSON（语法错误）",
+              en: empty ? "The request body is empty: a JSON object is expected" : "The request body is not valid JSON (syntax error)")
+    }
+    public static let notAnObject = PlatformError(code: "request.malformed-json", kind: .invalidInput,
+                                                   zh: "请求体应为 JSON 对象", en: "The request body must be a JSON object")
+    public static func unknownField(_ name: String) -> PlatformError {
+        .init(code: "request.unknown-field", kind: .invalidInput, zh: "不认识的字段：\(name)", en: "Unknown field: \(name)", field: name)
+    }
+    public static func missingField(_ name: String) -> PlatformError {
+        .init(code: "request.missing-field", kind: .invalidInput, zh: "缺少必填字段：\(name)", en: "Missing required field: \(name)", field: name)
+    }
+    public static func wrongType(_ name: String, expected: String) -> PlatformError {
+        .init(code: "request.invalid-field", kind: .invalidInput, zh: "字段 \(name) 的类型不对（应为 \(expected)）",
+              en: "Field \(name) has the wrong type (expected \(expected))", field: name)
+    }
+    public static func invalidValue(_ name: String) -> PlatformError {
+        .init(code: "request.invalid-field", kind: .invalidInput, zh: "字段 \(name) 的值无效", en: "Field \(name) has an invalid value", field: name)
+    }
+    public static func tooLarge(limit: Int) -> PlatformError {
+        .init(code: "request.too-large", kind: .tooLarge, zh: "请求体过大（上限 \(limit) 字节）", en: "The request body is too large (limit \(limit) bytes)")
+    }
+    public static let unsupportedMediaType = PlatformError(code: "request.unsupported-media-type", kind: .unsupportedMediaType,
+        zh: "请求体应为 application/json", en: "The request body must be application/json")
+    public static let routeNotFound = PlatformError(code: "request.route-not-found", kind: .notFound,
+        zh: "没有这个接口或页面", en: "No such endpoint or page")
+    public static func badQuery(_ name: String, zh: String, en: String) -> PlatformError {
+        .init(code: "request.invalid-query", kind: .invalidInput, zh: zh, en: en, field: name)
+    }
+    public static let internalError = PlatformError(code: "internal", kind: .internal,
+        zh: "服务器内部错误，请稍后再试并告知请求编号", en: "Internal server error: try again later and quote the request id")
+    public static let unavailable = PlatformError(code: "unavailable", kind: .unavailable,
+        zh: "服务暂不可用", en: "The service is temporarily unavailable")
+}
+
+/// Turns every error a handler throws into problem+json, and writes every refusal (403) to the
+/// audit log. Nothing internal (SQL text, stack traces, paths) reaches the client: unknown errors
+/// are logged with the request id and answered with a generic 500.
+struct ProblemMiddleware<Context: CityContext>: RouterMiddleware {
+    let platform: Platform
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let cityError = Self.cityError(from: error, context: context)
+            if cityError.kind == .forbidden {
+                await platform.auditDenied(request: request, context: context, error: cityError)
+            }
+            return Self.response(for: cityError, request: request, context: context)
+        }
+    }
+
+    static func cityError(from error: any Error, context: Context) -> any CityError {
+        switch error {
+        case let e as any CityError:
+            if e.kind == .internal { context.logger.error("internal error", metadata: ["error": "\(e.code)"]) }
+            return e
+        case let e as HTTPError:
+            switch e.status {
+            case .notFound: return HTTPProblem.routeNotFound
+            case .contentTooLarge: return HTTPProblem.tooLarge(limit: context.maxUploadSize)
+            case .unsupportedMediaType: return HTTPProblem.unsupportedMediaType
+            case .methodNotAllowed:
+                return PlatformError(code: "request.method-not-allowed", kind: .notFound, zh: "接口不支持该请求方法", en: "Method not allowed on this endpoint")
+            case .badRequest:
+                return PlatformError(code: "request.bad", kind: .invalidInput, zh: "请求无效", en: "Bad request: \(e.body ?? "")")
+            case .unauthorized:
+                return IdentityError.unauthenticated
+            default:
+                context.logger.error("http error", metadata: ["status": "\(e.status.code)"])
+                return HTTPProblem.internalError
+            }
+        default:
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return HTTPProblem.internalError
+        }
+    }
+
+    static func response(for error: any CityError, request: Request, context: Context) -> Response {
+        let status = error.kind.status
+        let problem = ProblemDetails(
+            type: "urn:cityhub:problem:\(error.code)",
+            title: status.reasonPhrase,
+            status: status.code,
+            detail: error.messageEn,
+            instance: request.uri.path,
+            code: error.code,
+            messageZh: error.messageZh,
+            messageEn: error.messageEn,
+            field: error.field,
+            requestId: context.requestID
+        )
+        return problemResponse(problem, status: status, challenge: error.kind == .unauthenticated)
+    }
+}
+
+/// Serialises a problem as `application/problem+json`.
+func problemResponse(_ problem: ProblemDetails, status: HTTPResponse.Status, challenge: Bool = false) -> Response {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    let data = (try? encoder.encode(problem)) ?? Data("{}".utf8)
+    var headers: HTTPFields = [.contentType: "application/problem+json; charset=utf-8"]
+    if challenge { headers[.wwwAuthenticate] = "Bearer realm=\"cityhub\"" }
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}

@@ -1,0 +1,75 @@
+import CityCore
+import Foundation
+import Hummingbird
+
+/// A request body type that names the fields it accepts: anything else is refused, so a typo in
+/// a field name is an error the caller sees instead of a value silently ignored.
+public protocol JSONBody: Decodable, Sendable {
+    /// The JSON fields this body accepts.
+    static var fields: Set<String> { get }
+}
+
+extension Request {
+    /// Reads and decodes a JSON body strictly: `application/json` only, within the size limit, a
+    /// JSON object, no unknown fields, every error naming the field at fault.
+    public func decodeStrict<T: JSONBody, Context: CityContext>(as type: T.Type, context: Context) async throws -> T {
+        let contentType = headers[.contentType]?.lowercased() ?? ""
+        guard contentType.hasPrefix("application/json") || contentType.hasPrefix("application/problem+json") else {
+            throw HTTPProblem.unsupportedMediaType
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: context.maxUploadSize)
+        } catch {
+            throw HTTPProblem.tooLarge(limit: context.maxUploadSize)
+        }
+        return try Self.decodeStrict(type, from: Data(buffer.readableBytesView))
+    }
+
+    static func decodeStrict<T: JSONBody>(_ type: T.Type, from data: Data) throws -> T {
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: data, options: [])
+        } catch {
+            throw HTTPProblem.malformedJSON(empty: data.isEmpty)
+        }
+        guard let dictionary = object as? [String: Any] else { throw HTTPProblem.notAnObject }
+        if let unknown = dictionary.keys.sorted().first(where: { !T.fields.contains($0) }) {
+            throw HTTPProblem.unknownField(unknown)
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw Self.problem(error)
+        }
+    }
+
+    static func problem(_ error: DecodingError) -> PlatformError {
+        func path(_ keys: [any CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        switch error {
+        case .keyNotFound(let key, let ctx):
+            return HTTPProblem.missingField(path(ctx.codingPath + [key]))
+        case .valueNotFound(_, let ctx):
+            return HTTPProblem.missingField(path(ctx.codingPath))
+        case .typeMismatch(let type, let ctx):
+            return HTTPProblem.wrongType(path(ctx.codingPath), expected: Self.typeName(type))
+        case .dataCorrupted(let ctx):
+            return ctx.codingPath.isEmpty ? HTTPProblem.malformedJSON(empty: false) : HTTPProblem.invalidValue(path(ctx.codingPath))
+        @unknown default:
+            return HTTPProblem.malformedJSON(empty: false)
+        }
+    }
+
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "string"
+        case is Int.Type, is Int64.Type, is Double.Type: "number"
+        case is Bool.Type: "boolean"
+        default: type is any Collection.Type ? "array" : "object"
+        }
+    }
+}

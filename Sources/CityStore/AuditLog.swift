@@ -1,0 +1,226 @@
+import CityCore
+import Crypto
+import Foundation
+import SQLKit
+
+/// One audit entry to append: who did what to which record, when, from where, for what purpose.
+public struct AuditEntry: Sendable, Equatable {
+    /// Who: `staff:<username>`, `apikey:<id>`, `citizen:<id>`, `system`, `anonymous`.
+    public var actor: String
+    /// What, as `module.verb`: `identity.login`, `registry.division.read`.
+    public var action: String
+    public var recordType: String?
+    public var recordID: String?
+    /// The division the record belongs to, for scoped review.
+    public var divisionCode: String?
+    /// Why the data was read or changed (the purpose a grant names, or the caller's stated one).
+    public var purpose: String?
+    /// From where: the client address.
+    public var source: String?
+    public var requestID: String?
+    /// `ok`, `denied` or `failed`.
+    public var outcome: String
+    public var detail: String?
+
+    public init(actor: String, action: String, recordType: String? = nil, recordID: String? = nil, divisionCode: String? = nil,
+                purpose: String? = nil, source: String? = nil, requestID: String? = nil, outcome: String = "ok", detail: String? = nil) {
+        self.actor = actor
+        self.action = action
+        self.recordType = recordType
+        self.recordID = recordID
+        self.divisionCode = divisionCode
+        self.purpose = purpose
+        self.source = source
+        self.requestID = requestID
+        self.outcome = outcome
+        self.detail = detail
+    }
+}
+
+/// A stored audit entry with its place in the chain.
+public struct AuditRecord: Sendable, Equatable, Codable {
+    public let seq: Int64
+    public let at: Date
+    public let actor: String
+    public let action: String
+    public let recordType: String?
+    public let recordID: String?
+    public let divisionCode: String?
+    public let purpose: String?
+    public let source: String?
+    public let requestID: String?
+    public let outcome: String
+    public let detail: String?
+    public let prevHash: String
+    public let hash: String
+}
+
+/// A problem `verify` found in the chain.
+public struct AuditProblem: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// The row's content no longer matches its hash.
+        case edited
+        /// Rows are missing before this one.
+        case deleted
+        /// The row is intact but not where the chain puts it.
+        case reordered
+    }
+
+    public let kind: Kind
+    public let seq: Int64
+    public let message: String
+
+    public var description: String { "seq \(seq): \(kind.rawValue): \(message)" }
+}
+
+/// The result of checking the whole chain.
+public struct AuditVerification: Sendable {
+    /// Rows read.
+    public let checked: Int
+    /// Problems, in chain order (at most 1,000 are listed).
+    public let problems: [AuditProblem]
+    /// The hash of the last row: record it elsewhere to detect a truncated tail later.
+    public let headHash: String
+    public var isIntact: Bool { problems.isEmpty }
+}
+
+/// The append-only, hash-chained audit log. Each row carries SHA-256(previous hash ‖ its own
+/// content), so an edited, deleted or reordered row breaks the chain at that row.
+public struct AuditLog: Sendable {
+    let store: Store
+    let clock: any WallClock
+
+    public static let genesisHash = String(repeating: "0", count: 64)
+    static let lockKey: Int64 = 4_116_000_002
+
+    public init(store: Store, clock: any WallClock = SystemClock()) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// Appends an entry in its own transaction.
+    @discardableResult
+    public func append(_ entry: AuditEntry) async throws -> AuditRecord {
+        let now = clock.now()
+        let dialect = store.dialect
+        return try await store.write { db in
+            try await Self.append(entry, at: now, dialect: dialect, on: db)
+        }
+    }
+
+    /// Appends an entry inside the caller's transaction, so the record of a change commits with it.
+    @discardableResult
+    public static func append(_ entry: AuditEntry, at date: Date, dialect: Dialect, on db: any SQLDatabase) async throws -> AuditRecord {
+        // One chain for every process: hold the chain's lock until this transaction ends.
+        try await dialect.lockForTransaction(lockKey, on: db)
+        let last = try await db.raw("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first()
+        let prevSeq = try last?.decode(column: "seq", as: Int64.self) ?? 0
+        let prevHash = try last?.decode(column: "hash", as: String.self) ?? genesisHash
+        // Millisecond precision, the same on both engines, so the hash recomputes exactly.
+        let at = Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+        let hash = chainHash(prevHash: prevHash, at: at, entry: entry)
+        let seq = prevSeq + 1
+        try await db.raw("""
+            INSERT INTO audit_log (seq, at, actor, action, record_type, record_id, division_code, purpose, source, request_id, outcome, detail, prev_hash, hash)
+            VALUES (\(bind: seq), \(bind: at), \(bind: entry.actor), \(bind: entry.action), \(bind: entry.recordType), \(bind: entry.recordID),
+                    \(bind: entry.divisionCode), \(bind: entry.purpose), \(bind: entry.source), \(bind: entry.requestID), \(bind: entry.outcome),
+                    \(bind: entry.detail), \(bind: prevHash), \(bind: hash))
+            """).run()
+        return AuditRecord(seq: seq, at: at, actor: entry.actor, action: entry.action, recordType: entry.recordType, recordID: entry.recordID,
+                           divisionCode: entry.divisionCode, purpose: entry.purpose, source: entry.source, requestID: entry.requestID,
+                           outcome: entry.outcome, detail: entry.detail, prevHash: prevHash, hash: hash)
+    }
+
+    /// The chain hash: SHA-256 over the previous hash and every field, each length-prefixed so no
+    /// two different rows serialise alike.
+    static func chainHash(prevHash: String, at: Date, entry: AuditEntry) -> String {
+        let millis = Int64((at.timeIntervalSince1970 * 1000).rounded())
+        let fields: [String?] = [prevHash, String(millis), entry.actor, entry.action, entry.recordType, entry.recordID,
+                                 entry.divisionCode, entry.purpose, entry.source, entry.requestID, entry.outcome, entry.detail]
+        var hasher = SHA256()
+        for field in fields {
+            if let field {
+                let bytes = Array(field.utf8)
+                hasher.update(data: Array("\(bytes.count):".utf8))
+                hasher.update(data: bytes)
+            } else {
+                hasher.update(data: Array("-;".utf8))
+            }
+        }
+        return hasher.finalize().hexString
+    }
+
+    /// Entries, newest first, optionally for one record.
+    public func entries(recordType: String? = nil, recordID: String? = nil, limit: Int = 100, offset: Int = 0) async throws -> [AuditRecord] {
+        try await store.read { db in
+            var query: SQLQueryString = "SELECT * FROM audit_log"
+            if let recordType, let recordID {
+                query = query + " WHERE record_type = \(bind: recordType) AND record_id = \(bind: recordID)"
+            }
+            query = query + " ORDER BY seq DESC LIMIT \(bind: limit) OFFSET \(bind: offset)"
+            return try await db.raw(query).all().map(Self.record)
+        }
+    }
+
+    static func record(_ row: any SQLRow) throws -> AuditRecord {
+        AuditRecord(
+            seq: try row.decode(column: "seq", as: Int64.self),
+            at: try row.decode(column: "at", as: Date.self),
+            actor: try row.decode(column: "actor", as: String.self),
+            action: try row.decode(column: "action", as: String.self),
+            recordType: try row.decode(column: "record_type", as: String?.self),
+            recordID: try row.decode(column: "record_id", as: String?.self),
+            divisionCode: try row.decode(column: "division_code", as: String?.self),
+            purpose: try row.decode(column: "purpose", as: String?.self),
+            source: try row.decode(column: "source", as: String?.self),
+            requestID: try row.decode(column: "request_id", as: String?.self),
+            outcome: try row.decode(column: "outcome", as: String.self),
+            detail: try row.decode(column: "detail", as: String?.self),
+            prevHash: try row.decode(column: "prev_hash", as: String.self),
+            hash: try row.decode(column: "hash", as: String.self)
+        )
+    }
+
+    /// Walks the whole chain in order and reports every row that was edited, deleted or moved.
+    public func verify(batchSize: Int = 5_000) async throws -> AuditVerification {
+        var problems: [AuditProblem] = []
+        var previous: AuditRecord? = nil
+        var seenHashes: [String: Int64] = [:]
+        var checked = 0
+        var after: Int64 = -1
+        func report(_ kind: AuditProblem.Kind, _ seq: Int64, _ message: String) {
+            if problems.count < 1_000 { problems.append(AuditProblem(kind: kind, seq: seq, message: message)) }
+        }
+        while true {
+            let cursor = after
+            let batch = try await store.read { db in
+                try await db.raw("SELECT * FROM audit_log WHERE seq > \(bind: cursor) ORDER BY seq LIMIT \(bind: batchSize)").all().map(Self.record)
+            }
+            if batch.isEmpty { break }
+            for row in batch {
+                checked += 1
+                let entry = AuditEntry(actor: row.actor, action: row.action, recordType: row.recordType, recordID: row.recordID,
+                                       divisionCode: row.divisionCode, purpose: row.purpose, source: row.source, requestID: row.requestID,
+                                       outcome: row.outcome, detail: row.detail)
+                let recomputed = Self.chainHash(prevHash: row.prevHash, at: row.at, entry: entry)
+                let expectedPrev = previous?.hash ?? Self.genesisHash
+                let expectedSeq = (previous?.seq ?? 0) + 1
+                if recomputed != row.hash {
+                    report(.edited, row.seq, "content does not match its hash / 内容与哈希不符（被修改）")
+                } else if row.prevHash != expectedPrev {
+                    if row.seq != expectedSeq {
+                        report(.deleted, row.seq, "rows \(expectedSeq)…\(row.seq - 1) are missing / 缺少第 \(expectedSeq)…\(row.seq - 1) 条")
+                    } else if seenHashes[row.prevHash] != nil || row.prevHash != Self.genesisHash {
+                        report(.reordered, row.seq, "row is intact but out of chain order / 记录完整但顺序被调换")
+                    }
+                } else if row.seq != expectedSeq {
+                    report(.reordered, row.seq, "sequence number changed from \(expectedSeq) / 序号被改动")
+                }
+                seenHashes[row.hash] = row.seq
+                previous = row
+                after = row.seq
+            }
+        }
+        return AuditVerification(checked: checked, problems: problems, headHash: previous?.hash ?? Self.genesisHash)
+    }
+}

@@ -1,0 +1,147 @@
+import CityCore
+import Foundation
+import Logging
+import SQLKit
+
+/// A job claimed from the queue, leased to one worker until `lockedUntil`.
+public struct Job: Sendable, Equatable {
+    public let id: Int64
+    public let queue: String
+    public let kind: String
+    public let payload: String
+    /// How many times it has been claimed, this claim included.
+    public let attempts: Int
+    public let maxAttempts: Int
+}
+
+/// What to enqueue.
+public struct NewJob: Sendable {
+    public var queue: String
+    public var kind: String
+    public var payload: String
+    /// When set, a second enqueue with the same key is ignored (idempotent producers).
+    public var dedupeKey: String?
+    public var runAt: Date?
+    public var maxAttempts: Int
+
+    public init(queue: String = "default", kind: String, payload: String = "{}", dedupeKey: String? = nil, runAt: Date? = nil, maxAttempts: Int = 5) {
+        self.queue = queue
+        self.kind = kind
+        self.payload = payload
+        self.dedupeKey = dedupeKey
+        self.runAt = runAt
+        self.maxAttempts = maxAttempts
+    }
+}
+
+/// The durable job queue (deadlines, webhook delivery, …). Safe with several server processes on
+/// one PostgreSQL: claims use `FOR UPDATE SKIP LOCKED`, and a crashed worker's lease expires so
+/// another picks the job up. Delivery is at least once: handlers must be idempotent.
+public struct JobQueue: Sendable {
+    let store: Store
+    let clock: any WallClock
+
+    public init(store: Store, clock: any WallClock = SystemClock()) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// Adds a job; returns its id, or nil when a job with the same dedupe key exists already.
+    @discardableResult
+    public func enqueue(_ job: NewJob) async throws -> Int64? {
+        let now = clock.now()
+        return try await store.write { db in
+            try await Self.enqueue(job, now: now, on: db)
+        }
+    }
+
+    /// Adds a job inside a caller's transaction, so the job exists exactly when the change that
+    /// caused it commits.
+    @discardableResult
+    public static func enqueue(_ job: NewJob, now: Date, on db: any SQLDatabase) async throws -> Int64? {
+        let row = try await db.raw("""
+            INSERT INTO jobs (queue, kind, payload, dedupe_key, state, run_at, attempts, max_attempts, created_at)
+            VALUES (\(bind: job.queue), \(bind: job.kind), \(bind: job.payload), \(bind: job.dedupeKey), 'queued',
+                    \(bind: job.runAt ?? now), 0, \(bind: job.maxAttempts), \(bind: now))
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id
+            """).first()
+        return try row?.decode(column: "id", as: Int64.self)
+    }
+
+    /// Claims up to `limit` due jobs of a queue for `worker`, leased for `lease` seconds. Jobs whose
+    /// lease ran out (their worker died) are claimable again.
+    public func claim(queue: String = "default", worker: String, limit: Int = 10, lease: TimeInterval = 60) async throws -> [Job] {
+        let now = clock.now()
+        let until = now.addingTimeInterval(lease)
+        let skipLocked = store.dialect.skipLocked
+        return try await store.write { db in
+            let rows = try await db.raw("""
+                UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = \(bind: worker), locked_until = \(bind: until)
+                WHERE id IN (
+                    SELECT id FROM jobs
+                    WHERE queue = \(bind: queue)
+                      AND ((state = 'queued' AND run_at <= \(bind: now)) OR (state = 'running' AND locked_until < \(bind: now)))
+                    ORDER BY run_at, id
+                    LIMIT \(bind: limit)\(skipLocked)
+                )
+                RETURNING id, queue, kind, payload, attempts, max_attempts
+                """).all()
+            return try rows.map { row in
+                Job(
+                    id: try row.decode(column: "id", as: Int64.self),
+                    queue: try row.decode(column: "queue", as: String.self),
+                    kind: try row.decode(column: "kind", as: String.self),
+                    payload: try row.decode(column: "payload", as: String.self),
+                    attempts: try row.decode(column: "attempts", as: Int.self),
+                    maxAttempts: try row.decode(column: "max_attempts", as: Int.self)
+                )
+            }.sorted { $0.id < $1.id }
+        }
+    }
+
+    /// Marks a job done. Returns false when the worker no longer holds the lease.
+    @discardableResult
+    public func complete(_ job: Job, worker: String) async throws -> Bool {
+        let now = clock.now()
+        return try await store.write { db in
+            let rows = try await db.raw("""
+                UPDATE jobs SET state = 'done', finished_at = \(bind: now), locked_by = NULL, locked_until = NULL, last_error = NULL
+                WHERE id = \(bind: job.id) AND locked_by = \(bind: worker) AND state = 'running'
+                RETURNING id
+                """).all()
+            return !rows.isEmpty
+        }
+    }
+
+    /// Records a failure: the job is retried after an exponential back-off, or marked failed
+    /// once it has used its attempts.
+    public func fail(_ job: Job, worker: String, error: String) async throws {
+        let now = clock.now()
+        let backoff = min(pow(2.0, Double(job.attempts)) * 5, 3600)
+        let finalFailure = job.attempts >= job.maxAttempts
+        try await store.write { db in
+            if finalFailure {
+                try await db.raw("""
+                    UPDATE jobs SET state = 'failed', finished_at = \(bind: now), locked_by = NULL, locked_until = NULL, last_error = \(bind: error)
+                    WHERE id = \(bind: job.id) AND locked_by = \(bind: worker)
+                    """).run()
+            } else {
+                try await db.raw("""
+                    UPDATE jobs SET state = 'queued', run_at = \(bind: now.addingTimeInterval(backoff)), locked_by = NULL, locked_until = NULL, last_error = \(bind: error)
+                    WHERE id = \(bind: job.id) AND locked_by = \(bind: worker)
+                    """).run()
+            }
+        }
+    }
+
+    /// Counts of jobs by state, for /metrics and the admin.
+    public func counts(queue: String = "default") async throws -> [String: Int] {
+        try await store.read { db in
+            let rows = try await db.raw("SELECT state, COUNT(*) AS n FROM jobs WHERE queue = \(bind: queue) GROUP BY state").all()
+            var out: [String: Int] = [:]
+            for row in rows { out[try row.decode(column: "state", as: String.self)] = try row.decode(column: "n", as: Int.self) }
+            return out
+        }
+    }
+}

@@ -1,0 +1,253 @@
+// CityStore: the SQL layer. One SQLKit query layer over two engines: SQLite (embedded default)
+// and PostgreSQL (scale-out). Dialect differences live here and nowhere else. This module knows
+// nothing of HTTP and holds no domain rules.
+import CityCore
+import Foundation
+import Logging
+import NIOCore
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// Which engine a store runs on.
+public enum Engine: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// Where the store lives, parsed from a URL: `sqlite:///abs/path.sqlite`, `sqlite:relative.sqlite`,
+/// a plain file path, or `postgres://user:pass@host:port/db`.
+public struct StoreLocation: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        case sqliteFile(String)
+        case postgres(String)
+    }
+
+    public let kind: Kind
+
+    /// Parses a database URL or SQLite file path.
+    public init(_ text: String) throws {
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") || text.hasPrefix("postgres+tcp://") || text.hasPrefix("postgres+uds://") {
+            kind = .postgres(text.replacingOccurrences(of: "postgresql://", with: "postgres://"))
+        } else if text.hasPrefix("sqlite://") {
+            kind = .sqliteFile(String(text.dropFirst("sqlite://".count)))
+        } else if text.hasPrefix("sqlite:") {
+            kind = .sqliteFile(String(text.dropFirst("sqlite:".count)))
+        } else if !text.contains("://") && !text.isEmpty {
+            kind = .sqliteFile(text)
+        } else {
+            throw StoreError.badLocation(text)
+        }
+    }
+
+    public var engine: Engine {
+        switch kind {
+        case .sqliteFile: .sqlite
+        case .postgres: .postgres
+        }
+    }
+
+    /// The location with any password hidden, safe for logs.
+    public var description: String {
+        switch kind {
+        case .sqliteFile(let path): return "sqlite:\(path)"
+        case .postgres(let url):
+            guard var parts = URLComponents(string: url) else { return "postgres://…" }
+            if parts.password != nil { parts.password = "***" }
+            return parts.string ?? "postgres://…"
+        }
+    }
+}
+
+/// Errors from the storage layer. Messages never carry SQL or connection secrets.
+public enum StoreError: CityError, Equatable {
+    case badLocation(String)
+    case unavailable
+    case migrationEdited(module: String, number: Int)
+
+    public var code: String {
+        switch self {
+        case .badLocation: "store.bad-location"
+        case .unavailable: "store.unavailable"
+        case .migrationEdited: "store.migration-edited"
+        }
+    }
+
+    public var kind: ErrorKind {
+        switch self {
+        case .badLocation: .invalidInput
+        case .unavailable: .unavailable
+        case .migrationEdited: .internal
+        }
+    }
+
+    public var messageZh: String {
+        switch self {
+        case .badLocation: "数据库地址无法识别（应为 SQLite 文件路径或 postgres:// 地址）"
+        case .unavailable: "数据库暂不可用"
+        case .migrationEdited(let m, let n): "已执行的数据库迁移 \(m)#\(n) 被修改过"
+        }
+    }
+
+    public var messageEn: String {
+        switch self {
+        case .badLocation: "Database location not understood (expected an SQLite file path or a postgres:// URL)"
+        case .unavailable: "The database is unavailable"
+        case .migrationEdited(let m, let n): "Applied migration \(m)#\(n) has been edited since it ran"
+        }
+    }
+
+    public var field: String? { nil }
+}
+
+/// The database handle every module's storage uses.
+///
+/// Reads run on a pool; writes run in a transaction. On SQLite every write transaction goes
+/// through one connection, one at a time (`BEGIN IMMEDIATE`), because WAL admits one writer and
+/// sqlite-nio's busy handler would otherwise spin two writers against each other on the small
+/// thread pool. SQLite runs with `synchronous=NORMAL`: durable across a process crash, and a power
+/// cut may lose the last transactions; a city that needs more runs PostgreSQL.
+public final class Store: Sendable {
+    /// The engine underneath.
+    public let engine: Engine
+    public let logger: Logger
+    private let backend: Backend
+
+    private enum Backend: Sendable {
+        case sqlite(readers: [SQLiteConnection], writer: SQLiteConnection, writeLock: AsyncLock, next: AtomicCounter)
+        case postgres(client: PostgresClient, runner: Task<Void, Never>)
+    }
+
+    private init(engine: Engine, logger: Logger, backend: Backend) {
+        self.engine = engine
+        self.logger = logger
+        self.backend = backend
+    }
+
+    /// Opens a store. For SQLite the file's folder is created when missing.
+    public static func open(_ location: StoreLocation, logger: Logger = Logger(label: "cityhub.store"), poolSize: Int = 10) async throws -> Store {
+        switch location.kind {
+        case .sqliteFile(let path):
+            let url = URL(fileURLWithPath: path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let writer = try await openSQLite(path: url.path, logger: logger)
+            // WAL is a property of the file: set it once on the writer, then open the readers.
+            _ = try await writer.sql().raw("PRAGMA journal_mode=WAL").all()
+            var readers: [SQLiteConnection] = []
+            for _ in 0..<2 { readers.append(try await openSQLite(path: url.path, logger: logger)) }
+            return Store(engine: .sqlite, logger: logger, backend: .sqlite(readers: readers, writer: writer, writeLock: AsyncLock(), next: AtomicCounter()))
+        case .postgres(let url):
+            let sqlConfig = try SQLPostgresConfiguration(url: url)
+            let core = sqlConfig.coreConfiguration
+            var config: PostgresClient.Configuration
+            if let host = core.host, let port = core.port {
+                let tls: PostgresClient.Configuration.TLS = switch (core.tls.isEnforced, core.tls.isAllowed) {
+                case (true, _): .require(core.tls.sslContext!.configuration)
+                case (_, true): .prefer(core.tls.sslContext!.configuration)
+                default: .disable
+                }
+                config = .init(host: host, port: port, username: core.username, password: core.password, database: core.database, tls: tls)
+            } else if let socket = core.unixSocketPath {
+                config = .init(unixSocketPath: socket, username: core.username, password: core.password, database: core.database)
+            } else {
+                throw StoreError.badLocation(location.description)
+            }
+            config.options.maximumConnections = poolSize
+            let client = PostgresClient(configuration: config, backgroundLogger: logger)
+            let runner = Task { await client.run() }
+            let store = Store(engine: .postgres, logger: logger, backend: .postgres(client: client, runner: runner))
+            // Fail fast on a wrong URL rather than at the first request.
+            do {
+                _ = try await store.read { try await $0.raw("SELECT 1 AS one").all() }
+            } catch {
+                runner.cancel()
+                throw error
+            }
+            return store
+        }
+    }
+
+    private static func openSQLite(path: String, logger: Logger) async throws -> SQLiteConnection {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let db = connection.sql()
+        // busy_timeout replaces sqlite-nio's spinning busy handler with one that sleeps.
+        for pragma in ["PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=10000"] {
+            _ = try await db.raw(SQLQueryString(stringLiteral: pragma)).all()
+        }
+        return connection
+    }
+
+    /// Runs read-only work on a pooled connection.
+    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(let readers, _, _, let next):
+            return try await body(readers[next.increment() % readers.count].sql())
+        case .postgres(let client, _):
+            return try await client.withConnection { connection in
+                try await body(connection.sql())
+            }
+        }
+    }
+
+    /// Runs work in one transaction: committed when `body` returns, rolled back when it throws.
+    public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(_, let writer, let lock, _):
+            return try await lock.withLock {
+                let db = writer.sql()
+                try await db.raw("BEGIN IMMEDIATE").run()
+                do {
+                    let result = try await body(db)
+                    try await db.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await db.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
+        case .postgres(let client, _):
+            return try await client.withConnection { connection in
+                let db = connection.sql()
+                try await db.raw("BEGIN").run()
+                do {
+                    let result = try await body(db)
+                    try await db.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await db.raw("ROLLBACK").run()
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Runs work on one connection outside a transaction, e.g. bulk loads that commit in batches.
+    public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .sqlite(_, let writer, let lock, _):
+            return try await lock.withLock { try await body(writer.sql()) }
+        case .postgres(let client, _):
+            return try await client.withConnection { try await body($0.sql()) }
+        }
+    }
+
+    /// Whether the database answers a trivial query.
+    public func ping() async -> Bool {
+        (try? await read { try await $0.raw("SELECT 1 AS one").all() }) != nil
+    }
+
+    /// Closes every connection. The store must not be used afterwards.
+    public func close() async {
+        switch backend {
+        case .sqlite(let readers, let writer, let lock, _):
+            await lock.withLock {
+                // Fold the WAL back into the main file so a copied database file is complete.
+                _ = try? await writer.sql().raw("PRAGMA wal_checkpoint(TRUNCATE)").all()
+            }
+            for connection in readers + [writer] { try? await connection.close() }
+        case .postgres(_, let runner):
+            runner.cancel()
+            _ = await runner.value
+        }
+    }
+}

@@ -1,0 +1,57 @@
+/// CityStore's own tables: the job queue and the audit log.
+public enum StoreMigrations {
+    public static let all: [Migration] = [
+        Migration(module: "store", number: 1, name: "job queue", statements: [
+            """
+            CREATE TABLE jobs (
+                id {id},
+                queue TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                dedupe_key TEXT UNIQUE,
+                state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+                run_at {timestamp} NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                max_attempts INTEGER NOT NULL,
+                locked_by TEXT,
+                locked_until {timestamp},
+                last_error TEXT,
+                created_at {timestamp} NOT NULL,
+                finished_at {timestamp}
+            )
+            """,
+            "CREATE INDEX jobs_ready ON jobs (queue, state, run_at)",
+        ]),
+        Migration(module: "store", number: 2, name: "audit log", statements: [
+            """
+            CREATE TABLE audit_log (
+                seq {bigint} PRIMARY KEY,
+                at {timestamp} NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                record_type TEXT,
+                record_id TEXT,
+                division_code TEXT,
+                purpose TEXT,
+                source TEXT,
+                request_id TEXT,
+                outcome TEXT NOT NULL,
+                detail TEXT,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_log_record ON audit_log (record_type, record_id)",
+            "CREATE INDEX audit_log_actor ON audit_log (actor, at)",
+            // Append-only: the application may insert, never update or delete. Someone with the
+            // database's owner rights can still drop these; the hash chain is what catches that.
+            "sqlite:CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+            "sqlite:CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+            """
+            postgres:CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$
+            """,
+            "postgres:CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+        ]),
+    ]
+}

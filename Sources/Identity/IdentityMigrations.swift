@@ -1,0 +1,77 @@
+import CityStore
+
+/// Identity's tables. Organisations, staff and keys are small (thousands of rows) and read by every
+/// division: on Citus they are reference tables, replicated to every node.
+public enum IdentityMigrations {
+    public static let all: [Migration] = [
+        Migration(module: "identity", number: 1, name: "organisations, staff, roles, citizens, API keys, sessions", statements: [
+            """
+            CREATE TABLE organisations (
+                code TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                name_en TEXT,
+                parent_code TEXT REFERENCES organisations (code),
+                division_code TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                created_at {timestamp} NOT NULL
+            )
+            """,
+            "CREATE INDEX organisations_division ON organisations (division_code)",
+            "CREATE INDEX organisations_parent ON organisations (parent_code)",
+            """
+            CREATE TABLE staff_users (
+                id {id},
+                username TEXT NOT NULL UNIQUE,
+                display_name TEXT NOT NULL,
+                organisation_code TEXT NOT NULL REFERENCES organisations (code),
+                division_code TEXT NOT NULL,
+                password_hash TEXT,
+                active {bool} NOT NULL,
+                failed_logins INTEGER NOT NULL DEFAULT 0,
+                locked_until {timestamp},
+                created_at {timestamp} NOT NULL
+            )
+            """,
+            "CREATE INDEX staff_users_organisation ON staff_users (organisation_code)",
+            """
+            CREATE TABLE staff_roles (
+                user_id {bigint} NOT NULL REFERENCES staff_users (id) ON DELETE CASCADE,
+                role TEXT NOT NULL,
+                PRIMARY KEY (user_id, role)
+            )
+            """,
+            """
+            CREATE TABLE citizens (
+                id {id},
+                phone TEXT NOT NULL UNIQUE,
+                display_name TEXT NOT NULL,
+                password_hash TEXT NOT NULL,
+                created_at {timestamp} NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                organisation_code TEXT NOT NULL REFERENCES organisations (code),
+                secret_hash TEXT NOT NULL,
+                roles TEXT NOT NULL,
+                created_at {timestamp} NOT NULL,
+                revoked_at {timestamp}
+            )
+            """,
+            """
+            CREATE TABLE sessions (
+                token_hash TEXT PRIMARY KEY,
+                subject_kind TEXT NOT NULL,
+                subject_id TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                created_at {timestamp} NOT NULL,
+                expires_at {timestamp} NOT NULL,
+                revoked_at {timestamp}
+            )
+            """,
+            "CREATE INDEX sessions_subject ON sessions (subject_kind, subject_id)",
+        ]),
+    ]
+}

@@ -1,0 +1,102 @@
+import CityCore
+import CityStore
+import Foundation
+import SQLKit
+
+/// A government body: the city government, a department, a county branch, a unit within one.
+public struct Organisation: Sendable, Codable, Equatable {
+    /// Stable code: `<division code>-<short name>`, e.g. `411600-PSB`.
+    public var code: String
+    public var name: String
+    public var nameEn: String?
+    public var parentCode: String?
+    public var divisionCode: DivisionCode
+    /// `government`, `department`, `centre`, `unit`.
+    public var kind: String
+
+    public init(code: String, name: String, nameEn: String? = nil, parentCode: String?, divisionCode: DivisionCode, kind: String) {
+        self.code = code
+        self.name = name
+        self.nameEn = nameEn
+        self.parentCode = parentCode
+        self.divisionCode = divisionCode
+        self.kind = kind
+    }
+}
+
+/// The organisation tree.
+public struct OrganisationBook: Sendable {
+    let store: Store
+    let clock: any WallClock
+
+    public init(store: Store, clock: any WallClock = SystemClock()) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// Inserts or updates organisations (parents before children), in batches. Idempotent.
+    public func upsert(_ organisations: [Organisation]) async throws {
+        let now = clock.now()
+        for batch in organisations.chunked(200) {
+            try await store.write { db in
+                var query: SQLQueryString = "INSERT INTO organisations (code, name, name_en, parent_code, division_code, kind, created_at) VALUES "
+                for (i, o) in batch.enumerated() {
+                    if i > 0 { query += ", " }
+                    query += "(\(bind: o.code), \(bind: o.name), \(bind: o.nameEn), \(bind: o.parentCode), \(bind: o.divisionCode.rawValue), \(bind: o.kind), \(bind: now))"
+                }
+                query += """
+                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, name_en = excluded.name_en, parent_code = excluded.parent_code,
+                     division_code = excluded.division_code, kind = excluded.kind
+                    """
+                try await db.raw(query).run()
+            }
+        }
+    }
+
+    /// One organisation, or nil.
+    public func find(_ code: String) async throws -> Organisation? {
+        try await store.read { db in
+            try await db.raw("SELECT * FROM organisations WHERE code = \(bind: code)").first().map(Self.decode)
+        }
+    }
+
+    /// Organisations within `scope`, optionally only those of one division, ordered by code.
+    public func list(within scope: DivisionCode, division: DivisionCode? = nil, page: PageRequest) async throws -> Page<Organisation> {
+        let prefix = (division ?? scope).significantPrefix + "%"
+        return try await store.read { db in
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM organisations WHERE division_code LIKE \(bind: prefix)")
+                .first()?.decode(column: "n", as: Int.self) ?? 0
+            let rows = try await db.raw("""
+                SELECT * FROM organisations WHERE division_code LIKE \(bind: prefix)
+                ORDER BY code LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
+                """).all()
+            return Page(items: try rows.map(Self.decode), total: total, limit: page.limit, offset: page.offset)
+        }
+    }
+
+    /// How many organisations there are.
+    public func count() async throws -> Int {
+        try await store.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM organisations").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+
+    static func decode(_ row: any SQLRow) throws -> Organisation {
+        let division = try row.decode(column: "division_code", as: String.self)
+        return Organisation(
+            code: try row.decode(column: "code", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            nameEn: try row.decode(column: "name_en", as: String?.self),
+            parentCode: try row.decode(column: "parent_code", as: String?.self),
+            divisionCode: DivisionCode(division) ?? .zhoukou,
+            kind: try row.decode(column: "kind", as: String.self)
+        )
+    }
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements.
+    public func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

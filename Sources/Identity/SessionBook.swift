@@ -1,0 +1,177 @@
+import CityCore
+import CityStore
+import Foundation
+import SQLKit
+
+/// A bearer token or web session just issued. The token is shown once; only its hash is stored.
+public struct IssuedSession: Sendable {
+    public let token: String
+    public let expiresAt: Date
+    public let principal: Principal
+}
+
+/// Sessions and tokens, kept in the database so any server process can check any token and a
+/// logout takes effect everywhere at once.
+public struct SessionBook: Sendable {
+    /// Where a session was started: the web (cookie) or the API (bearer token).
+    public enum Channel: String, Sendable { case web, api }
+
+    let store: Store
+    let clock: any WallClock
+    let staff: StaffDirectory
+    let citizens: CitizenAccounts
+    let keys: APIKeyRing
+    /// How long a session lasts.
+    public let lifetime: TimeInterval
+
+    public init(store: Store, clock: any WallClock = SystemClock(), staff: StaffDirectory, citizens: CitizenAccounts, keys: APIKeyRing, lifetime: TimeInterval = 8 * 3600) {
+        self.store = store
+        self.clock = clock
+        self.staff = staff
+        self.citizens = citizens
+        self.keys = keys
+        self.lifetime = lifetime
+    }
+
+    /// Starts a session for an authenticated principal.
+    public func issue(for principal: Principal, channel: Channel) async throws -> IssuedSession {
+        let token = "chs_" + Secrets.random()
+        let now = clock.now()
+        let expires = now.addingTimeInterval(lifetime)
+        try await store.write { db in
+            try await db.raw("""
+                INSERT INTO sessions (token_hash, subject_kind, subject_id, channel, created_at, expires_at)
+                VALUES (\(bind: Secrets.sha256(token)), \(bind: principal.kind.rawValue), \(bind: principal.id), \(bind: channel.rawValue), \(bind: now), \(bind: expires))
+                """).run()
+        }
+        return IssuedSession(token: token, expiresAt: expires, principal: principal)
+    }
+
+    /// The principal behind a session token or API key, or nil when it is unknown, expired or revoked.
+    public func resolve(_ token: String) async throws -> Principal? {
+        if token.hasPrefix(APIKeyRing.prefix) { return try await keys.authenticate(token) }
+        guard token.hasPrefix("chs_"), token.count < 200 else { return nil }
+        let now = clock.now()
+        let row = try await store.read { db in
+            try await db.raw("""
+                SELECT subject_kind, subject_id, expires_at, revoked_at FROM sessions WHERE token_hash = \(bind: Secrets.sha256(token))
+                """).first()
+        }
+        guard let row,
+              try row.decode(column: "revoked_at", as: Date?.self) == nil,
+              try row.decode(column: "expires_at", as: Date.self) > now else { return nil }
+        let id = try row.decode(column: "subject_id", as: String.self)
+        switch Principal.Kind(rawValue: try row.decode(column: "subject_kind", as: String.self)) {
+        case .staff: return try await staff.principal(username: id)
+        case .citizen: return try await citizens.principal(id: id)
+        case .apiKey, nil: return nil
+        }
+    }
+
+    /// Ends a session.
+    public func revoke(_ token: String) async throws {
+        let now = clock.now()
+        try await store.write { db in
+            try await db.raw("UPDATE sessions SET revoked_at = \(bind: now) WHERE token_hash = \(bind: Secrets.sha256(token))").run()
+        }
+    }
+
+    /// Deletes sessions that expired more than a day ago.
+    public func purgeExpired() async throws {
+        let cutoff = clock.now().addingTimeInterval(-86_400)
+        try await store.write { db in
+            try await db.raw("DELETE FROM sessions WHERE expires_at < \(bind: cutoff)").run()
+        }
+    }
+}
+
+/// An API key as listed (never its secret).
+public struct APIKey: Sendable, Codable, Equatable {
+    public let id: String
+    public let name: String
+    public let organisationCode: String
+    public let roles: [Role]
+    public let createdAt: Date
+    public let revokedAt: Date?
+}
+
+/// API keys for other government systems: `chk_<id>_<secret>`, stored as SHA-256 of the whole
+/// key, each bound to one organisation whose division is its scope.
+public struct APIKeyRing: Sendable {
+    static let prefix = "chk_"
+    let store: Store
+    let clock: any WallClock
+
+    public init(store: Store, clock: any WallClock = SystemClock()) {
+        self.store = store
+        self.clock = clock
+    }
+
+    /// Creates a key; returns it with the secret, which is never shown again.
+    public func create(name: String, organisationCode: String, roles: Set<Role>) async throws -> (key: APIKey, secret: String) {
+        let id = String(Secrets.random(bytes: 9).filter { $0.isLetter || $0.isNumber }.prefix(10)).lowercased()
+        let secret = "\(Self.prefix)\(id)_\(Secrets.random())"
+        let now = clock.now()
+        let roleText = roles.sorted().map(\.rawValue).joined(separator: ",")
+        try await store.write { db in
+            guard try await db.raw("SELECT code FROM organisations WHERE code = \(bind: organisationCode)").first() != nil else {
+                throw IdentityError.unknownOrganisation(organisationCode)
+            }
+            try await db.raw("""
+                INSERT INTO api_keys (id, name, organisation_code, secret_hash, roles, created_at)
+                VALUES (\(bind: id), \(bind: name), \(bind: organisationCode), \(bind: Secrets.sha256(secret)), \(bind: roleText), \(bind: now))
+                """).run()
+        }
+        return (APIKey(id: id, name: name, organisationCode: organisationCode, roles: roles.sorted(), createdAt: now, revokedAt: nil), secret)
+    }
+
+    /// The principal for a key, or nil when unknown or revoked.
+    public func authenticate(_ secret: String) async throws -> Principal? {
+        let parts = secret.dropFirst(Self.prefix.count).split(separator: "_", maxSplits: 1)
+        guard secret.hasPrefix(Self.prefix), parts.count == 2, secret.count < 200 else { return nil }
+        let id = String(parts[0])
+        let row = try await store.read { db in
+            try await db.raw("""
+                SELECT k.name, k.organisation_code, k.secret_hash, k.roles, k.revoked_at, o.division_code
+                FROM api_keys k JOIN organisations o ON o.code = k.organisation_code WHERE k.id = \(bind: id)
+                """).first()
+        }
+        guard let row, try row.decode(column: "revoked_at", as: Date?.self) == nil else { return nil }
+        let stored = try row.decode(column: "secret_hash", as: String.self)
+        guard constantTimeEqual(stored, Secrets.sha256(secret)) else { return nil }
+        let roles = try row.decode(column: "roles", as: String.self).split(separator: ",").compactMap { Role(rawValue: String($0)) }
+        return Principal(kind: .apiKey, id: id, displayName: try row.decode(column: "name", as: String.self),
+                         organisationCode: try row.decode(column: "organisation_code", as: String.self),
+                         scope: DivisionCode(try row.decode(column: "division_code", as: String.self)), roles: Set(roles))
+    }
+
+    /// Revokes a key at once, for every process.
+    public func revoke(id: String) async throws -> Bool {
+        let now = clock.now()
+        return try await store.write { db in
+            !(try await db.raw("UPDATE api_keys SET revoked_at = \(bind: now) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id").all().isEmpty)
+        }
+    }
+
+    /// Every key, newest first.
+    public func list() async throws -> [APIKey] {
+        try await store.read { db in
+            try await db.raw("SELECT id, name, organisation_code, roles, created_at, revoked_at FROM api_keys ORDER BY created_at DESC").all().map { row in
+                APIKey(id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
+                       organisationCode: try row.decode(column: "organisation_code", as: String.self),
+                       roles: try row.decode(column: "roles", as: String.self).split(separator: ",").compactMap { Role(rawValue: String($0)) },
+                       createdAt: try row.decode(column: "created_at", as: Date.self),
+                       revokedAt: try row.decode(column: "revoked_at", as: Date?.self))
+            }
+        }
+    }
+}
+
+/// Compares two strings in time that depends only on their length.
+func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    let x = Array(a.utf8), y = Array(b.utf8)
+    guard x.count == y.count else { return false }
+    var diff: UInt8 = 0
+    for i in 0..<x.count { diff |= x[i] ^ y[i] }
+    return diff == 0
+}

@@ -1,0 +1,229 @@
+import CityCore
+import CityStore
+import Foundation
+import SQLKit
+
+/// A staff account as other modules and the API see it (never with its password hash).
+public struct StaffUser: Sendable, Codable, Equatable {
+    public let id: Int64
+    public let username: String
+    public let displayName: String
+    public let organisationCode: String
+    public let divisionCode: DivisionCode
+    public let roles: [Role]
+    public let active: Bool
+}
+
+/// What a new staff account needs.
+public struct NewStaffUser: Sendable {
+    public var username: String
+    public var displayName: String
+    public var organisationCode: String
+    public var roles: Set<Role>
+    /// nil: the account waits for activation (an administrator sets a password).
+    public var password: String?
+
+    public init(username: String, displayName: String, organisationCode: String, roles: Set<Role>, password: String?) {
+        self.username = username
+        self.displayName = displayName
+        self.organisationCode = organisationCode
+        self.roles = roles
+        self.password = password
+    }
+}
+
+/// Staff accounts: creation, bulk loading, passwords, login.
+public struct StaffDirectory: Sendable {
+    let store: Store
+    let clock: any WallClock
+    let hasher: PasswordHasher
+
+    /// Failed logins before the account locks, and for how long.
+    public static let maxFailedLogins = 5
+    public static let lockDuration: TimeInterval = 15 * 60
+
+    public init(store: Store, clock: any WallClock = SystemClock(), hasher: PasswordHasher = PasswordHasher()) {
+        self.store = store
+        self.clock = clock
+        self.hasher = hasher
+    }
+
+    /// Creates one account. The password, when given, must be acceptable.
+    @discardableResult
+    public func create(_ user: NewStaffUser) async throws -> StaffUser {
+        var passwordHash: String? = nil
+        if let password = user.password {
+            guard PasswordHasher.isAcceptable(password) else { throw IdentityError.weakPassword }
+            passwordHash = await hasher.hash(password)
+        }
+        let created = try await load([user], passwordHashes: [passwordHash])
+        guard created == 1 else { throw IdentityError.usernameTaken(user.username) }
+        return try await find(username: user.username)!
+    }
+
+    /// Loads accounts in bulk: multi-row inserts in large transactions. Existing usernames are
+    /// left as they are (re-running a load duplicates nothing). `passwordHashes` are already
+    /// hashed (or nil for accounts awaiting activation): hashing 21,600 passwords at cost 10 would
+    /// take 25 CPU-minutes, so an import never hashes on the way in.
+    /// - Returns: how many accounts were new.
+    @discardableResult
+    public func load(_ users: [NewStaffUser], passwordHashes: [String?]? = nil) async throws -> Int {
+        let now = clock.now()
+        let hashes = passwordHashes ?? Array(repeating: nil, count: users.count)
+        var inserted = 0
+        for (batchIndex, batch) in users.chunked(500).enumerated() {
+            let batchHashes = Array(hashes[(batchIndex * 500)..<(batchIndex * 500 + batch.count)])
+            inserted += try await store.write { db in
+                let codes = Array(Set(batch.map(\.organisationCode)))
+                var divisions: [String: String] = [:]
+                for chunk in codes.chunked(500) {
+                    let rows = try await db.raw("SELECT code, division_code FROM organisations WHERE code IN (\(binds: Array(chunk)))").all()
+                    for row in rows { divisions[try row.decode(column: "code", as: String.self)] = try row.decode(column: "division_code", as: String.self) }
+                }
+                var query: SQLQueryString = "INSERT INTO staff_users (username, display_name, organisation_code, division_code, password_hash, active, created_at) VALUES "
+                for (i, (user, hash)) in zip(batch, batchHashes).enumerated() {
+                    guard let division = divisions[user.organisationCode] else { throw IdentityError.unknownOrganisation(user.organisationCode) }
+                    if i > 0 { query += ", " }
+                    query += "(\(bind: user.username), \(bind: user.displayName), \(bind: user.organisationCode), \(bind: division), \(bind: hash), \(bind: hash != nil), \(bind: now))"
+                }
+                query += " ON CONFLICT (username) DO NOTHING RETURNING id, username"
+                let rows = try await db.raw(query).all()
+                var ids: [String: Int64] = [:]
+                for row in rows { ids[try row.decode(column: "username", as: String.self)] = try row.decode(column: "id", as: Int64.self) }
+                let roleRows = batch.flatMap { user in ids[user.username].map { id in user.roles.sorted().map { (id, $0.rawValue) } } ?? [] }
+                for chunk in roleRows.chunked(1000) {
+                    var roleQuery: SQLQueryString = "INSERT INTO staff_roles (user_id, role) VALUES "
+                    for (i, (id, role)) in chunk.enumerated() {
+                        if i > 0 { roleQuery += ", " }
+                        roleQuery += "(\(bind: id), \(bind: role))"
+                    }
+                    try await db.raw(roleQuery).run()
+                }
+                return rows.count
+            }
+        }
+        return inserted
+    }
+
+    /// Sets (or resets) a password and activates the account; clears any lock.
+    public func setPassword(username: String, password: String) async throws {
+        guard PasswordHasher.isAcceptable(password) else { throw IdentityError.weakPassword }
+        let hash = await hasher.hash(password)
+        let changed = try await store.write { db in
+            try await db.raw("""
+                UPDATE staff_users SET password_hash = \(bind: hash), active = \(bind: true), failed_logins = 0, locked_until = NULL
+                WHERE username = \(bind: username) RETURNING id
+                """).all().count
+        }
+        guard changed == 1 else { throw IdentityError.unknownUser(username) }
+    }
+
+    /// Checks a username and password. Failed attempts count towards a temporary lock, kept in
+    /// the database so every server process sees it.
+    public func authenticate(username: String, password: String) async throws -> Principal {
+        let now = clock.now()
+        let row = try await store.read { db in
+            try await db.raw("SELECT id, password_hash, active, failed_logins, locked_until FROM staff_users WHERE username = \(bind: username)").first()
+        }
+        guard let row else {
+            _ = await hasher.verify(password, hash: PasswordHasher.decoy)
+            throw IdentityError.invalidCredentials
+        }
+        let id = try row.decode(column: "id", as: Int64.self)
+        if let lockedUntil = try row.decode(column: "locked_until", as: Date?.self), lockedUntil > now {
+            throw IdentityError.accountLocked
+        }
+        guard let hash = try row.decode(column: "password_hash", as: String?.self), try row.decode(column: "active", as: Bool.self) else {
+            _ = await hasher.verify(password, hash: PasswordHasher.decoy)
+            throw IdentityError.accountInactive
+        }
+        guard await hasher.verify(password, hash: hash) else {
+            let lockAt = now.addingTimeInterval(Self.lockDuration)
+            try await store.write { db in
+                try await db.raw("""
+                    UPDATE staff_users SET failed_logins = failed_logins + 1,
+                        locked_until = CASE WHEN failed_logins + 1 >= \(bind: Self.maxFailedLogins) THEN \(bind: lockAt) ELSE locked_until END
+                    WHERE id = \(bind: id)
+                    """).run()
+            }
+            throw IdentityError.invalidCredentials
+        }
+        if try row.decode(column: "failed_logins", as: Int.self) > 0 {
+            try await store.write { db in
+                try await db.raw("UPDATE staff_users SET failed_logins = 0, locked_until = NULL WHERE id = \(bind: id)").run()
+            }
+        }
+        guard let principal = try await principal(username: username) else { throw IdentityError.invalidCredentials }
+        return principal
+    }
+
+    /// The principal for an active account, or nil.
+    public func principal(username: String) async throws -> Principal? {
+        guard let user = try await find(username: username), user.active else { return nil }
+        return Principal(kind: .staff, id: user.username, displayName: user.displayName, organisationCode: user.organisationCode,
+                         scope: user.divisionCode, roles: Set(user.roles))
+    }
+
+    /// One account by username.
+    public func find(username: String) async throws -> StaffUser? {
+        try await store.read { db in
+            guard let row = try await db.raw("""
+                SELECT id, username, display_name, organisation_code, division_code, active FROM staff_users WHERE username = \(bind: username)
+                """).first() else { return nil }
+            let id = try row.decode(column: "id", as: Int64.self)
+            let roles = try await db.raw("SELECT role FROM staff_roles WHERE user_id = \(bind: id) ORDER BY role").all()
+                .compactMap { Role(rawValue: try $0.decode(column: "role", as: String.self)) }
+            return StaffUser(
+                id: id,
+                username: try row.decode(column: "username", as: String.self),
+                displayName: try row.decode(column: "display_name", as: String.self),
+                organisationCode: try row.decode(column: "organisation_code", as: String.self),
+                divisionCode: DivisionCode(try row.decode(column: "division_code", as: String.self)) ?? .zhoukou,
+                roles: roles,
+                active: try row.decode(column: "active", as: Bool.self)
+            )
+        }
+    }
+
+    /// Accounts within a division scope, optionally of one organisation.
+    public func list(within scope: DivisionCode, organisationCode: String? = nil, page: PageRequest) async throws -> Page<StaffUser> {
+        let prefix = scope.significantPrefix + "%"
+        return try await store.read { db in
+            var filter: SQLQueryString = "division_code LIKE \(bind: prefix)"
+            if let organisationCode { filter += " AND organisation_code = \(bind: organisationCode)" }
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM staff_users WHERE " + filter).first()?.decode(column: "n", as: Int.self) ?? 0
+            let rows = try await db.raw("""
+                SELECT id, username, display_name, organisation_code, division_code, active FROM staff_users WHERE
+                """ + " " + filter + " ORDER BY username LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)").all()
+            let ids = try rows.map { try $0.decode(column: "id", as: Int64.self) }
+            var roles: [Int64: [Role]] = [:]
+            if !ids.isEmpty {
+                for row in try await db.raw("SELECT user_id, role FROM staff_roles WHERE user_id IN (\(binds: ids)) ORDER BY role").all() {
+                    if let role = Role(rawValue: try row.decode(column: "role", as: String.self)) {
+                        roles[try row.decode(column: "user_id", as: Int64.self), default: []].append(role)
+                    }
+                }
+            }
+            let items = try rows.map { row in
+                let id = try row.decode(column: "id", as: Int64.self)
+                return StaffUser(
+                    id: id,
+                    username: try row.decode(column: "username", as: String.self),
+                    displayName: try row.decode(column: "display_name", as: String.self),
+                    organisationCode: try row.decode(column: "organisation_code", as: String.self),
+                    divisionCode: DivisionCode(try row.decode(column: "division_code", as: String.self)) ?? .zhoukou,
+                    roles: roles[id] ?? [],
+                    active: try row.decode(column: "active", as: Bool.self)
+                )
+            }
+            return Page(items: items, total: total, limit: page.limit, offset: page.offset)
+        }
+    }
+
+    /// How many accounts exist.
+    public func count() async throws -> Int {
+        try await store.read { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM staff_users").first()?.decode(column: "n", as: Int.self) ?? 0
+        }
+    }
+}

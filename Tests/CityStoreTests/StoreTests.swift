@@ -1,0 +1,110 @@
+import CityCore
+import CityStore
+import Foundation
+import SQLKit
+import TestSupport
+import Testing
+
+@Suite("Store: migrations and transactions, on every engine")
+struct StoreTests {
+    @Test("migrations are recorded once and re-running applies nothing", arguments: TestEngine.all)
+    func migrationsOnce(engine: TestEngine) async throws {
+        try await TestStores.with(engine) { store in
+            let again = try await store.migrate(StoreMigrations.all)
+            #expect(again.isEmpty)
+            let count = try await store.read { try await $0.raw("SELECT COUNT(*) AS n FROM schema_migrations").first()?.decode(column: "n", as: Int.self) }
+            #expect(count == StoreMigrations.all.count)
+        }
+    }
+
+    @Test("an applied migration whose text changed stops the runner", arguments: TestEngine.all)
+    func editedMigration(engine: TestEngine) async throws {
+        try await TestStores.with(engine) { store in
+            var edited = StoreMigrations.all
+            edited[0] = Migration(module: "store", number: 1, name: "job queue", statements: ["CREATE TABLE other (id INTEGER)"])
+            await #expect(throws: StoreError.migrationEdited(module: "store", number: 1)) {
+                try await store.migrate(edited)
+            }
+        }
+    }
+
+    @Test("a new migration applies in order, and engine-specific statements run only on their engine", arguments: TestEngine.all)
+    func newMigration(engine: TestEngine) async throws {
+        try await TestStores.with(engine) { store in
+            let extra = Migration(module: "test", number: 1, name: "notes", statements: [
+                "CREATE TABLE notes (id {id}, body TEXT NOT NULL, at {timestamp} NOT NULL, flag {bool} NOT NULL)",
+                "sqlite:CREATE TABLE only_sqlite (x INTEGER)",
+                "postgres:CREATE TABLE only_postgres (x INTEGER)",
+            ])
+            let applied = try await store.migrate(StoreMigrations.all + [extra])
+            #expect(applied.map(\.name) == ["notes"])
+            let tables: [String] = try await store.read { db in
+                if store.engine == .sqlite {
+                    return try await db.raw("SELECT name FROM sqlite_master WHERE type = 'table'").all().map { try $0.decode(column: "name", as: String.self) }
+                }
+                return try await db.raw("SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'").all().map { try $0.decode(column: "name", as: String.self) }
+            }
+            #expect(tables.contains("notes"))
+            #expect(tables.contains("only_sqlite") == (engine == .sqlite))
+            #expect(tables.contains("only_postgres") == (engine == .postgres))
+        }
+    }
+
+    @Test("a transaction commits on return and rolls back on throw", arguments: TestEngine.all)
+    func transactions(engine: TestEngine) async throws {
+        struct Boom: Error {}
+        let extra = Migration(module: "test", number: 1, name: "notes", statements: ["CREATE TABLE notes (id {id}, body TEXT NOT NULL)"])
+        try await TestStores.with(engine, migrations: StoreMigrations.all + [extra]) { store in
+            try await store.write { try await $0.raw("INSERT INTO notes (body) VALUES (\(bind: "kept"))").run() }
+            await #expect(throws: Boom.self) {
+                try await store.write { db in
+                    try await db.raw("INSERT INTO notes (body) VALUES (\(bind: "lost"))").run()
+                    throw Boom()
+                }
+            }
+            let bodies = try await store.read { try await $0.raw("SELECT body FROM notes ORDER BY id").all().map { try $0.decode(column: "body", as: String.self) } }
+            #expect(bodies == ["kept"])
+        }
+    }
+
+    @Test("many concurrent write transactions all commit, none lost", arguments: TestEngine.all)
+    func concurrentWrites(engine: TestEngine) async throws {
+        let extra = Migration(module: "test", number: 1, name: "counter", statements: ["CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)", "INSERT INTO counter VALUES (1, 0)"])
+        try await TestStores.with(engine, migrations: StoreMigrations.all + [extra]) { store in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<40 {
+                    group.addTask {
+                        try await store.write { db in
+                            // Read-modify-write: only correct if transactions are serialised on this row.
+                            let n = try await db.raw("SELECT n FROM counter WHERE id = 1\(store.dialect.forUpdate)").first()!.decode(column: "n", as: Int.self)
+                            try await db.raw("UPDATE counter SET n = \(bind: n + 1) WHERE id = 1").run()
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let n = try await store.read { try await $0.raw("SELECT n FROM counter WHERE id = 1").first()!.decode(column: "n", as: Int.self) }
+            #expect(n == 40)
+        }
+    }
+
+    @Test("SQLite runs in WAL mode with foreign keys on")
+    func sqlitePragmas() async throws {
+        try await TestStores.with(.sqlite) { store in
+            let mode = try await store.read { try await $0.raw("PRAGMA journal_mode").first()!.decode(column: "journal_mode", as: String.self) }
+            let fk = try await store.read { try await $0.raw("PRAGMA foreign_keys").first()!.decode(column: "foreign_keys", as: Int.self) }
+            #expect(mode.lowercased() == "wal")
+            #expect(fk == 1)
+        }
+    }
+
+    @Test("store locations: SQLite paths and postgres URLs parse, passwords never print")
+    func locations() throws {
+        #expect(try StoreLocation("data/x.sqlite").engine == .sqlite)
+        #expect(try StoreLocation("sqlite:///tmp/x.sqlite").kind == .sqliteFile("/tmp/x.sqlite"))
+        let pg = try StoreLocation("postgresql://u:secret@127.0.0.1:5432/db")
+        #expect(pg.engine == .postgres)
+        #expect(!pg.description.contains("secret"))
+        #expect(throws: StoreError.self) { try StoreLocation("mysql://x") }
+    }
+}
