@@ -26,10 +26,10 @@ public struct AppRequestContext: CityContext {
     public var sessionToken: String?
     public var remoteAddress: String?
     public var requestID: String
-    public var maxUploadSize: Int { Self.bodyLimit.value }
-
-    /// The body limit, set once by the composition root (a context is built from its source alone).
-    static let bodyLimit = BodyLimit()
+    /// The body limit of this application (set by `AuthMiddleware` from the platform's settings,
+    /// since a context is built from its source alone).
+    public var bodyLimit = 1 << 20
+    public var maxUploadSize: Int { bodyLimit }
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -48,7 +48,7 @@ public struct AuthenticatedContext: CityContext, ChildRequestContext {
     public var remoteAddress: String?
     public var requestID: String
     public var sessionToken: String?
-    public var maxUploadSize: Int { AppRequestContext.bodyLimit.value }
+    public let maxUploadSize: Int
 
     public init(context: AppRequestContext) throws {
         guard let principal = context.principal else { throw context.authFailure ?? IdentityError.unauthenticated }
@@ -57,13 +57,7 @@ public struct AuthenticatedContext: CityContext, ChildRequestContext {
         self.remoteAddress = context.remoteAddress
         self.requestID = context.requestID
         self.sessionToken = context.sessionToken
+        self.maxUploadSize = context.bodyLimit
     }
 }
 
-/// A settable, thread-safe body limit.
-final class BodyLimit: @unchecked Sendable {
-    private let lock = NSLock()
-    private var bytes = 1 << 20
-    var value: Int { lock.withLock { bytes } }
-    func set(_ value: Int) { lock.withLock { bytes = value } }
-}

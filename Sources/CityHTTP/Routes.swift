@@ -5,7 +5,6 @@ import Hummingbird
 /// Builds the router: middleware in order (request log, metrics, security headers, caller lookup,
 /// problem+json), static files, pages, public API routes, then the authenticated API group.
 public func buildRouter(platform: Platform) -> Router<AppRequestContext> {
-    AppRequestContext.bodyLimit.set(platform.settings.maxBodySize)
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())

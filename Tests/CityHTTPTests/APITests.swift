@@ -1,0 +1,191 @@
+import CityApp
+import CityCore
+import CityHTTP
+import CityStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import TestSupport
+import Testing
+
+@Suite("HTTP API, on every engine")
+struct APITests {
+    @Test("health, readiness, metrics and the OpenAPI document answer without a login", arguments: TestEngine.all)
+    func system(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, _ in
+            #expect(try await client.get("/healthz").json["status"] as? String == "ok")
+            let ready = try await client.get("/readyz")
+            #expect(ready.status == .ok && ready.json["database"] as? String == "ok")
+            _ = try await client.get("/api/v1/me")
+            let metrics = try await client.get("/metrics")
+            #expect(metrics.status == .ok && metrics.text.contains("hb_requests"))
+            let doc = try await client.get("/api/v1/openapi.json")
+            #expect(doc.json["openapi"] as? String == "3.1.0")
+            #expect(doc.headers[.init("X-Request-Id")!] != nil)
+        }
+    }
+
+    @Test("staff log in for a token; /me names roles and scope; a wrong password is a 401 problem, audited", arguments: TestEngine.all)
+    func login(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            let token = try await client.token("admin", Harness.adminPassword)
+            let me = try await client.get("/api/v1/me", token: token).json
+            #expect(me["id"] as? String == "admin")
+            #expect(me["scope"] as? String == "411600")
+            #expect(me["roles"] as? [String] == ["platformAdmin"])
+            let bad = try await client.post("/api/v1/auth/login", json: #"{"username":"admin","password":"nope-nope-1"}"#)
+            bad.expectProblem(.unauthorized, code: "identity.invalid-credentials")
+            #expect(bad.headers[.wwwAuthenticate] != nil)
+            let denied = try await opened.platform.audit.entries(limit: 5).first { $0.action == "identity.login" && $0.outcome == "denied" }
+            #expect(denied?.recordID == "admin")
+            // Logging out revokes the token at once.
+            let out = try await client.execute(uri: "/api/v1/auth/logout", method: .post, headers: [.authorization: "Bearer \(token)"])
+            #expect(out.status == .noContent)
+            try await client.get("/api/v1/me", token: token).expectProblem(.unauthorized, code: "identity.unauthenticated")
+        }
+    }
+
+    @Test("bad JSON, unknown fields, missing fields, wrong types, oversize bodies and wrong media types each get a clear problem", arguments: TestEngine.all)
+    func badInput(engine: TestEngine) async throws {
+        try await Harness.run(engine, maxBodySize: 4096) { client, _ in
+            let login = "/api/v1/auth/login"
+            try await client.post(login, json: #"{"username":"admin""#).expectProblem(.badRequest, code: "request.malformed-json")
+            try await client.post(login, json: "").expectProblem(.badRequest, code: "request.malformed-json")
+            try await client.post(login, json: "[1,2]").expectProblem(.badRequest, code: "request.malformed-json")
+            try await client.post(login, json: #"{"username":"admin","password":"x","role":"god"}"#).expectProblem(.badRequest, code: "request.unknown-field", field: "role")
+            try await client.post(login, json: #"{"username":"admin"}"#).expectProblem(.badRequest, code: "request.missing-field", field: "password")
+            try await client.post(login, json: #"{"username":42,"password":"x"}"#).expectProblem(.badRequest, code: "request.invalid-field", field: "username")
+            let big = #"{"username":"\#(String(repeating: "x", count: 5000))","password":"x"}"#
+            try await client.post(login, json: big).expectProblem(.contentTooLarge, code: "request.too-large")
+            let form = try await client.execute(uri: login, method: .post, headers: [.contentType: "text/plain"], body: ByteBuffer(string: "username=admin"))
+            form.expectProblem(.unsupportedMediaType, code: "request.unsupported-media-type")
+            try await client.get("/api/v1/nothing-here").expectProblem(.notFound, code: "request.route-not-found")
+            let token = try await client.token("admin", Harness.adminPassword)
+            try await client.get("/api/v1/organisations?limit=abc", token: token).expectProblem(.badRequest, code: "request.invalid-query", field: "limit")
+            let staff = #"{"username":"new.user","displayName":"新用户","organisationCode":"411600-BDB","roles":["wizard"]}"#
+            try await client.post("/api/v1/staff", json: staff, headers: [.authorization: "Bearer \(token)"])
+                .expectProblem(.badRequest, code: "request.invalid-field", field: "roles[0]")
+        }
+    }
+
+    @Test("a county user sees its own county and is refused another's with a 403 that is audited", arguments: TestEngine.all)
+    func divisionScope(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            let token = try await client.token("huaiyang.handler")
+            let own = try await client.get("/api/v1/divisions/411603", token: token)
+            #expect(own.status == .ok)
+            #expect(own.json["name"] as? String == "淮阳区")
+            #expect((own.json["boundary"] as? [String: Any])?["type"] as? String == "Polygon")
+            let other = try await client.get("/api/v1/divisions/411602", token: token)
+            other.expectProblem(.forbidden, code: "auth.outside-division-scope")
+            try await client.get("/api/v1/organisations/411602-CMB", token: token).expectProblem(.forbidden, code: "auth.outside-division-scope")
+            try await client.get("/api/v1/organisations?division=411600", token: token).expectProblem(.forbidden, code: "auth.outside-division-scope")
+
+            let organisations = try await client.get("/api/v1/organisations?limit=500", token: token).json
+            let codes = (organisations["items"] as? [[String: Any]] ?? []).compactMap { $0["divisionCode"] as? String }
+            #expect(!codes.isEmpty && codes.allSatisfy { $0 == "411603" })
+            let divisions = (try await client.get("/api/v1/divisions", token: token).json["items"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+            #expect(divisions == ["411603"])
+
+            let denials = try await opened.platform.audit.entries(limit: 20).filter { $0.outcome == "denied" && $0.actor == "staff:huaiyang.handler" }
+            #expect(denials.count == 3)
+            #expect(denials.contains { $0.recordID == "GET /api/v1/divisions/411602" && $0.detail == "auth.outside-division-scope" })
+            #expect(try await opened.platform.audit.verify().isIntact)
+
+            // The city sees every county.
+            let admin = try await client.token("admin", Harness.adminPassword)
+            let all = (try await client.get("/api/v1/divisions", token: admin).json["items"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+            #expect(all.count == 11 && all.contains("411602") && all.contains("411681"))
+            #expect(try await client.get("/api/v1/divisions/411602", token: admin).status == .ok)
+        }
+    }
+
+    @Test("roles gate routes: a handler cannot read the audit log, an auditor can and finds the chain intact", arguments: TestEngine.all)
+    func roles(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, _ in
+            let handler = try await client.token("handler")
+            try await client.get("/api/v1/audit", token: handler).expectProblem(.forbidden, code: "auth.forbidden-role")
+            let post = try await client.post("/api/v1/staff", json: #"{"username":"x.y","displayName":"某","organisationCode":"411600-CMB","roles":[]}"#,
+                                             headers: [.authorization: "Bearer \(handler)"])
+            post.expectProblem(.forbidden, code: "auth.forbidden-role")
+            let auditor = try await client.token("auditor")
+            let entries = try await client.get("/api/v1/audit?limit=100", token: auditor).json["items"] as? [[String: Any]] ?? []
+            #expect(entries.contains { $0["action"] as? String == "http.denied" && $0["actor"] as? String == "staff:handler" })
+            let verify = try await client.get("/api/v1/audit/verify", token: auditor).json
+            #expect(verify["intact"] as? Bool == true)
+            #expect((verify["checked"] as? Int ?? 0) >= 4)
+        }
+    }
+
+    @Test("staff names are masked except for administrators, and every listing is audited", arguments: TestEngine.all)
+    func staffMasking(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            let auditor = try await client.token("auditor")
+            let masked = try await client.get("/api/v1/staff?organisation=411600-CMD", token: auditor, headers: [.init("X-Purpose")!: "年度审计 annual audit"]).json
+            let names = (masked["items"] as? [[String: Any]] ?? []).compactMap { $0["displayName"] as? String }
+            #expect(masked["masked"] as? Bool == true)
+            #expect(names.sorted() == ["李*", "王*"])
+            let admin = try await client.token("admin", Harness.adminPassword)
+            let clear = try await client.get("/api/v1/staff?organisation=411600-CMD", token: admin).json
+            #expect((clear["items"] as? [[String: Any]] ?? []).compactMap { $0["displayName"] as? String }.sorted() == ["李强", "王丽"])
+            let reads = try await opened.platform.audit.entries(limit: 50).filter { $0.action == "identity.staff.list" }
+            #expect(reads.count == 2)
+            #expect(reads.contains { $0.actor == "staff:auditor" && $0.purpose == "年度审计 annual audit" })
+        }
+    }
+
+    @Test("an administrator creates staff and API keys; the key works as bearer and X-API-Key until revoked", arguments: TestEngine.all)
+    func adminFlows(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, _ in
+            let admin = try await client.token("admin", Harness.adminPassword)
+            let auth: HTTPFields = [.authorization: "Bearer \(admin)"]
+            let created = try await client.post("/api/v1/staff", json: #"{"username":"grid.01","displayName":"周网格","organisationCode":"411602-CMB","roles":["inspector"],"password":"GridWorker2026"}"#, headers: auth)
+            #expect(created.status == .created)
+            #expect(created.json["divisionCode"] as? String == "411602")
+            try await client.post("/api/v1/staff", json: #"{"username":"grid.01","displayName":"重复","organisationCode":"411602-CMB","roles":[]}"#, headers: auth)
+                .expectProblem(.conflict, code: "identity.username-taken", field: "username")
+            try await client.post("/api/v1/staff", json: #"{"username":"grid.02","displayName":"x","organisationCode":"411602-CMB","roles":[],"password":"short"}"#, headers: auth)
+                .expectProblem(.badRequest, code: "identity.weak-password", field: "password")
+            let grid = try await client.token("grid.01", "GridWorker2026")
+            #expect(try await client.get("/api/v1/me", token: grid).json["scope"] as? String == "411602")
+
+            let key = try await client.post("/api/v1/apikeys", json: #"{"name":"川汇区数字城管系统","organisationCode":"411602-CMB","roles":["inspector"]}"#, headers: auth)
+            #expect(key.status == .created)
+            let secret = try #require(key.json["secret"] as? String)
+            let id = try #require(key.json["id"] as? String)
+            #expect(try await client.get("/api/v1/me", token: secret).json["kind"] as? String == "apiKey")
+            #expect(try await client.get("/api/v1/me", headers: [.init("X-API-Key")!: secret]).json["scope"] as? String == "411602")
+            let listed = try await client.get("/api/v1/apikeys", token: admin).text
+            #expect(listed.contains(id) && !listed.contains(secret))
+            #expect(try await client.execute(uri: "/api/v1/apikeys/\(id)", method: .delete, headers: auth).status == .noContent)
+            try await client.get("/api/v1/me", token: secret).expectProblem(.unauthorized, code: "identity.unauthenticated")
+        }
+    }
+
+    @Test("citizens register, log in and read their own account; they see no division data", arguments: TestEngine.all)
+    func citizens(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, _ in
+            let created = try await client.post("/api/v1/citizens", json: #"{"phone":"13912345678","displayName":"周口市民","password":"Citizen2026"}"#)
+            #expect(created.status == .created)
+            #expect(created.json["phone"] as? String == "139****5678")
+            try await client.post("/api/v1/citizens", json: #"{"phone":"13912345678","displayName":"x","password":"Citizen2026"}"#)
+                .expectProblem(.conflict, code: "identity.phone-taken", field: "phone")
+            let login = try await client.post("/api/v1/citizens/login", json: #"{"phone":"13912345678","password":"Citizen2026"}"#)
+            let token = try #require(login.json["token"] as? String)
+            #expect(try await client.get("/api/v1/citizens/me", token: token).json["phone"] as? String == "13912345678")
+            try await client.get("/api/v1/divisions/411602", token: token).expectProblem(.forbidden, code: "auth.outside-division-scope")
+        }
+    }
+
+    @Test("a point in Chuanhui locates to 411602", arguments: TestEngine.all)
+    func locate(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, _ in
+            let token = try await client.token("operator")
+            let found = try await client.get("/api/v1/divisions/locate?lon=114.713&lat=33.614", token: token).json
+            #expect(found["code"] as? String == "411602")
+            try await client.get("/api/v1/divisions/locate?lon=200&lat=33", token: token).expectProblem(.badRequest, code: "request.invalid-query", field: "lon")
+            try await client.get("/api/v1/divisions/locate?lon=116.4&lat=39.9", token: token).expectProblem(.notFound, code: "request.not-found")
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import CityApp
+import CityCore
+import CityHTTP
+import CityStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import TestSupport
+import Testing
+
+/// The whole platform on a fresh database of one engine, driven through the real router.
+enum Harness {
+    static let adminPassword = "Admin2026pass"
+    static let demoPassword = "Demo2026pass"
+
+    static func run(_ engine: TestEngine, maxBodySize: Int = 64 * 1024,
+                    _ body: @escaping @Sendable (any TestClientProtocol, OpenedPlatform) async throws -> Void) async throws {
+        try await TestStores.withDatabaseURL(engine) { url in
+            var config = CityConfiguration()
+            config.databaseURL = url
+            config.bcryptCost = 4
+            config.adminPassword = adminPassword
+            config.demoPassword = demoPassword
+            config.runJobs = false
+            config.maxBodySize = maxBodySize
+            var logger = Logger(label: "test")
+            logger.logLevel = .warning
+            let opened = try await openPlatform(config, logger: logger)
+            do {
+                let app = buildApplication(opened, config: config)
+                try await app.test(.router) { client in try await body(client, opened) }
+            } catch {
+                await opened.store.close()
+                throw error
+            }
+            await opened.store.close()
+        }
+    }
+}
+
+extension TestClientProtocol {
+    /// Logs in through the API and returns the bearer token.
+    func token(_ username: String, _ password: String = Harness.demoPassword) async throws -> String {
+        let response = try await post("/api/v1/auth/login", json: #"{"username":"\#(username)","password":"\#(password)"}"#)
+        #expect(response.status == .ok, "login of \(username) failed: \(String(buffer: response.body))")
+        return try #require(response.json["token"] as? String)
+    }
+
+    func post(_ uri: String, json: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var all: HTTPFields = [.contentType: "application/json"]
+        all.append(contentsOf: headers)
+        return try await execute(uri: uri, method: .post, headers: all, body: ByteBuffer(string: json))
+    }
+
+    func get(_ uri: String, token: String? = nil, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var all = headers
+        if let token { all[.authorization] = "Bearer \(token)" }
+        return try await execute(uri: uri, method: .get, headers: all)
+    }
+}
+
+extension TestResponse {
+    /// The body as a JSON object (empty when it is not one).
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(String(buffer: body).utf8))) as? [String: Any] ?? [:]
+    }
+
+    var text: String { String(buffer: body) }
+
+    /// Checks this is RFC 9457 problem+json with both messages and the given status and code.
+    func expectProblem(_ status: HTTPResponse.Status, code: String, field: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(self.status == status, "\(text)", sourceLocation: sourceLocation)
+        #expect(headers[.contentType]?.hasPrefix("application/problem+json") == true, sourceLocation: sourceLocation)
+        let body = json
+        #expect(body["code"] as? String == code, "\(text)", sourceLocation: sourceLocation)
+        #expect(body["status"] as? Int == status.code, sourceLocation: sourceLocation)
+        #expect((body["messageZh"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+        #expect((body["messageEn"] as? String)?.isEmpty == false, sourceLocation: sourceLocation)
+        #expect(body["type"] as? String == "urn:cityhub:problem:\(code)", sourceLocation: sourceLocation)
+        if let field { #expect(body["field"] as? String == field, "\(text)", sourceLocation: sourceLocation) }
+    }
+}

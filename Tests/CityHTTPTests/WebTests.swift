@@ -1,0 +1,85 @@
+import CityApp
+import CityHTTP
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import TestSupport
+import Testing
+
+@Suite("Web sign-in with a session cookie, on every engine")
+struct WebTests {
+    static func cookie(from response: TestResponse) -> String? {
+        response.headers[.setCookie]?.split(separator: ";").first.map(String.init)
+    }
+
+    @Test("signing in sets a Secure, HttpOnly, SameSite=Lax cookie that opens the workbench and the API", arguments: TestEngine.all)
+    func signIn(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, _ in
+            let home = try await client.get("/")
+            #expect(home.status == .seeOther && home.headers[.location] == "/login")
+            let page = try await client.get("/login")
+            #expect(page.status == .ok && page.text.contains("登录"))
+            let form = "username=huaiyang.handler&password=\(Harness.demoPassword)"
+            let signedIn = try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: form))
+            #expect(signedIn.status == .seeOther)
+            let setCookie = try #require(signedIn.headers[.setCookie])
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("Secure") && setCookie.contains("SameSite=Lax"))
+            let cookie = try #require(Self.cookie(from: signedIn))
+            let workbench = try await client.get("/", headers: [.cookie: cookie])
+            #expect(workbench.status == .ok)
+            #expect(workbench.text.contains("淮阳区") && workbench.text.contains("huaiyang.handler") && workbench.text.contains("数据来源：天地图"))
+            #expect(workbench.headers[.contentSecurityPolicy] != nil)
+            let me = try await client.get("/api/v1/me", headers: [.cookie: cookie])
+            #expect(me.json["id"] as? String == "huaiyang.handler")
+        }
+    }
+
+    @Test("a wrong password shows the form again with the message in Chinese and English, status 401", arguments: TestEngine.all)
+    func wrongPassword(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, _ in
+            let response = try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                    body: ByteBuffer(string: "username=admin&password=wrong"))
+            #expect(response.status == .unauthorized)
+            #expect(response.text.contains("用户名或密码错误") && response.text.contains("Wrong username or password"))
+            #expect(response.headers[.setCookie] == nil)
+        }
+    }
+
+    @Test("a cookie-authenticated change from another origin is refused; logging out ends the session", arguments: TestEngine.all)
+    func crossOriginAndLogout(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, _ in
+            let signedIn = try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                    body: ByteBuffer(string: "username=admin&password=\(Harness.adminPassword)"))
+            let cookie = try #require(Self.cookie(from: signedIn))
+            let forged = try await client.post("/api/v1/apikeys", json: #"{"name":"evil","organisationCode":"411600-BDB"}"#,
+                                               headers: [.cookie: cookie, .origin: "https://evil.example"])
+            forged.expectProblem(.unauthorized, code: "identity.unauthenticated")
+            let out = try await client.execute(uri: "/logout", method: .post, headers: [.cookie: cookie])
+            #expect(out.status == .seeOther && out.headers[.setCookie]?.contains("Max-Age=0") == true)
+            #expect(try await client.get("/api/v1/me", headers: [.cookie: cookie]).status == .unauthorized)
+        }
+    }
+}
+
+@Suite("OpenAPI document")
+struct OpenAPITests {
+    @Test("every route the router serves is in the document, and every documented path is routed")
+    func coversRoutes() async throws {
+        try await TestStores.withDatabaseURL(.sqlite) { url in
+            var config = CityConfiguration()
+            config.databaseURL = url
+            config.bcryptCost = 4
+            config.adminPassword = Harness.adminPassword
+            config.demoPassword = Harness.demoPassword
+            let opened = try await openPlatform(config, logger: .init(label: "test"))
+            let router = buildRouter(platform: opened.platform)
+            await opened.store.close()
+            let routed = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \($0.path.description)" })
+            let document = try #require(try JSONSerialization.jsonObject(with: openAPIDocument()) as? [String: Any])
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            let documented = Set(paths.flatMap { path, operations in operations.keys.map { "\($0) \(path)" } })
+            #expect(routed == documented, "undocumented: \(routed.subtracting(documented).sorted()); unrouted: \(documented.subtracting(routed).sorted())")
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import CityCore
+import CityStore
+import Foundation
+import Identity
+import TestSupport
+import Testing
+
+let migrations = StoreMigrations.all + IdentityMigrations.all
+let fastHasher = PasswordHasher(cost: 4)
+
+func withIdentity<T: Sendable>(_ engine: TestEngine, clock: ManualClock = ManualClock(),
+                               _ body: (OrganisationBook, StaffDirectory, SessionBook) async throws -> T) async throws -> T {
+    try await TestStores.with(engine, migrations: migrations) { store in
+        let organisations = OrganisationBook(store: store, clock: clock)
+        let staff = StaffDirectory(store: store, clock: clock, hasher: fastHasher)
+        let citizens = CitizenAccounts(store: store, clock: clock, hasher: fastHasher)
+        let keys = APIKeyRing(store: store, clock: clock)
+        let sessions = SessionBook(store: store, clock: clock, staff: staff, citizens: citizens, keys: keys, lifetime: 3600)
+        try await organisations.upsert([
+            Organisation(code: "411600-GOV", name: "周口市人民政府", parentCode: nil, divisionCode: .zhoukou, kind: "government"),
+            Organisation(code: "411600-CMB", name: "周口市城市管理局", parentCode: "411600-GOV", divisionCode: .zhoukou, kind: "department"),
+            Organisation(code: "411602-CMB", name: "川汇区城市管理局", parentCode: "411600-GOV", divisionCode: DivisionCode("411602")!, kind: "department"),
+            Organisation(code: "411603-CMB", name: "淮阳区城市管理局", parentCode: "411600-GOV", divisionCode: DivisionCode("411603")!, kind: "department"),
+        ])
+        return try await body(organisations, staff, sessions)
+    }
+}
+
+@Suite("Identity: staff, sessions, keys, citizens, on every engine")
+struct IdentityTests {
+    @Test("a staff user logs in with the right password and gets the organisation's division as scope", arguments: TestEngine.all)
+    func login(engine: TestEngine) async throws {
+        try await withIdentity(engine) { _, staff, _ in
+            try await staff.create(NewStaffUser(username: "zhang.wei", displayName: "张伟", organisationCode: "411602-CMB",
+                                                roles: [.departmentHandler], password: "Chuanhui2026"))
+            let principal = try await staff.authenticate(username: "zhang.wei", password: "Chuanhui2026")
+            #expect(principal.scope == DivisionCode("411602"))
+            #expect(principal.roles == [.departmentHandler])
+            #expect(principal.auditActor == "staff:zhang.wei")
+            await #expect(throws: IdentityError.invalidCredentials) { try await staff.authenticate(username: "zhang.wei", password: "wrong-password1") }
+            await #expect(throws: IdentityError.invalidCredentials) { try await staff.authenticate(username: "nobody", password: "Chuanhui2026") }
+        }
+    }
+
+    @Test("stored passwords are bcrypt hashes, never the password", arguments: TestEngine.all)
+    func bcryptAtRest(engine: TestEngine) async throws {
+        try await TestStores.with(engine, migrations: migrations) { store in
+            let organisations = OrganisationBook(store: store)
+            try await organisations.upsert([Organisation(code: "411600-GOV", name: "周口市人民政府", parentCode: nil, divisionCode: .zhoukou, kind: "government")])
+            try await StaffDirectory(store: store, hasher: fastHasher).create(
+                NewStaffUser(username: "li", displayName: "李", organisationCode: "411600-GOV", roles: [], password: "Secret12345"))
+            let hash = try await store.read { try await $0.raw("SELECT password_hash FROM staff_users").first()!.decode(column: "password_hash", as: String.self) }
+            #expect(hash.hasPrefix("$2"))
+            #expect(!hash.contains("Secret12345"))
+        }
+    }
+
+    @Test("five wrong passwords lock the account for 15 minutes, even with the right one", arguments: TestEngine.all)
+    func lockout(engine: TestEngine) async throws {
+        let clock = ManualClock()
+        try await withIdentity(engine, clock: clock) { _, staff, _ in
+            try await staff.create(NewStaffUser(username: "u1", displayName: "甲", organisationCode: "411600-CMB", roles: [], password: "RightPass123"))
+            for _ in 0..<5 { _ = try? await staff.authenticate(username: "u1", password: "WrongPass123") }
+            await #expect(throws: IdentityError.accountLocked) { try await staff.authenticate(username: "u1", password: "RightPass123") }
+            clock.advance(by: 15 * 60 + 1)
+            #expect(try await staff.authenticate(username: "u1", password: "RightPass123").id == "u1")
+        }
+    }
+
+    @Test("weak passwords are refused; accounts without one await activation", arguments: TestEngine.all)
+    func passwords(engine: TestEngine) async throws {
+        try await withIdentity(engine) { _, staff, _ in
+            await #expect(throws: IdentityError.weakPassword) {
+                try await staff.create(NewStaffUser(username: "u2", displayName: "乙", organisationCode: "411600-CMB", roles: [], password: "short1"))
+            }
+            try await staff.create(NewStaffUser(username: "u3", displayName: "丙", organisationCode: "411600-CMB", roles: [], password: nil))
+            await #expect(throws: IdentityError.accountInactive) { try await staff.authenticate(username: "u3", password: "Anything1234") }
+            try await staff.setPassword(username: "u3", password: "Activated2026")
+            #expect(try await staff.authenticate(username: "u3", password: "Activated2026").id == "u3")
+        }
+    }
+
+    @Test("a bulk load inserts every account once; re-running it adds nothing", arguments: TestEngine.all)
+    func bulkLoad(engine: TestEngine) async throws {
+        try await withIdentity(engine) { _, staff, _ in
+            let users = (0..<1_300).map { i in
+                NewStaffUser(username: "s\(i)", displayName: "员工\(i)", organisationCode: i % 2 == 0 ? "411602-CMB" : "411603-CMB",
+                             roles: [.departmentHandler, .inspector], password: nil)
+            }
+            #expect(try await staff.load(users) == 1_300)
+            #expect(try await staff.load(users) == 0)
+            #expect(try await staff.count() == 1_300)
+            let chuanhui = try await staff.list(within: DivisionCode("411602")!, page: PageRequest(limit: 10, offset: 0))
+            #expect(chuanhui.total == 650)
+            #expect(chuanhui.items.allSatisfy { $0.divisionCode == DivisionCode("411602") && $0.roles == [.departmentHandler, .inspector] })
+        }
+    }
+
+    @Test("a load naming an unknown organisation fails whole and writes nothing of that batch", arguments: TestEngine.all)
+    func bulkLoadUnknownOrganisation(engine: TestEngine) async throws {
+        try await withIdentity(engine) { _, staff, _ in
+            let users = [NewStaffUser(username: "a", displayName: "A", organisationCode: "411600-CMB", roles: [], password: nil),
+                         NewStaffUser(username: "b", displayName: "B", organisationCode: "NOPE", roles: [], password: nil)]
+            await #expect(throws: IdentityError.unknownOrganisation("NOPE")) { try await staff.load(users) }
+            let count = try await staff.count()
+            #expect(count == 0)
+        }
+    }
+
+    @Test("a session resolves to its principal until it expires or is revoked", arguments: TestEngine.all)
+    func sessions(engine: TestEngine) async throws {
+        let clock = ManualClock()
+        try await withIdentity(engine, clock: clock) { _, staff, sessions in
+            try await staff.create(NewStaffUser(username: "op", displayName: "王丽", organisationCode: "411600-CMB", roles: [.commandOperator], password: "Operator2026"))
+            let principal = try await staff.authenticate(username: "op", password: "Operator2026")
+            let a = try await sessions.issue(for: principal, channel: .api)
+            #expect(try await sessions.resolve(a.token) == principal)
+            #expect(try await sessions.resolve(a.token + "x") == nil)
+            clock.advance(by: 3601)
+            #expect(try await sessions.resolve(a.token) == nil)
+            let b = try await sessions.issue(for: principal, channel: .web)
+            try await sessions.revoke(b.token)
+            #expect(try await sessions.resolve(b.token) == nil)
+        }
+    }
+
+    @Test("an API key authenticates as its organisation's scope until revoked; its secret is not stored", arguments: TestEngine.all)
+    func apiKeys(engine: TestEngine) async throws {
+        try await TestStores.with(engine, migrations: migrations) { store in
+            let organisations = OrganisationBook(store: store)
+            try await organisations.upsert([
+                Organisation(code: "411600-GOV", name: "周口市人民政府", parentCode: nil, divisionCode: .zhoukou, kind: "government"),
+                Organisation(code: "411603-AMR", name: "淮阳区市场监督管理局", parentCode: "411600-GOV", divisionCode: DivisionCode("411603")!, kind: "department"),
+            ])
+            let keys = APIKeyRing(store: store)
+            let (key, secret) = try await keys.create(name: "淮阳区市场监管系统", organisationCode: "411603-AMR", roles: [.dataSteward])
+            let principal = try #require(try await keys.authenticate(secret))
+            #expect(principal.kind == .apiKey)
+            #expect(principal.scope == DivisionCode("411603"))
+            #expect(principal.roles == [.dataSteward])
+            let forged = secret.dropLast() + (secret.last == "A" ? "B" : "A")
+            #expect(try await keys.authenticate(String(forged)) == nil)
+            let stored = try await store.read { try await $0.raw("SELECT secret_hash FROM api_keys").first()!.decode(column: "secret_hash", as: String.self) }
+            #expect(!stored.contains(secret) && stored.count == 64)
+            #expect(try await keys.revoke(id: key.id))
+            #expect(try await keys.authenticate(secret) == nil)
+            await #expect(throws: IdentityError.unknownOrganisation("NOPE")) { try await keys.create(name: "x", organisationCode: "NOPE", roles: []) }
+        }
+    }
+
+    @Test("citizens register by mobile number once and log in; a second registration is a conflict", arguments: TestEngine.all)
+    func citizens(engine: TestEngine) async throws {
+        try await TestStores.with(engine, migrations: migrations) { store in
+            let citizens = CitizenAccounts(store: store, hasher: fastHasher)
+            let c = try await citizens.register(phone: "13912345678", displayName: "周口市民", password: "Citizen2026")
+            let p = try await citizens.authenticate(phone: "13912345678", password: "Citizen2026")
+            #expect(p.kind == .citizen && p.id == String(c.id) && p.scope == nil)
+            await #expect(throws: IdentityError.phoneTaken) { try await citizens.register(phone: "13912345678", displayName: "x", password: "Citizen2026") }
+            await #expect(throws: PlatformError.self) { try await citizens.register(phone: "12345", displayName: "x", password: "Citizen2026") }
+        }
+    }
+}
+
+@Suite("Principal rules")
+struct PrincipalTests {
+    let county = Principal(kind: .staff, id: "h", displayName: "孙浩", organisationCode: "411603-CMB", scope: DivisionCode("411603"), roles: [.departmentHandler])
+    let admin = Principal(kind: .staff, id: "admin", displayName: "管理员", organisationCode: "411600-BDB", scope: .zhoukou, roles: [.platformAdmin])
+
+    @Test("a county user sees its own county only; the city sees all")
+    func scope() throws {
+        #expect(county.canSee(DivisionCode("411603")!))
+        #expect(!county.canSee(DivisionCode("411602")!))
+        #expect(!county.canSee(.zhoukou))
+        #expect(admin.canSee(DivisionCode("411602")!))
+        #expect(throws: PlatformError.self) { try county.requireScope(DivisionCode("411602")!) }
+    }
+
+    @Test("roles gate actions; platform admins pass every role check; citizens see no division")
+    func roles() throws {
+        #expect(throws: PlatformError.self) { try county.require(anyOf: .auditor) }
+        try county.require(anyOf: .auditor, .departmentHandler)
+        try admin.require(anyOf: .auditor)
+        let citizen = Principal(kind: .citizen, id: "1", displayName: "x", organisationCode: nil, scope: nil, roles: [])
+        #expect(!citizen.canSee(.zhoukou))
+    }
+
+    @Test("masking keeps the first and last digits of a phone and the surname of a name")
+    func masking() {
+        #expect(Masking.phone("13800000000") == "138****0000")
+        #expect(Masking.name("张伟") == "张*")
+        #expect(Masking.name("欧阳娜娜") == "欧***")
+    }
+}
