@@ -1,0 +1,106 @@
+"""`cityhub serve` as a newcomer runs it: first start seeds and prints logins, a second start keeps
+the data, SIGTERM lets in-flight requests finish; the CLI's apikey and audit verify commands."""
+import http.client
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+import urllib.parse
+
+import pytest
+
+from conftest import Server, engines, request, ADMIN_PASSWORD
+
+
+@pytest.mark.parametrize("database", engines(), indirect=True)
+def test_first_start_prints_generated_logins_and_a_second_start_keeps_the_data(database):
+    env = {"CITYHUB_ADMIN_PASSWORD": "", "CITYHUB_DEMO_PASSWORD": ""}
+    first = Server(database, env=env).start()
+    first.stop()
+    out = first.output
+    assert "http://127.0.0.1:" in out
+    lines = {l.split()[0]: l.split()[1] for l in out.splitlines() if l.startswith("  ") and len(l.split()) >= 3}
+    assert {"admin", "operator", "dispatcher", "handler", "inspector", "auditor", "steward", "huaiyang.handler"} <= set(lines)
+    assert first.proc.returncode == 0
+
+    second = Server(database, env=env).start()
+    try:
+        assert "Accounts created" not in second.output
+        token = second.token("admin", lines["admin"])
+        status, _, me = request("GET", second.url + "/api/v1/me", token=token)
+        assert status == 200 and me["roles"] == ["platformAdmin"]
+        status, _, orgs = request("GET", second.url + "/api/v1/organisations?limit=500", token=token)
+        assert orgs["total"] == 102
+    finally:
+        second.stop()
+    assert "Accounts created" not in second.output
+
+
+@pytest.mark.parametrize("database", engines(), indirect=True)
+def test_sigterm_finishes_in_flight_requests_then_exits_cleanly(database):
+    s = Server(database).start()
+    body = '{"username":"admin","password":"%s"}' % ADMIN_PASSWORD
+    conns = []
+    for _ in range(6):
+        c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+        c.request("POST", "/api/v1/auth/login", body=body, headers={"Content-Type": "application/json"})
+        conns.append(c)
+    # Let the server accept the connections (bcrypt at cost 10 keeps each login busy ~70 ms, six of them
+    # on two cores ~200 ms), then ask it to stop while they are being handled.
+    time.sleep(0.05)
+    s.proc.send_signal(signal.SIGTERM)
+    statuses = [c.getresponse().status for c in conns]
+    assert statuses == [200] * 6
+    assert s.proc.wait(timeout=30) == 0
+    assert "stopped cleanly" in s.output
+
+
+@pytest.mark.parametrize("database", engines(), indirect=True)
+def test_apikey_command_prints_a_key_once_that_the_api_accepts(server):
+    result = server.cli("apikey", "create", "--name", "郸城县数字城管", "--org", "411625-CMB", "--role", "inspector")
+    assert result.returncode == 0, result.stderr
+    key = result.stdout.strip()
+    assert key.startswith("chk_")
+    status, _, me = request("GET", server.url + "/api/v1/me", headers={"X-API-Key": key})
+    assert status == 200 and me["kind"] == "apiKey" and me["scope"] == "411625" and me["roles"] == ["inspector"]
+    status, _, problem = request("GET", server.url + "/api/v1/divisions/411602", headers={"X-API-Key": key})
+    assert status == 403 and problem["code"] == "auth.outside-division-scope"
+
+
+def tamper(database, statements):
+    if database.endswith(".sqlite"):
+        con = sqlite3.connect(database)
+        for st in statements:
+            con.execute(st)
+        con.commit()
+        con.close()
+    else:
+        parts = urllib.parse.urlparse(database)
+        psql = ["psql", "-h", parts.hostname, "-p", str(parts.port), "-U", parts.username, "-d", parts.path.lstrip("/"), "-qAt", "-v", "ON_ERROR_STOP=1"]
+        for st in statements:
+            subprocess.run(psql + ["-c", st], check=True, capture_output=True)
+
+
+@pytest.mark.parametrize("database", engines(), indirect=True)
+def test_audit_verify_passes_then_names_the_tampered_row(server, database):
+    token = server.token("huaiyang.handler")
+    for code in ["411602", "411621", "411603"]:
+        request("GET", server.url + f"/api/v1/divisions/{code}", token=token)
+    server.stop()
+    ok = server.cli("audit", "verify")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "intact" in ok.stdout
+    if database.endswith(".sqlite"):
+        drop = ["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"]
+    else:
+        drop = ["DROP TRIGGER audit_log_no_change ON audit_log"]
+    # Someone with database rights hides one refusal: rewrites its outcome.
+    tamper(database, drop + ["UPDATE audit_log SET outcome = 'ok' WHERE seq = (SELECT MIN(seq) FROM audit_log WHERE outcome = 'denied' AND actor = 'staff:huaiyang.handler')"])
+    bad = server.cli("audit", "verify")
+    assert bad.returncode == 1
+    assert "TAMPERED" in bad.stdout and "edited" in bad.stdout
+    # And deletes another row.
+    tamper(database, ["DELETE FROM audit_log WHERE seq = 2"])
+    worse = server.cli("audit", "verify")
+    assert worse.returncode == 1 and "deleted" in worse.stdout and "seq 3" in worse.stdout
