@@ -38,7 +38,7 @@ struct CityHub: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cityhub",
         abstract: "CityHub: the city's data foundation, command center and applications on one platform.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, APIKeyCommand.self, AuditCommand.self, UserCommand.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, ImportCommand.self, APIKeyCommand.self, AuditCommand.self, UserCommand.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -114,7 +114,7 @@ struct Migrate: AsyncParsableCommand {
 struct Seed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Load the Zhoukou reference data again (idempotent); --scale city adds the reference city's 1,085 organisations and 21,600 staff.")
     @OptionGroup var common: CommonOptions
-    @Option(name: .long, help: "demo (default) or city.") var scale: String = "demo"
+    @Option(name: .long, help: "demo (default), small (300 organisations, 2,160 staff) or city (1,085 and 21,600).") var scale: String = "demo"
     @Option(name: .long, help: "With --scale city: one password for every synthetic account (hashed once). Without it they await activation.")
     var staffPassword: String?
 
@@ -125,18 +125,52 @@ struct Seed: AsyncParsableCommand {
         do {
             let report = try await ReferenceData.seed(platform: opened.parts, adminPassword: config.adminPassword, demoPassword: config.demoPassword)
             printSeed(report)
-            if scale == "city" {
+            let size: CityScale.Size? = switch scale {
+            case "city": .city
+            case "small": .small
+            case "demo": nil
+            default: throw ValidationError("--scale must be demo, small or city")
+            }
+            if let size {
                 let start = ContinuousClock.now
-                let result = try await CityScale.load(platform: opened.parts, staffPassword: staffPassword, hasher: PasswordHasher(cost: config.bcryptCost))
-                say("City scale: \(result.organisations) organisations, \(result.staff) staff accounts (\(result.newStaff) new) in \(ContinuousClock.now - start).")
-            } else if scale != "demo" {
-                throw ValidationError("--scale must be demo or city")
+                let result = try await CityScale.load(platform: opened.parts, size: size, staffPassword: staffPassword, hasher: PasswordHasher(cost: config.bcryptCost))
+                let elapsed = ContinuousClock.now - start
+                let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                say("Scale \(scale): \(result.organisations) organisations, \(result.staff) staff accounts (\(result.newStaff) new) in \(String(format: "%.3f", seconds)) s")
             }
         } catch {
             await opened.store.close()
             throw error
         }
         await opened.store.close()
+    }
+}
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import reference data files.", subcommands: [Divisions.self])
+
+    struct Divisions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import division boundaries from a GeoJSON FeatureCollection (properties adcode, name; optional parent_adcode, label_lon, label_lat).")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The GeoJSON file.") var file: String
+        @Option(name: .long, help: "The credit to show with maps drawn from it.") var source: String
+
+        func run() async throws {
+            let config = try common.configuration(["seed.onFirstStart": "false"])
+            let opened = try await openPlatform(config, logger: common.logger(config))
+            do {
+                let report = try await opened.platform.divisions.importGeoJSON(try Data(contentsOf: URL(fileURLWithPath: file)), source: source)
+                try await opened.platform.audit.append(AuditEntry(actor: "cli:\(NSUserName())", action: "registry.division.import", recordType: "file",
+                                                                  recordID: URL(fileURLWithPath: file).lastPathComponent, detail: "\(report.imported) imported, \(report.rejected.count) rejected"))
+                say("Imported \(report.imported) division(s); rejected \(report.rejected.count).")
+                for r in report.rejected { say("  feature \(r.feature): \(r.reason)") }
+            } catch let error as any CityError {
+                await opened.store.close()
+                throw ValidationError("\(error.messageZh) / \(error.messageEn)")
+            }
+            await opened.store.close()
+        }
     }
 }
 
