@@ -104,3 +104,43 @@ def test_audit_verify_passes_then_names_the_tampered_row(server, database):
     tamper(database, ["DELETE FROM audit_log WHERE seq = 2"])
     worse = server.cli("audit", "verify")
     assert worse.returncode == 1 and "deleted" in worse.stdout and "seq 3" in worse.stdout
+
+
+@pytest.mark.skipif("postgres" not in engines(), reason="needs CITYHUB_TEST_POSTGRES_URL")
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+def test_two_servers_on_one_postgres_share_sessions_keys_and_the_audit_chain(database):
+    # Started together: the migration lock lets exactly one of them migrate and seed.
+    a, b = Server(database), Server(database)
+    a_started = __import__("threading").Thread(target=a.start)
+    a_started.start()
+    b.start()
+    a_started.join()
+    try:
+        token = a.token("admin", ADMIN_PASSWORD)
+        status, _, me = request("GET", b.url + "/api/v1/me", token=token)
+        assert status == 200 and me["id"] == "admin"
+        status, _, key = request("POST", b.url + "/api/v1/apikeys", {"name": "项城市系统", "organisationCode": "411681-PSB"}, token=token)
+        assert status == 201
+        status, _, me = request("GET", a.url + "/api/v1/me", headers={"X-API-Key": key["secret"]})
+        assert status == 200 and me["scope"] == "411681"
+        # Logging out on one server ends the session on the other at once.
+        status, _, _ = request("POST", a.url + "/api/v1/auth/logout", token=token)
+        assert status == 204
+        status, _, problem = request("GET", b.url + "/api/v1/me", token=token)
+        assert status == 401 and problem["code"] == "identity.unauthenticated"
+        # Refusals on both servers land in one unbroken chain.
+        county = b.token("huaiyang.handler")
+        for server in (a, b, a, b):
+            assert request("GET", server.url + "/api/v1/divisions/411602", token=county)[0] == 403
+        auditor = a.token("auditor")
+        status, _, verification = request("GET", b.url + "/api/v1/audit/verify", token=auditor)
+        assert status == 200 and verification["intact"] is True
+        # Each account was created, and its password printed, by exactly one of the two.
+        def created(output):
+            return [l.split()[0] for l in output.splitlines() if l.startswith("  ") and len(l.split()) >= 3]
+        in_a, in_b = created(a.output), created(b.output)
+        assert sorted(in_a + in_b) == sorted({"admin", "operator", "dispatcher", "handler", "inspector", "auditor", "steward",
+                                              "huaiyang.handler", "13800000000"})
+    finally:
+        a.stop()
+        b.stop()

@@ -118,8 +118,12 @@ public struct ReferenceData {
         if withDemo { accounts += demoAccounts.map { ($0.0, $0.1, $0.2, $0.3, demoPassword) } }
         for (username, name, organisation, roles, given) in accounts where try await platform.staff.find(username: username) == nil {
             let password = given ?? Secrets.password()
-            _ = try await platform.staff.create(NewStaffUser(username: username, displayName: name, organisationCode: organisation, roles: Set(roles), password: password))
-            created.append(Credential(username: username, password: password, roles: roles, organisationCode: organisation))
+            do {
+                _ = try await platform.staff.create(NewStaffUser(username: username, displayName: name, organisationCode: organisation, roles: Set(roles), password: password))
+                created.append(Credential(username: username, password: password, roles: roles, organisationCode: organisation))
+            } catch IdentityError.usernameTaken {
+                // Another server process starting at the same moment created it (and prints its password).
+            }
         }
         if withDemo {
             let password = demoPassword ?? Secrets.password()
