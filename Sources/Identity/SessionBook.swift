@@ -52,9 +52,30 @@ public struct SessionBook: Sendable {
         if token.hasPrefix(APIKeyRing.prefix) { return try await keys.authenticate(token) }
         guard token.hasPrefix("chs_"), token.count < 200 else { return nil }
         let now = clock.now()
+        let tokenHash = Secrets.sha256(token)
+        // The common case, a staff session, in one query: session, account and roles together.
+        let staffRows = try await store.read { db in
+            try await db.raw("""
+                SELECT s.expires_at, s.revoked_at, u.username, u.display_name, u.organisation_code, u.division_code, u.active, r.role
+                FROM sessions s
+                JOIN staff_users u ON u.username = s.subject_id
+                LEFT JOIN staff_roles r ON r.user_id = u.id
+                WHERE s.token_hash = \(bind: tokenHash) AND s.subject_kind = 'staff'
+                """).all()
+        }
+        if let first = staffRows.first {
+            guard try first.decode(column: "revoked_at", as: Date?.self) == nil,
+                  try first.decode(column: "expires_at", as: Date.self) > now,
+                  try first.decode(column: "active", as: Bool.self) else { return nil }
+            let roles = try staffRows.compactMap { try $0.decode(column: "role", as: String?.self).flatMap(Role.init(rawValue:)) }
+            return Principal(kind: .staff, id: try first.decode(column: "username", as: String.self),
+                             displayName: try first.decode(column: "display_name", as: String.self),
+                             organisationCode: try first.decode(column: "organisation_code", as: String.self),
+                             scope: DivisionCode(try first.decode(column: "division_code", as: String.self)), roles: Set(roles))
+        }
         let row = try await store.read { db in
             try await db.raw("""
-                SELECT subject_kind, subject_id, expires_at, revoked_at FROM sessions WHERE token_hash = \(bind: Secrets.sha256(token))
+                SELECT subject_kind, subject_id, expires_at, revoked_at FROM sessions WHERE token_hash = \(bind: tokenHash) AND subject_kind <> 'staff'
                 """).first()
         }
         guard let row,
@@ -62,9 +83,8 @@ public struct SessionBook: Sendable {
               try row.decode(column: "expires_at", as: Date.self) > now else { return nil }
         let id = try row.decode(column: "subject_id", as: String.self)
         switch Principal.Kind(rawValue: try row.decode(column: "subject_kind", as: String.self)) {
-        case .staff: return try await staff.principal(username: id)
         case .citizen: return try await citizens.principal(id: id)
-        case .apiKey, nil: return nil
+        case .staff, .apiKey, nil: return nil
         }
     }
 

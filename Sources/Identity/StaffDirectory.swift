@@ -71,8 +71,10 @@ public struct StaffDirectory: Sendable {
         let now = clock.now()
         let hashes = passwordHashes ?? Array(repeating: nil, count: users.count)
         var inserted = 0
-        for (batchIndex, batch) in users.chunked(500).enumerated() {
-            let batchHashes = Array(hashes[(batchIndex * 500)..<(batchIndex * 500 + batch.count)])
+        // 2,000 rows × 7 values = 14,000 bound parameters: under SQLite's 32,766 and PostgreSQL's 65,535.
+        let batchSize = 2_000
+        for (batchIndex, batch) in users.chunked(batchSize).enumerated() {
+            let batchHashes = Array(hashes[(batchIndex * batchSize)..<(batchIndex * batchSize + batch.count)])
             inserted += try await store.write { db in
                 let codes = Array(Set(batch.map(\.organisationCode)))
                 var divisions: [String: String] = [:]
@@ -91,7 +93,7 @@ public struct StaffDirectory: Sendable {
                 var ids: [String: Int64] = [:]
                 for row in rows { ids[try row.decode(column: "username", as: String.self)] = try row.decode(column: "id", as: Int64.self) }
                 let roleRows = batch.flatMap { user in ids[user.username].map { id in user.roles.sorted().map { (id, $0.rawValue) } } ?? [] }
-                for chunk in roleRows.chunked(1000) {
+                for chunk in roleRows.chunked(5_000) {
                     var roleQuery: SQLQueryString = "INSERT INTO staff_roles (user_id, role) VALUES "
                     for (i, (id, role)) in chunk.enumerated() {
                         if i > 0 { roleQuery += ", " }
