@@ -1,6 +1,6 @@
 /// A GB/T 2260 administrative division code: six digits (province, city, county), optionally
 /// followed by three township digits and three village digits (the statistical 12-digit form).
-public struct DivisionCode: Hashable, Sendable, Codable, Comparable, CustomStringConvertible, LosslessStringConvertible {
+public struct DivisionCode: Hashable, Sendable, CheckedCode, Comparable, CustomStringConvertible, LosslessStringConvertible {
     /// The code's digits, 6, 9 or 12 of them.
     public let rawValue: String
 
@@ -25,19 +25,6 @@ public struct DivisionCode: Hashable, Sendable, Codable, Comparable, CustomStrin
         guard [6, 9, 12].contains(bytes.count), bytes.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
         guard !text.hasPrefix("00") else { return nil }
         self.rawValue = text
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let code = DivisionCode(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a GB/T 2260 division code"))
-        }
-        self = code
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
     }
 
     public var description: String { rawValue }

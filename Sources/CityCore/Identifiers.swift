@@ -2,15 +2,17 @@ import Foundation
 
 /// A GB 11643 resident ID number: 18 characters with an ISO 7064 MOD 11-2 check character
 /// and a real, not-future birth date.
-public struct ResidentID: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct ResidentID: Hashable, Sendable, CheckedCode, CustomStringConvertible {
     /// The 18 characters, check character upper-cased.
     public let rawValue: String
 
     private static let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     private static let checks = Array("10X98765432")
 
+    public init?(_ text: String) { self.init(text, today: Date()) }
+
     /// Parses and checks a number; nil when the form, the check character or the birth date is wrong.
-    public init?(_ text: String, today: Date = Date()) {
+    public init?(_ text: String, today: Date) {
         let upper = text.uppercased()
         let chars = Array(upper)
         guard chars.count == 18, chars[0..<17].allSatisfy(\.isASCIIDigit),
@@ -26,19 +28,6 @@ public struct ResidentID: Hashable, Sendable, Codable, CustomStringConvertible {
         rawValue = upper
     }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let id = ResidentID(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a valid resident ID number"))
-        }
-        self = id
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
-
     public var description: String { masked }
 
     /// Masked for display: the first 4 and last 4 characters shown.
@@ -46,7 +35,7 @@ public struct ResidentID: Hashable, Sendable, Codable, CustomStringConvertible {
 }
 
 /// A GB 32100 unified social credit code: 18 characters from a 31-letter set with a MOD 31 check.
-public struct CreditCode: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct CreditCode: Hashable, Sendable, CheckedCode, CustomStringConvertible {
     /// The 18 characters.
     public let rawValue: String
 
@@ -68,19 +57,6 @@ public struct CreditCode: Hashable, Sendable, Codable, CustomStringConvertible {
         rawValue = String(chars)
     }
 
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let code = CreditCode(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a valid credit code"))
-        }
-        self = code
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
-
     public var description: String { rawValue }
 
     /// The division code in positions 3-8.
@@ -89,4 +65,28 @@ public struct CreditCode: Hashable, Sendable, Codable, CustomStringConvertible {
 
 extension Character {
     var isASCIIDigit: Bool { isASCII && isNumber }
+}
+
+/// A code that is a checked string: encoded as that string, and refused when decoding if it fails
+/// its check, so a malformed code never enters a request or a row.
+public protocol CheckedCode: Codable {
+    /// The code as written.
+    var rawValue: String { get }
+    /// Parses and checks; nil when the code is malformed.
+    init?(_ text: String)
+}
+
+extension CheckedCode {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let code = Self(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a valid \(Self.self)"))
+        }
+        self = code
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
 }

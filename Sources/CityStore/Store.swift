@@ -194,30 +194,25 @@ public final class Store: Sendable {
         switch backend {
         case .sqlite(_, let writer, let lock, _):
             return try await lock.withLock {
-                let db = writer.sql()
-                try await db.raw("BEGIN IMMEDIATE").run()
-                do {
-                    let result = try await body(db)
-                    try await db.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await db.raw("ROLLBACK").run()
-                    throw error
-                }
+                try await Self.transaction(on: writer.sql(), begin: "BEGIN IMMEDIATE", body)
             }
         case .postgres(let client, _):
             return try await client.withConnection { connection in
-                let db = connection.sql()
-                try await db.raw("BEGIN").run()
-                do {
-                    let result = try await body(db)
-                    try await db.raw("COMMIT").run()
-                    return result
-                } catch {
-                    try? await db.raw("ROLLBACK").run()
-                    throw error
-                }
+                try await Self.transaction(on: connection.sql(), begin: "BEGIN", body)
             }
+        }
+    }
+
+    private static func transaction<T: Sendable>(on db: any SQLDatabase, begin: SQLQueryString,
+                                                 _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await db.raw(begin).run()
+        do {
+            let result = try await body(db)
+            try await db.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
         }
     }
 

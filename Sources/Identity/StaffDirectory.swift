@@ -175,16 +175,20 @@ public struct StaffDirectory: Sendable {
             let id = try row.decode(column: "id", as: Int64.self)
             let roles = try await db.raw("SELECT role FROM staff_roles WHERE user_id = \(bind: id) ORDER BY role").all()
                 .compactMap { Role(rawValue: try $0.decode(column: "role", as: String.self)) }
-            return StaffUser(
-                id: id,
-                username: try row.decode(column: "username", as: String.self),
-                displayName: try row.decode(column: "display_name", as: String.self),
-                organisationCode: try row.decode(column: "organisation_code", as: String.self),
-                divisionCode: DivisionCode(try row.decode(column: "division_code", as: String.self)) ?? .zhoukou,
-                roles: roles,
-                active: try row.decode(column: "active", as: Bool.self)
-            )
+            return try Self.decodeUser(row, roles: roles)
         }
+    }
+
+    static func decodeUser(_ row: any SQLRow, roles: [Role]) throws -> StaffUser {
+        StaffUser(
+            id: try row.decode(column: "id", as: Int64.self),
+            username: try row.decode(column: "username", as: String.self),
+            displayName: try row.decode(column: "display_name", as: String.self),
+            organisationCode: try row.decode(column: "organisation_code", as: String.self),
+            divisionCode: DivisionCode(try row.decode(column: "division_code", as: String.self)) ?? .zhoukou,
+            roles: roles,
+            active: try row.decode(column: "active", as: Bool.self)
+        )
     }
 
     /// Accounts within a division scope, optionally of one organisation.
@@ -207,16 +211,7 @@ public struct StaffDirectory: Sendable {
                 }
             }
             let items = try rows.map { row in
-                let id = try row.decode(column: "id", as: Int64.self)
-                return StaffUser(
-                    id: id,
-                    username: try row.decode(column: "username", as: String.self),
-                    displayName: try row.decode(column: "display_name", as: String.self),
-                    organisationCode: try row.decode(column: "organisation_code", as: String.self),
-                    divisionCode: DivisionCode(try row.decode(column: "division_code", as: String.self)) ?? .zhoukou,
-                    roles: roles[id] ?? [],
-                    active: try row.decode(column: "active", as: Bool.self)
-                )
+                try Self.decodeUser(row, roles: roles[try row.decode(column: "id", as: Int64.self)] ?? [])
             }
             return Page(items: items, total: total, limit: page.limit, offset: page.offset)
         }
