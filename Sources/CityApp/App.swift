@@ -45,7 +45,8 @@ public func openPlatform(_ config: CityConfiguration, clock: any WallClock = Sys
         try await store.migrate(allMigrations)
         let platform = Platform(store: store, clock: clock, hasher: PasswordHasher(cost: config.bcryptCost),
                                 settings: HTTPSettings(maxBodySize: config.maxBodySize, secureCookies: config.secureCookies),
-                                metrics: MetricsBootstrap.registry, pages: try await PageRenderer.load(), logger: logger)
+                                metrics: MetricsBootstrap.registry, pages: try await PageRenderer.load(), logger: logger,
+                                loginFailureLimit: config.loginFailureLimit)
         var seed: ReferenceData.Report? = nil
         if config.seedOnFirstStart, try await platform.organisations.count() == 0 {
             seed = try await ReferenceData.seed(platform: PlatformParts(divisions: platform.divisions, organisations: platform.organisations,
@@ -67,7 +68,10 @@ public func buildApplication(_ opened: OpenedPlatform, config: CityConfiguration
     var services: [any Service] = []
     if config.runJobs {
         services.append(JobRunner(queue: platform.jobs, handlers: [
-            "identity.purge-sessions": { _ in try await platform.sessions.purgeExpired() },
+            "identity.purge-sessions": { _ in
+                try await platform.sessions.purgeExpired()
+                try await platform.throttle.purge()
+            },
         ], logger: platform.logger))
     }
     return Application(

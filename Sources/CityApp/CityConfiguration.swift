@@ -29,12 +29,14 @@ public struct CityConfiguration: Sendable, Equatable {
     public var logLevel = "info"
     /// Whether this process runs queued jobs.
     public var runJobs = true
+    /// Failed logins one client address may make in 15 minutes before it must wait.
+    public var loginFailureLimit = 30
 
     public init() {}
 
     /// The keys this configuration understands.
     public static let keys = ["http.host", "http.port", "db.url", "identity.bcryptCost", "http.maxBodySize", "http.secureCookies",
-                              "seed.onFirstStart", "identity.adminPassword", "identity.demoPassword", "log.level", "jobs.run"]
+                              "seed.onFirstStart", "identity.adminPassword", "identity.demoPassword", "log.level", "jobs.run", "identity.loginFailureLimit"]
 
     /// Shorter environment names the README uses.
     static let aliases = ["CITYHUB_DATABASE_URL": "db.url", "CITYHUB_ADMIN_PASSWORD": "identity.adminPassword",
@@ -75,6 +77,7 @@ public struct CityConfiguration: Sendable, Equatable {
             case "identity.demoPassword": config.demoPassword = value.isEmpty ? nil : value
             case "log.level": config.logLevel = value
             case "jobs.run": config.runJobs = try bool(key, value)
+            case "identity.loginFailureLimit": config.loginFailureLimit = try int(key, value, 1...1_000_000)
             default: throw ConfigurationError.unknownKey(key)
             }
         }

@@ -62,7 +62,9 @@ struct AuthController {
             let body = try await request.decodeStrict(as: LoginRequest.self, context: context)
             let principal: Principal
             do {
-                principal = try await platform.staff.authenticate(username: body.username, password: body.password)
+                principal = try await platform.checkPassword(source: context.remoteAddress, username: body.username) {
+                    try await platform.staff.authenticate(username: body.username, password: body.password)
+                }
             } catch let error as IdentityError {
                 try await platform.audit(context, action: "identity.login", recordType: "staff", recordID: body.username, outcome: "denied", detail: error.code)
                 throw error
@@ -86,7 +88,9 @@ struct AuthController {
             let body = try await request.decodeStrict(as: CitizenLogin.self, context: context)
             let principal: Principal
             do {
-                principal = try await platform.citizens.authenticate(phone: body.phone, password: body.password)
+                principal = try await platform.checkPassword(source: context.remoteAddress, username: body.phone) {
+                    try await platform.citizens.authenticate(phone: body.phone, password: body.password)
+                }
             } catch let error as IdentityError {
                 try await platform.audit(context, action: "identity.citizen.login", recordType: "citizen", recordID: Masking.phone(body.phone), outcome: "denied", detail: error.code)
                 throw error

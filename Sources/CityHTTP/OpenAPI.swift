@@ -167,7 +167,12 @@ enum OpenAPI {
             }
             if op.success.0 == 303 { success.append(("headers", ["Location": ["schema": ["type": "string"]]])) }
             responses.append((String(op.success.0), .object(success)))
-            if op.path == "/login" { responses.append(("401", ["description": "wrong credentials: the form again with the message", "content": [html: ["schema": [:]]]])) }
+            if op.path == "/login" {
+                responses.append(("401", ["description": "wrong credentials: the form again with the message", "content": [html: ["schema": [:]]]]))
+                responses.append(("429", ["description": "too many failed logins from this address", "content": [html: ["schema": [:]]]]))
+            } else if op.path.hasSuffix("/login") {
+                responses.append(("429", problemResponse("too many failed logins from this address (30 in 15 minutes)")))
+            }
             if op.path == "/" { responses.append(("303", ["description": "no session: to the sign-in page", "headers": ["Location": ["schema": ["type": "string"]]]])) }
             if op.path == "/readyz" { responses.append(("503", ["description": "database unreachable", "content": [json: ["schema": [:]]]])) }
             if op.body != nil || !op.query.isEmpty || !op.pathParameters.isEmpty {

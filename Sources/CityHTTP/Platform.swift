@@ -33,6 +33,7 @@ public struct Platform: Sendable {
     public let citizens: CitizenAccounts
     public let keys: APIKeyRing
     public let sessions: SessionBook
+    public let throttle: LoginThrottle
     public let divisions: DivisionBook
     public let settings: HTTPSettings
     public let metrics: PrometheusCollectorRegistry
@@ -40,7 +41,7 @@ public struct Platform: Sendable {
     public let logger: Logger
 
     public init(store: Store, clock: any WallClock, hasher: PasswordHasher, settings: HTTPSettings, metrics: PrometheusCollectorRegistry,
-                pages: PageRenderer, logger: Logger) {
+                pages: PageRenderer, logger: Logger, loginFailureLimit: Int = 30) {
         self.store = store
         self.clock = clock
         self.audit = AuditLog(store: store, clock: clock)
@@ -50,6 +51,7 @@ public struct Platform: Sendable {
         self.citizens = CitizenAccounts(store: store, clock: clock, hasher: hasher)
         self.keys = APIKeyRing(store: store, clock: clock)
         self.sessions = SessionBook(store: store, clock: clock, staff: staff, citizens: citizens, keys: keys)
+        self.throttle = LoginThrottle(store: store, clock: clock, limit: loginFailureLimit)
         self.divisions = DivisionBook(store: store, clock: clock)
         self.settings = settings
         self.metrics = metrics
@@ -64,6 +66,17 @@ public struct Platform: Sendable {
             actor: context.principal?.auditActor ?? "anonymous", action: action, recordType: recordType, recordID: recordID,
             divisionCode: division, purpose: purpose, source: context.remoteAddress, requestID: context.requestID,
             outcome: outcome, detail: detail))
+    }
+
+    /// Runs a password check behind the per-address throttle, counting a failure against the address.
+    func checkPassword(source: String?, username: String, _ attempt: () async throws -> Principal) async throws -> Principal {
+        try await throttle.check(source: source)
+        do {
+            return try await attempt()
+        } catch let error as IdentityError where error.kind == .unauthenticated {
+            try await throttle.recordFailure(source: source, username: username)
+            throw error
+        }
     }
 
     /// Writes a refusal to the audit log.

@@ -31,7 +31,9 @@ struct WebController {
             let form = (try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(buffer: buffer))) ?? LoginForm(username: nil, password: nil)
             let username = form.username ?? ""
             do {
-                let principal = try await platform.staff.authenticate(username: username, password: form.password ?? "")
+                let principal = try await platform.checkPassword(source: context.remoteAddress, username: username) {
+                    try await platform.staff.authenticate(username: username, password: form.password ?? "")
+                }
                 let session = try await platform.sessions.issue(for: principal, channel: .web)
                 try await platform.audit.append(.init(actor: principal.auditActor, action: "identity.login", recordType: "staff", recordID: principal.id,
                                                       divisionCode: principal.scope?.rawValue, source: context.remoteAddress, requestID: context.requestID,
@@ -45,7 +47,7 @@ struct WebController {
                     "title": "登录", "version": Self.version, "username": username,
                     "error": ["messageZh": error.messageZh, "messageEn": error.messageEn],
                 ]))
-                response.status = .unauthorized
+                response.status = error.kind == .rateLimited ? .tooManyRequests : .unauthorized
                 return response
             }
         }

@@ -11,6 +11,7 @@ public enum IdentityError: CityError, Equatable {
     case phoneTaken
     case unknownOrganisation(String)
     case unknownUser(String)
+    case tooManyAttempts
 
     public var code: String {
         switch self {
@@ -23,6 +24,7 @@ public enum IdentityError: CityError, Equatable {
         case .phoneTaken: "identity.phone-taken"
         case .unknownOrganisation: "identity.unknown-organisation"
         case .unknownUser: "identity.unknown-user"
+        case .tooManyAttempts: "identity.too-many-attempts"
         }
     }
 
@@ -33,6 +35,7 @@ public enum IdentityError: CityError, Equatable {
         case .usernameTaken, .phoneTaken: .conflict
         case .unknownOrganisation: .invalidInput
         case .unknownUser: .notFound
+        case .tooManyAttempts: .rateLimited
         }
     }
 
@@ -47,6 +50,7 @@ public enum IdentityError: CityError, Equatable {
         case .phoneTaken: "该手机号已注册"
         case .unknownOrganisation(let c): "机构 \(c) 不存在"
         case .unknownUser(let u): "用户 \(u) 不存在"
+        case .tooManyAttempts: "该地址登录失败次数过多，请 15 分钟后再试"
         }
     }
 
@@ -61,6 +65,7 @@ public enum IdentityError: CityError, Equatable {
         case .phoneTaken: "That phone number is already registered"
         case .unknownOrganisation(let c): "Organisation \(c) does not exist"
         case .unknownUser(let u): "User \(u) does not exist"
+        case .tooManyAttempts: "Too many failed logins from this address: try again in 15 minutes"
         }
     }
 

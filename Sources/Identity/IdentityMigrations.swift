@@ -73,5 +73,9 @@ public enum IdentityMigrations {
             """,
             "CREATE INDEX sessions_subject ON sessions (subject_kind, subject_id)",
         ]),
+        Migration(module: "identity", number: 2, name: "failed logins by source", statements: [
+            "CREATE TABLE login_failures (id {id}, source TEXT NOT NULL, username TEXT NOT NULL, at {timestamp} NOT NULL)",
+            "CREATE INDEX login_failures_source ON login_failures (source, at)",
+        ]),
     ]
 }

@@ -83,3 +83,37 @@ struct OpenAPITests {
         }
     }
 }
+
+@Suite("Login throttle over a real socket")
+struct ThrottleLiveTests {
+    @Test("after 30 failed logins from one address, even a right password gets 429 until the window passes")
+    func sprayIsStopped() async throws {
+        try await TestStores.withDatabaseURL(.sqlite) { url in
+            var config = CityConfiguration()
+            config.databaseURL = url
+            config.bcryptCost = 4
+            config.adminPassword = Harness.adminPassword
+            config.demoPassword = Harness.demoPassword
+            config.runJobs = false
+            config.port = 0
+            let opened = try await openPlatform(config, logger: .init(label: "test"))
+            do {
+                let app = buildApplication(opened, config: config)
+                try await app.test(.live) { client in
+                    let users = ["operator", "dispatcher", "handler", "inspector", "auditor", "steward", "huaiyang.handler", "admin"]
+                    for i in 0..<30 {
+                        // Four tries per account at most: no account reaches its own lock.
+                        let r = try await client.post("/api/v1/auth/login", json: #"{"username":"\#(users[i % users.count])","password":"Spray2026pass"}"#)
+                        #expect(r.status == .unauthorized)
+                    }
+                    try await client.post("/api/v1/auth/login", json: #"{"username":"admin","password":"\#(Harness.adminPassword)"}"#)
+                        .expectProblem(.tooManyRequests, code: "identity.too-many-attempts")
+                }
+            } catch {
+                await opened.store.close()
+                throw error
+            }
+            await opened.store.close()
+        }
+    }
+}

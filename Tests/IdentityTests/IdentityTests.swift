@@ -191,3 +191,22 @@ struct PrincipalTests {
         #expect(Masking.name("欧阳娜娜") == "欧***")
     }
 }
+
+@Suite("Login throttle per address, on every engine")
+struct LoginThrottleTests {
+    @Test("an address that failed 30 times in 15 minutes must wait; other addresses are not affected", arguments: TestEngine.all)
+    func throttle(engine: TestEngine) async throws {
+        let clock = ManualClock()
+        try await TestStores.with(engine, migrations: migrations) { store in
+            let throttle = LoginThrottle(store: store, clock: clock)
+            for i in 0..<30 {
+                try await throttle.check(source: "10.0.0.9")
+                try await throttle.recordFailure(source: "10.0.0.9", username: "user\(i)")
+            }
+            await #expect(throws: IdentityError.tooManyAttempts) { try await throttle.check(source: "10.0.0.9") }
+            try await throttle.check(source: "10.0.0.10")
+            clock.advance(by: 15 * 60 + 1)
+            try await throttle.check(source: "10.0.0.9")
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import CityApp
+import Foundation
+import Testing
+
+@Suite("Configuration layers")
+struct ConfigurationTests {
+    @Test("defaults are safe for a laptop: SQLite in ./data, 127.0.0.1:8080, bcrypt cost 10")
+    func defaults() throws {
+        let config = try CityConfiguration.load(environment: [:])
+        #expect(config.host == "127.0.0.1" && config.port == 8080)
+        #expect(config.databaseURL == "data/cityhub.sqlite")
+        #expect(config.bcryptCost == 10)
+    }
+
+    @Test("a file overrides defaults, the environment overrides the file, flags override the environment")
+    func layers() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cityhub-\(UUID().uuidString).json")
+        try Data(#"{"http.port": 9000, "db.url": "file.sqlite", "identity.bcryptCost": 11}"#.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let config = try CityConfiguration.load(
+            file: file.path,
+            environment: ["CITYHUB_HTTP_PORT": "9001", "CITYHUB_DATABASE_URL": "postgres://u@127.0.0.1/db", "CITYHUB_ADMIN_PASSWORD": "FromEnv2026"],
+            overrides: ["http.port": "9002"])
+        #expect(config.port == 9002)
+        #expect(config.databaseURL == "postgres://u@127.0.0.1/db")
+        #expect(config.bcryptCost == 11)
+        #expect(config.adminPassword == "FromEnv2026")
+    }
+
+    @Test("unknown keys and bad values are refused with the key named")
+    func refusals() {
+        #expect(throws: ConfigurationError.unknownKey("http.prot")) { try CityConfiguration.load(environment: [:], overrides: ["http.prot": "1"]) }
+        #expect(throws: ConfigurationError.invalid(key: "http.port", value: "eighty")) {
+            try CityConfiguration.load(environment: ["CITYHUB_HTTP_PORT": "eighty"])
+        }
+        #expect(throws: (any Error).self) { try CityConfiguration.load(environment: ["CITYHUB_DATABASE_URL": "mysql://x"]) }
+    }
+}
