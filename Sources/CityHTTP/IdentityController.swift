@@ -177,7 +177,8 @@ struct IdentityController {
 
         api.get("/apikeys") { _, context -> APIKeyList in
             try context.caller.require(anyOf: .platformAdmin, .auditor)
-            return APIKeyList(items: try await platform.keys.list().map { APIKeyDTO($0) })
+            guard let scope = context.caller.scope else { throw PlatformError.missingRole(["工作人员/staff"]) }
+            return APIKeyList(items: try await platform.keys.list(within: scope).map { APIKeyDTO($0) })
         }
         api.post("/apikeys") { request, context -> EditedResponse<APIKeyDTO> in
             try context.caller.require(anyOf: .platformAdmin)
@@ -198,6 +199,11 @@ struct IdentityController {
         api.delete("/apikeys/{id}") { _, context -> Response in
             try context.caller.require(anyOf: .platformAdmin)
             let id = try context.parameters.require("id")
+            guard let key = try await platform.keys.find(id: id),
+                  let organisation = try await platform.organisations.find(key.organisationCode) else {
+                throw PlatformError.notFound("API key \(id)", zhWhat: "API 密钥 \(id)")
+            }
+            try context.caller.requireScope(organisation.divisionCode)
             guard try await platform.keys.revoke(id: id) else { throw PlatformError.notFound("API key \(id)", zhWhat: "API 密钥 \(id)") }
             try await platform.audit(context, action: "identity.apikey.revoke", recordType: "apikey", recordID: id)
             return Response(status: .noContent)

@@ -64,7 +64,7 @@ public struct Platform: Sendable {
                                      division: String? = nil, purpose: String? = nil, outcome: String = "ok", detail: String? = nil) async throws {
         try await audit.append(AuditEntry(
             actor: context.principal?.auditActor ?? "anonymous", action: action, recordType: recordType, recordID: recordID,
-            divisionCode: division, purpose: purpose, source: context.remoteAddress, requestID: context.requestID,
+            divisionCode: division ?? context.principal?.scope?.rawValue, purpose: purpose, source: context.remoteAddress, requestID: context.requestID,
             outcome: outcome, detail: detail))
     }
 

@@ -150,14 +150,21 @@ public struct AuditLog: Sendable {
         return hasher.finalize().hexString
     }
 
-    /// Entries, newest first, optionally for one record.
-    public func entries(recordType: String? = nil, recordID: String? = nil, limit: Int = 100, offset: Int = 0) async throws -> [AuditRecord] {
+    /// Entries, newest first, optionally for one record. `divisionPrefix` limits them to one scope
+    /// (a county auditor reviews the county's entries); `includeUnscoped` adds entries that belong
+    /// to no division (system, anonymous), for the city's own auditors.
+    public func entries(recordType: String? = nil, recordID: String? = nil, divisionPrefix: String? = nil, includeUnscoped: Bool = true,
+                        limit: Int = 100, offset: Int = 0) async throws -> [AuditRecord] {
         try await store.read { db in
-            var query: SQLQueryString = "SELECT * FROM audit_log"
-            if let recordType, let recordID {
-                query = query + " WHERE record_type = \(bind: recordType) AND record_id = \(bind: recordID)"
+            var query: SQLQueryString = "SELECT * FROM audit_log WHERE 1 = 1"
+            if let recordType { query += " AND record_type = \(bind: recordType)" }
+            if let recordID { query += " AND record_id = \(bind: recordID)" }
+            if let divisionPrefix {
+                query += includeUnscoped
+                    ? " AND (division_code LIKE \(bind: divisionPrefix + "%") OR division_code IS NULL)"
+                    : " AND division_code LIKE \(bind: divisionPrefix + "%")"
             }
-            query = query + " ORDER BY seq DESC LIMIT \(bind: limit) OFFSET \(bind: offset)"
+            query += " ORDER BY seq DESC LIMIT \(bind: limit) OFFSET \(bind: offset)"
             return try await db.raw(query).all().map(Self.record)
         }
     }

@@ -165,6 +165,11 @@ public struct APIKeyRing: Sendable {
                          scope: DivisionCode(try row.decode(column: "division_code", as: String.self)), roles: Set(roles))
     }
 
+    /// The key with this id, or nil.
+    public func find(id: String) async throws -> APIKey? {
+        try await list(where: "k.id = \(bind: id)").first
+    }
+
     /// Revokes a key at once, for every process.
     public func revoke(id: String) async throws -> Bool {
         let now = clock.now()
@@ -173,10 +178,17 @@ public struct APIKeyRing: Sendable {
         }
     }
 
-    /// Every key, newest first.
-    public func list() async throws -> [APIKey] {
+    /// Keys whose organisation lies within `scope`, newest first.
+    public func list(within scope: DivisionCode) async throws -> [APIKey] {
+        try await list(where: "o.division_code LIKE \(bind: scope.significantPrefix + "%")")
+    }
+
+    private func list(where filter: SQLQueryString) async throws -> [APIKey] {
         try await store.read { db in
-            try await db.raw("SELECT id, name, organisation_code, roles, created_at, revoked_at FROM api_keys ORDER BY created_at DESC").all().map { row in
+            try await db.raw("""
+                SELECT k.id, k.name, k.organisation_code, k.roles, k.created_at, k.revoked_at
+                FROM api_keys k JOIN organisations o ON o.code = k.organisation_code WHERE
+                """ + " " + filter + " ORDER BY k.created_at DESC, k.id").all().map { row in
                 APIKey(id: try row.decode(column: "id", as: String.self), name: try row.decode(column: "name", as: String.self),
                        organisationCode: try row.decode(column: "organisation_code", as: String.self),
                        roles: try row.decode(column: "roles", as: String.self).split(separator: ",").compactMap { Role(rawValue: String($0)) },

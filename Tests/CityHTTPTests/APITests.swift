@@ -118,6 +118,27 @@ struct APITests {
         }
     }
 
+    @Test("a county auditor reviews only the county's audit entries and cannot check the city's chain", arguments: TestEngine.all)
+    func countyAuditor(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, _ in
+            let admin = try await client.token("admin", Harness.adminPassword)
+            let created = try await client.post("/api/v1/staff", json: #"{"username":"huaiyang.auditor","displayName":"审计","organisationCode":"411603-BDB","roles":["auditor"],"password":"Auditor2026x"}"#,
+                                                headers: [.authorization: "Bearer \(admin)"])
+            #expect(created.status == .created)
+            let county = try await client.token("huaiyang.handler")
+            _ = try await client.get("/api/v1/divisions/411602", token: county)      // a refusal in 411603's name
+            let auditor = try await client.token("huaiyang.auditor", "Auditor2026x")
+            let entries = try await client.get("/api/v1/audit?limit=500", token: auditor).json["items"] as? [[String: Any]] ?? []
+            #expect(!entries.isEmpty)
+            #expect(entries.allSatisfy { ($0["divisionCode"] as? String)?.hasPrefix("411603") == true })
+            #expect(entries.contains { $0["actor"] as? String == "staff:huaiyang.handler" && $0["outcome"] as? String == "denied" })
+            try await client.get("/api/v1/audit/verify", token: auditor).expectProblem(.forbidden, code: "auth.outside-division-scope")
+            let cityAuditor = try await client.token("auditor")
+            let all = try await client.get("/api/v1/audit?limit=500", token: cityAuditor).json["items"] as? [[String: Any]] ?? []
+            #expect(all.count > entries.count)
+        }
+    }
+
     @Test("staff names are masked except for administrators, and every listing is audited", arguments: TestEngine.all)
     func staffMasking(engine: TestEngine) async throws {
         try await Harness.run(engine) { client, opened in
@@ -158,6 +179,12 @@ struct APITests {
             #expect(try await client.get("/api/v1/me", headers: [.init("X-API-Key")!: secret]).json["scope"] as? String == "411602")
             let listed = try await client.get("/api/v1/apikeys", token: admin).text
             #expect(listed.contains(id) && !listed.contains(secret))
+            // Another county's administrator neither sees nor revokes it.
+            try await client.post("/api/v1/staff", json: #"{"username":"huaiyang.admin","displayName":"管理","organisationCode":"411603-BDB","roles":["platformAdmin"],"password":"CountyAdmin2026"}"#, headers: auth)
+            let countyAdmin = try await client.token("huaiyang.admin", "CountyAdmin2026")
+            #expect(!(try await client.get("/api/v1/apikeys", token: countyAdmin).text.contains(id)))
+            try await client.execute(uri: "/api/v1/apikeys/\(id)", method: .delete, headers: [.authorization: "Bearer \(countyAdmin)"])
+                .expectProblem(.forbidden, code: "auth.outside-division-scope")
             #expect(try await client.execute(uri: "/api/v1/apikeys/\(id)", method: .delete, headers: auth).status == .noContent)
             try await client.get("/api/v1/me", token: secret).expectProblem(.unauthorized, code: "identity.unauthenticated")
         }
