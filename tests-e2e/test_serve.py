@@ -144,3 +144,22 @@ def test_two_servers_on_one_postgres_share_sessions_keys_and_the_audit_chain(dat
     finally:
         a.stop()
         b.stop()
+
+
+@pytest.mark.parametrize("database", engines(), indirect=True)
+def test_staff_csv_import_keeps_good_lines_reports_bad_ones_and_reruns_idempotently(server, tmp_path):
+    csv = tmp_path / "staff.csv"
+    csv.write_text("username,display_name,organisation_code,roles\n"
+                   "sq.grid01,沈网格,411624-CMB,inspector\n"
+                   "sq.grid02,丘网格,411624-NOPE,inspector\n"
+                   "sq.grid03,周网格,411624-CMB,inspector;departmentHandler\n", encoding="utf-8")
+    first = server.cli("import", "staff", str(csv))
+    assert first.returncode == 0, first.stderr
+    assert "Imported 2 new account(s)" in first.stdout and "line 3: unknown organisation 411624-NOPE" in first.stdout
+    again = server.cli("import", "staff", str(csv))
+    assert "Imported 0 new account(s); 2 existed already" in again.stdout
+    activate = server.cli("user", "set-password", "sq.grid03", "--password", "Shenqiu2026grid")
+    assert activate.returncode == 0, activate.stderr
+    token = server.token("sq.grid03", "Shenqiu2026grid")
+    status, _, me = request("GET", server.url + "/api/v1/me", token=token)
+    assert me["scope"] == "411624" and me["roles"] == ["departmentHandler", "inspector"]

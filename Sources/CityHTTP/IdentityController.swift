@@ -152,7 +152,7 @@ struct IdentityController {
         api.post("/staff") { request, context -> EditedResponse<StaffDTO> in
             try context.caller.require(anyOf: .platformAdmin)
             let body = try await request.decodeStrict(as: NewStaff.self, context: context)
-            guard Self.isUsername(body.username) else {
+            guard StaffImport.isUsername(body.username) else {
                 throw PlatformError.invalidField("username", zh: "用户名为 3 至 40 位字母、数字、点、下划线或连字符", en: "username must be 3 to 40 letters, digits, dots, underscores or hyphens")
             }
             guard let organisation = try await platform.organisations.find(body.organisationCode) else { throw IdentityError.unknownOrganisation(body.organisationCode) }
@@ -219,10 +219,6 @@ struct IdentityController {
             return value
         }
         return PageRequest(limit: try int("limit"), offset: try int("offset"))
-    }
-
-    static func isUsername(_ s: String) -> Bool {
-        (3...40).contains(s.count) && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
     }
 
     static func isOrganisationCode(_ s: String) -> Bool {

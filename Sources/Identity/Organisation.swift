@@ -74,6 +74,13 @@ public struct OrganisationBook: Sendable {
         }
     }
 
+    /// Every organisation code.
+    public func allCodes() async throws -> Set<String> {
+        try await store.read { db in
+            Set(try await db.raw("SELECT code FROM organisations").all().map { try $0.decode(column: "code", as: String.self) })
+        }
+    }
+
     /// How many organisations there are.
     public func count() async throws -> Int {
         try await store.read { db in

@@ -147,7 +147,34 @@ struct Seed: AsyncParsableCommand {
 }
 
 struct ImportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import reference data files.", subcommands: [Divisions.self])
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import reference data files.", subcommands: [Divisions.self, Staff.self])
+
+    struct Staff: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import staff accounts from CSV (username,display_name,organisation_code,roles with roles split by ;). Bad lines are reported and skipped; re-running adds nothing twice.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The CSV file (UTF-8).") var file: String
+
+        func run() async throws {
+            let config = try common.configuration(["seed.onFirstStart": "false"])
+            let opened = try await openPlatform(config, logger: common.logger(config))
+            do {
+                let text = try String(contentsOfFile: file, encoding: .utf8)
+                let (accounts, rejected) = StaffImport.parse(text, organisations: try await opened.platform.organisations.allCodes())
+                let created = try await opened.platform.staff.load(accounts)
+                try await opened.platform.audit.append(AuditEntry(actor: "cli:\(NSUserName())", action: "identity.staff.import", recordType: "file",
+                                                                  recordID: URL(fileURLWithPath: file).lastPathComponent,
+                                                                  detail: "\(created) created, \(accounts.count - created) existed, \(rejected.count) rejected"))
+                say("Imported \(created) new account(s); \(accounts.count - created) existed already; rejected \(rejected.count) line(s).")
+                for r in rejected { say("  \(r)") }
+                if created > 0 { say("New accounts await activation: cityhub user set-password USERNAME") }
+            } catch {
+                await opened.store.close()
+                throw error
+            }
+            await opened.store.close()
+        }
+    }
 
     struct Divisions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

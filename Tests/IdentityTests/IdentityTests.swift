@@ -210,3 +210,36 @@ struct LoginThrottleTests {
         }
     }
 }
+
+@Suite("Staff CSV import")
+struct StaffImportTests {
+    let organisations: Set<String> = ["411602-CMB", "411603-CMB"]
+
+    @Test("good lines load, bad ones are named by line number")
+    func parse() {
+        let csv = """
+        username,display_name,organisation_code,roles
+        grid.001,"周, 网格",411602-CMB,inspector
+        grid.002,李网格,411602-CMB,inspector;departmentHandler
+
+        x,太短,411602-CMB,inspector
+        grid.003,王,411699-CMB,inspector
+        grid.004,赵,411603-CMB,wizard
+        grid.001,重复,411602-CMB,inspector
+        grid.005,孙,411603-CMB,platformAdmin
+        grid.006,钱,411603-CMB
+        """
+        let (accounts, rejected) = StaffImport.parse(csv, organisations: organisations)
+        #expect(accounts.map(\.username) == ["grid.001", "grid.002"])
+        #expect(accounts[0].displayName == "周, 网格")
+        #expect(accounts[1].roles == [.inspector, .departmentHandler])
+        #expect(rejected.map(\.line) == [5, 6, 7, 8, 9, 10])
+        #expect(rejected[1].reason.contains("unknown organisation"))
+    }
+
+    @Test("a wrong header is refused at line 1")
+    func header() {
+        let (accounts, rejected) = StaffImport.parse("name,org\nx,y", organisations: organisations)
+        #expect(accounts.isEmpty && rejected.first?.line == 1)
+    }
+}
