@@ -2,6 +2,7 @@
 // first-start seed, and builds the application the `cityhub` CLI and every HTTP test run.
 import CityStore
 import Foundation
+import Logging
 
 /// The platform's configuration, read once in layers: defaults < config file < environment <
 /// command-line flags. Keys are dotted per subsystem (`http.port`, `db.url`); the environment
@@ -27,6 +28,8 @@ public struct CityConfiguration: Sendable, Equatable {
     public var demoPassword: String?
     /// Log level.
     public var logLevel = "info"
+    /// `text` (readable, the default) or `json` (one object a line, for log shippers).
+    public var logFormat = "text"
     /// Whether this process runs queued jobs.
     public var runJobs = true
     /// Failed logins one client address may make in 15 minutes before it must wait.
@@ -36,7 +39,7 @@ public struct CityConfiguration: Sendable, Equatable {
 
     /// The keys this configuration understands.
     public static let keys = ["http.host", "http.port", "db.url", "identity.bcryptCost", "http.maxBodySize", "http.secureCookies",
-                              "seed.onFirstStart", "identity.adminPassword", "identity.demoPassword", "log.level", "jobs.run", "identity.loginFailureLimit"]
+                              "seed.onFirstStart", "identity.adminPassword", "identity.demoPassword", "log.level", "jobs.run", "identity.loginFailureLimit", "log.format"]
 
     /// Shorter environment names the README uses.
     static let aliases = ["CITYHUB_DATABASE_URL": "db.url", "CITYHUB_ADMIN_PASSWORD": "identity.adminPassword",
@@ -75,7 +78,12 @@ public struct CityConfiguration: Sendable, Equatable {
             case "seed.onFirstStart": config.seedOnFirstStart = try bool(key, value)
             case "identity.adminPassword": config.adminPassword = value.isEmpty ? nil : value
             case "identity.demoPassword": config.demoPassword = value.isEmpty ? nil : value
-            case "log.level": config.logLevel = value
+            case "log.level":
+                guard Logger.Level(rawValue: value) != nil else { throw ConfigurationError.invalid(key: key, value: value) }
+                config.logLevel = value
+            case "log.format":
+                guard ["text", "json"].contains(value) else { throw ConfigurationError.invalid(key: key, value: value) }
+                config.logFormat = value
             case "jobs.run": config.runJobs = try bool(key, value)
             case "identity.loginFailureLimit": config.loginFailureLimit = try int(key, value, 1...1_000_000)
             default: throw ConfigurationError.unknownKey(key)

@@ -19,14 +19,19 @@ struct CommonOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String?
 
+    @Option(name: .long, help: "Log format: text (default) or json (one object a line).")
+    var logFormat: String?
+
     func configuration(_ extra: [String: String] = [:]) throws -> CityConfiguration {
         var overrides = extra
         if let database { overrides["db.url"] = database }
         if let logLevel { overrides["log.level"] = logLevel }
+        if let logFormat { overrides["log.format"] = logFormat }
         return try CityConfiguration.load(file: config, overrides: overrides)
     }
 
     func logger(_ config: CityConfiguration) -> Logger {
+        if config.logFormat == "json" { LogSetup.json() }
         var logger = Logger(label: "cityhub")
         logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
         return logger
@@ -304,4 +309,15 @@ struct UserCommand: AsyncParsableCommand {
 /// appear even when the output is piped to a file.
 func say(_ text: String = "") {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// The logging system can be bootstrapped once per process.
+enum LogSetup {
+    /// Lazily initialised exactly once, however many commands ask.
+    private static let bootstrapJSON: Bool = {
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        return true
+    }()
+
+    static func json() { _ = bootstrapJSON }
 }

@@ -1,5 +1,6 @@
 import CityApp
 import Foundation
+import Logging
 import Testing
 
 @Suite("Configuration layers")
@@ -34,5 +35,29 @@ struct ConfigurationTests {
             try CityConfiguration.load(environment: ["CITYHUB_HTTP_PORT": "eighty"])
         }
         #expect(throws: (any Error).self) { try CityConfiguration.load(environment: ["CITYHUB_DATABASE_URL": "mysql://x"]) }
+    }
+}
+
+@Suite("JSON logs")
+struct JSONLogTests {
+    final class Lines: @unchecked Sendable {
+        let lock = NSLock()
+        var items: [String] = []
+        func add(_ s: String) { lock.withLock { items.append(s) } }
+    }
+
+    @Test("each log line is one JSON object with the message, level and request id as fields")
+    func oneObjectPerLine() throws {
+        let lines = Lines()
+        var logger = Logger(label: "cityhub") { JSONLogHandler(label: $0, write: { lines.add($0) }) }
+        logger[metadataKey: "hb.request.id"] = "abc123"
+        logger.info("request", metadata: ["status": "200", "path": "/healthz"])
+        let line = try #require(lines.items.first)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        #expect(object["msg"] as? String == "request")
+        #expect(object["level"] as? String == "info")
+        #expect(object["requestId"] as? String == "abc123")
+        #expect(object["status"] as? String == "200")
+        #expect(!line.contains("\n"))
     }
 }
