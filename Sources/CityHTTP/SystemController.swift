@@ -1,6 +1,7 @@
 import CityStore
 import Foundation
 import Hummingbird
+import Metrics
 import Prometheus
 
 /// Liveness, readiness, metrics and the OpenAPI document: no authentication.
@@ -18,6 +19,12 @@ struct SystemController {
                              status: ok ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { _, _ -> Response in
+            // Queue depth comes from the database at scrape time, so every process reports the same truth.
+            if let counts = try? await platform.jobs.counts() {
+                for state in ["queued", "running", "failed"] {
+                    Gauge(label: "cityhub_jobs", dimensions: [("queue", "default"), ("state", state)]).record(counts[state] ?? 0)
+                }
+            }
             var buffer: [UInt8] = []
             buffer.reserveCapacity(16_384)
             platform.metrics.emit(into: &buffer)

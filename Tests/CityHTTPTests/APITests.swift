@@ -20,6 +20,7 @@ struct APITests {
             _ = try await client.get("/api/v1/me")
             let metrics = try await client.get("/metrics")
             #expect(metrics.status == .ok && metrics.text.contains("hb_requests"))
+            #expect(metrics.text.contains(#"cityhub_jobs{queue="default",state="queued"}"#))
             let doc = try await client.get("/api/v1/openapi.json")
             #expect(doc.json["openapi"] as? String == "3.1.0")
             #expect(doc.headers[.init("X-Request-Id")!] != nil)
