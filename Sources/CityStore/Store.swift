@@ -155,6 +155,8 @@ public final class Store: Sendable {
             config.options.maximumConnections = poolSize
             let client = PostgresClient(configuration: config, backgroundLogger: logger)
             let runner = Task { await client.run() }
+            // Let the client's run loop start before the first lease, so it is not leased cold.
+            try? await Task.sleep(for: .milliseconds(5))
             let store = Store(engine: .postgres, logger: logger, backend: .postgres(client: client, runner: runner))
             // Fail fast on a wrong URL rather than at the first request.
             do {
