@@ -163,3 +163,18 @@ def test_staff_csv_import_keeps_good_lines_reports_bad_ones_and_reruns_idempoten
     token = server.token("sq.grid03", "Shenqiu2026grid")
     status, _, me = request("GET", server.url + "/api/v1/me", token=token)
     assert me["scope"] == "411624" and me["roles"] == ["departmentHandler", "inspector"]
+
+
+@pytest.mark.parametrize("database", engines(), indirect=True)
+def test_seed_reruns_idempotently(server):
+    token = server.token("admin", ADMIN_PASSWORD)
+    before = request("GET", server.url + "/api/v1/organisations?limit=1", token=token)[2]["total"]
+    for _ in range(2):
+        result = server.cli("seed")
+        assert result.returncode == 0, result.stderr
+        assert "11 divisions, 102 organisations" in result.stdout
+        assert "Accounts created" not in result.stdout
+    after = request("GET", server.url + "/api/v1/organisations?limit=1", token=token)[2]["total"]
+    assert before == after == 102
+    # Existing accounts keep their passwords.
+    assert server.token("admin", ADMIN_PASSWORD)
