@@ -6,7 +6,10 @@ public enum ErrorKind: String, Sendable, Codable {
     case unauthenticated
     case forbidden
     case notFound
+    case methodNotAllowed
     case conflict
+    /// Well-formed, but it refers to something that does not exist or breaks a rule of the domain.
+    case unprocessable
     case tooLarge
     case unsupportedMediaType
     case rateLimited

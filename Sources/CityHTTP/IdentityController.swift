@@ -211,14 +211,15 @@ struct IdentityController {
     }
 
     static func page(_ request: Request) throws -> PageRequest {
-        func int(_ name: String) throws -> Int? {
+        func int(_ name: String, max: Int) throws -> Int? {
             guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
-            guard let value = Int(String(text)), value >= 0 else {
-                throw HTTPProblem.badQuery(name, zh: "\(name) 应为非负整数", en: "\(name) must be a non-negative integer")
+            guard let value = Int(String(text)), (0...max).contains(value) else {
+                throw HTTPProblem.badQuery(name, zh: "\(name) 应为 0 到 \(max) 之间的整数", en: "\(name) must be an integer from 0 to \(max)")
             }
             return value
         }
-        return PageRequest(limit: try int("limit"), offset: try int("offset"))
+        // The same bounds the OpenAPI document states; a limit over 500 is then clamped.
+        return PageRequest(limit: try int("limit", max: 1_000_000), offset: try int("offset", max: 1_000_000_000))
     }
 
     static func isOrganisationCode(_ s: String) -> Bool {

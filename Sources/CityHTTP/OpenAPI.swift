@@ -25,7 +25,11 @@ enum OpenAPI {
     }
 
     static let roles: JSONValue = ["type": "string", "enum": ["platformAdmin", "commandOperator", "dispatcher", "departmentHandler", "inspector", "auditor", "dataSteward"]]
-    static let divisionCode = string("GB/T 2260 division code", pattern: "^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")
+    static let divisionCode = string("GB/T 2260 division code", pattern: "^(0[1-9]|[1-9][0-9])[0-9]{4}([0-9]{3}([0-9]{3})?)?$")
+    /// 10+ characters with at least one letter and one digit.
+    static let password = string("10 or more characters with letters and digits", pattern: "^(?=.*[A-Za-z])(?=.*[0-9]).{10,200}$")
+    static let pageLimit: JSONValue = ["type": "integer", "minimum": 0, "maximum": 1_000_000, "description": "clamped to 1...500"]
+    static let pageOffset: JSONValue = ["type": "integer", "minimum": 0, "maximum": 1_000_000_000]
 
     static let schemas: JSONValue = .object([
         ("Problem", object([
@@ -40,7 +44,7 @@ enum OpenAPI {
         ("Token", object([("token", string()), ("tokenType", string()), ("expiresAt", string(format: "date-time")), ("me", ref("Me"))],
                          required: ["token", "tokenType", "expiresAt", "me"], closed: false)),
         ("CitizenRegistration", object([("phone", string("mainland mobile number", pattern: "^1[3-9][0-9]{9}$")), ("displayName", string(min: 1, max: 40)),
-                                        ("password", string(min: 10, max: 200))], required: ["phone", "displayName", "password"])),
+                                        ("password", password)], required: ["phone", "displayName", "password"])),
         ("CitizenLogin", object([("phone", string()), ("password", string())], required: ["phone", "password"])),
         ("Citizen", object([("id", integer), ("phone", string()), ("displayName", string())], required: ["id", "phone", "displayName"], closed: false)),
         ("Organisation", object([("code", string()), ("name", string()), ("nameEn", nullableString), ("parentCode", nullableString),
@@ -55,8 +59,8 @@ enum OpenAPI {
         ("StaffPage", object([("items", array(ref("Staff"))), ("total", integer), ("limit", integer), ("offset", integer), ("masked", boolean)],
                              required: ["items", "total", "limit", "offset", "masked"], closed: false)),
         ("NewStaff", object([("username", string(pattern: "^[A-Za-z0-9._-]{3,40}$")), ("displayName", string(min: 1, max: 60)), ("organisationCode", string()),
-                             ("roles", array(roles)), ("password", string(min: 10, max: 200))], required: ["username", "displayName", "organisationCode", "roles"])),
-        ("PasswordChange", object([("password", string(min: 10, max: 200))], required: ["password"])),
+                             ("roles", array(roles)), ("password", password)], required: ["username", "displayName", "organisationCode", "roles"])),
+        ("PasswordChange", object([("password", password)], required: ["password"])),
         ("APIKey", object([("id", string()), ("name", string()), ("organisationCode", string()), ("roles", array(roles)),
                            ("createdAt", string(format: "date-time")), ("revokedAt", nullableString),
                            ("secret", string("shown once, in the answer to the create call"))], required: ["id", "name", "organisationCode", "roles", "createdAt"], closed: false)),
@@ -111,14 +115,14 @@ enum OpenAPI {
               authenticated: false, body: "CitizenLogin", success: (200, "Token", json)),
         .init(method: "get", path: "/api/v1/citizens/me", id: "citizenMe", summary: "The signed-in citizen's own account", tag: "citizens", success: (200, "Citizen", json)),
         .init(method: "get", path: "/api/v1/organisations", id: "listOrganisations", summary: "Organisations within the caller's division scope", tag: "identity",
-              query: [("division", divisionCode, "only this division"), ("limit", integer, "page size, 1-500"), ("offset", integer, "items to skip")],
+              query: [("division", divisionCode, "only this division"), ("limit", pageLimit, "page size, 1-500"), ("offset", pageOffset, "items to skip")],
               success: (200, "OrganisationPage", json)),
         .init(method: "post", path: "/api/v1/organisations", id: "createOrganisation", summary: "Create an organisation (platform admin)", tag: "identity",
               body: "NewOrganisation", success: (201, "Organisation", json)),
         .init(method: "get", path: "/api/v1/organisations/{code}", id: "getOrganisation", summary: "One organisation (403 outside scope)", tag: "identity",
               pathParameters: [("code", string())], success: (200, "Organisation", json)),
         .init(method: "get", path: "/api/v1/staff", id: "listStaff", summary: "Staff accounts within scope; names masked except for admins; audited", tag: "identity",
-              query: [("organisation", string(), "only this organisation"), ("limit", integer, "page size"), ("offset", integer, "items to skip")],
+              query: [("organisation", string(), "only this organisation"), ("limit", pageLimit, "page size"), ("offset", pageOffset, "items to skip")],
               success: (200, "StaffPage", json)),
         .init(method: "post", path: "/api/v1/staff", id: "createStaff", summary: "Create a staff account (platform admin)", tag: "identity",
               body: "NewStaff", success: (201, "Staff", json)),
@@ -136,7 +140,7 @@ enum OpenAPI {
         .init(method: "get", path: "/api/v1/divisions/{code}", id: "getDivision", summary: "One division with its boundary (403 outside scope)", tag: "registry",
               pathParameters: [("code", string())], success: (200, "Division", json)),
         .init(method: "get", path: "/api/v1/audit", id: "listAudit", summary: "Audit entries, newest first (auditor)", tag: "audit",
-              query: [("recordType", string(), "record type"), ("recordId", string(), "record id"), ("limit", integer, "page size"), ("offset", integer, "items to skip")],
+              query: [("recordType", string(), "record type"), ("recordId", string(), "record id"), ("limit", pageLimit, "page size"), ("offset", pageOffset, "items to skip")],
               success: (200, "AuditEntryList", json)),
         .init(method: "get", path: "/api/v1/audit/verify", id: "verifyAudit", summary: "Check the audit hash chain (auditor)", tag: "audit", success: (200, "AuditVerification", json)),
     ]
@@ -182,12 +186,15 @@ enum OpenAPI {
                 responses.append(("413", problemResponse("body over the size limit")))
                 responses.append(("415", problemResponse("body is not application/json")))
             }
-            if op.authenticated || op.path.hasSuffix("login") { responses.append(("401", problemResponse("missing or bad credentials"))) }
+            if op.authenticated || op.path.hasSuffix("/login") && op.path != "/login" { responses.append(("401", problemResponse("missing or bad credentials"))) }
             if op.authenticated { responses.append(("403", problemResponse("missing role or outside division scope (audited)"))) }
             if op.authenticated && (op.method != "get" || !op.pathParameters.isEmpty || op.path.contains("locate") || op.path.hasSuffix("/me")) {
                 responses.append(("404", problemResponse("not found")))
             }
             if op.method == "post" && op.authenticated || op.id == "registerCitizen" { responses.append(("409", problemResponse("conflicts with an existing record"))) }
+            if op.body != nil && op.authenticated || op.query.contains(where: { $0.0 == "organisation" }) {
+                responses.append(("422", problemResponse("refers to a record that does not exist (e.g. an unknown organisation)")))
+            }
             pairs.append(("responses", .object(responses)))
             if op.authenticated { pairs.append(("security", [["bearer": []], ["apiKey": []], ["cookie": []]])) } else { pairs.append(("security", [])) }
             if let index = paths.firstIndex(where: { $0.0 == op.path }) {

@@ -29,7 +29,9 @@ extension ErrorKind {
         case .unauthenticated: .unauthorized
         case .forbidden: .forbidden
         case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
         case .conflict: .conflict
+        case .unprocessable: .unprocessableContent
         case .tooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .rateLimited: .tooManyRequests
@@ -66,6 +68,10 @@ public enum HTTPProblem {
     }
     public static let unsupportedMediaType = PlatformError(code: "request.unsupported-media-type", kind: .unsupportedMediaType,
         zh: "请求体应为 application/json", en: "The request body must be application/json")
+    public static func methodNotAllowed(_ allowed: [String]) -> PlatformError {
+        .init(code: "request.method-not-allowed", kind: .methodNotAllowed, zh: "该接口不支持此请求方法（可用：\(allowed.joined(separator: ", "))）",
+              en: "Method not allowed on this endpoint (allowed: \(allowed.joined(separator: ", ")))")
+    }
     public static let routeNotFound = PlatformError(code: "request.route-not-found", kind: .notFound,
         zh: "没有这个接口或页面", en: "No such endpoint or page")
     public static func badQuery(_ name: String, zh: String, en: String) -> PlatformError {
@@ -82,10 +88,18 @@ public enum HTTPProblem {
 /// are logged with the request id and answered with a generic 500.
 struct ProblemMiddleware<Context: CityContext>: RouterMiddleware {
     let platform: Platform
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // A path that exists with other methods is a 405 with `Allow`, not a 404.
+            let allowed = routes.methods(for: request.uri.path)
+            guard !allowed.isEmpty else { return Self.response(for: HTTPProblem.routeNotFound, request: request, context: context) }
+            var response = Self.response(for: HTTPProblem.methodNotAllowed(allowed), request: request, context: context)
+            response.headers[.allow] = allowed.joined(separator: ", ")
+            return response
         } catch {
             let cityError = Self.cityError(from: error, context: context)
             if cityError.kind == .forbidden {
@@ -106,7 +120,7 @@ struct ProblemMiddleware<Context: CityContext>: RouterMiddleware {
             case .contentTooLarge: return HTTPProblem.tooLarge(limit: context.maxUploadSize)
             case .unsupportedMediaType: return HTTPProblem.unsupportedMediaType
             case .methodNotAllowed:
-                return PlatformError(code: "request.method-not-allowed", kind: .notFound, zh: "接口不支持该请求方法", en: "Method not allowed on this endpoint")
+                return HTTPProblem.methodNotAllowed([])
             case .badRequest:
                 return PlatformError(code: "request.bad", kind: .invalidInput, zh: "请求无效", en: "Bad request: \(e.body ?? "")")
             case .unauthorized:
@@ -147,4 +161,29 @@ func problemResponse(_ problem: ProblemDetails, status: HTTPResponse.Status, cha
     var headers: HTTPFields = [.contentType: "application/problem+json; charset=utf-8"]
     if challenge { headers[.wwwAuthenticate] = "Bearer realm=\"cityhub\"" }
     return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+/// The routes the router serves, by path pattern, so a known path asked with an unknown method
+/// gets 405 and the methods it allows.
+final class RouteTable: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [(components: [Substring], method: String)] = []
+
+    /// Records the router's routes; called once the router is complete.
+    func load(_ routes: [(path: String, method: String)]) {
+        let parsed = routes.map { (components: $0.path.split(separator: "/"), method: $0.method) }
+        lock.withLock { entries = parsed }
+    }
+
+    /// The methods served at `path`, sorted; empty when no route matches it.
+    func methods(for path: String) -> [String] {
+        let parts = path.split(separator: "/")
+        let all = lock.withLock { entries }
+        let methods = all.filter { entry in
+            entry.components.count == parts.count && zip(entry.components, parts).allSatisfy { pattern, part in
+                pattern.hasPrefix("{") || pattern == part
+            }
+        }.map(\.method)
+        return Array(Set(methods)).sorted()
+    }
 }

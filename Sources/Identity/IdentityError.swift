@@ -33,7 +33,7 @@ public enum IdentityError: CityError, Equatable {
         case .invalidCredentials, .unauthenticated, .accountLocked, .accountInactive: .unauthenticated
         case .weakPassword: .invalidInput
         case .usernameTaken, .phoneTaken: .conflict
-        case .unknownOrganisation: .invalidInput
+        case .unknownOrganisation: .unprocessable
         case .unknownUser: .notFound
         case .tooManyAttempts: .rateLimited
         }
@@ -45,7 +45,7 @@ public enum IdentityError: CityError, Equatable {
         case .accountLocked: "登录失败次数过多，账号已暂时锁定，请 15 分钟后再试"
         case .accountInactive: "账号尚未激活或已停用，请联系管理员"
         case .unauthenticated: "请先登录，或提供有效的访问令牌"
-        case .weakPassword: "密码至少 10 位，且须同时包含字母和数字"
+        case .weakPassword: "密码须为 10 至 200 位，且同时包含英文字母和数字"
         case .usernameTaken(let u): "用户名 \(u) 已被使用"
         case .phoneTaken: "该手机号已注册"
         case .unknownOrganisation(let c): "机构 \(c) 不存在"
@@ -60,7 +60,7 @@ public enum IdentityError: CityError, Equatable {
         case .accountLocked: "Too many failed logins: the account is locked for 15 minutes"
         case .accountInactive: "The account is not activated or is disabled; ask an administrator"
         case .unauthenticated: "Log in first, or send a valid access token"
-        case .weakPassword: "A password needs at least 10 characters with both letters and digits"
+        case .weakPassword: "A password needs 10 to 200 characters with both Latin letters and digits"
         case .usernameTaken(let u): "Username \(u) is taken"
         case .phoneTaken: "That phone number is already registered"
         case .unknownOrganisation(let c): "Organisation \(c) does not exist"

@@ -33,7 +33,7 @@ public struct PasswordHasher: Sendable {
 
     /// Whether a password is acceptable: 10+ characters with letters and digits.
     public static func isAcceptable(_ password: String) -> Bool {
-        password.count >= 10 && password.contains(where: \.isLetter) && password.contains(where: \.isNumber)
+        password.count >= 10 && password.count <= 200 && password.contains(where: { $0.isASCII && $0.isLetter }) && password.contains(where: { $0.isASCII && $0.isNumber })
     }
 }
 

@@ -107,15 +107,21 @@ public struct StaffDirectory: Sendable {
         return inserted
     }
 
-    /// Sets (or resets) a password and activates the account; clears any lock.
+    /// Sets (or resets) a password and activates the account; clears any lock and ends the account's sessions.
     public func setPassword(username: String, password: String) async throws {
         guard PasswordHasher.isAcceptable(password) else { throw IdentityError.weakPassword }
         let hash = await hasher.hash(password)
+        let now = clock.now()
         let changed = try await store.write { db in
-            try await db.raw("""
+            let changed = try await db.raw("""
                 UPDATE staff_users SET password_hash = \(bind: hash), active = \(bind: true), failed_logins = 0, locked_until = NULL
                 WHERE username = \(bind: username) RETURNING id
                 """).all().count
+            // A new password ends every session the old one opened, on every server.
+            try await db.raw("""
+                UPDATE sessions SET revoked_at = \(bind: now) WHERE subject_kind = 'staff' AND subject_id = \(bind: username) AND revoked_at IS NULL
+                """).run()
+            return changed
         }
         guard changed == 1 else { throw IdentityError.unknownUser(username) }
     }

@@ -62,6 +62,9 @@ struct APITests {
             let form = try await client.execute(uri: login, method: .post, headers: [.contentType: "text/plain"], body: ByteBuffer(string: "username=admin"))
             form.expectProblem(.unsupportedMediaType, code: "request.unsupported-media-type")
             try await client.get("/api/v1/nothing-here").expectProblem(.notFound, code: "request.route-not-found")
+            let patch = try await client.execute(uri: "/api/v1/divisions/411602", method: .patch)
+            patch.expectProblem(.methodNotAllowed, code: "request.method-not-allowed")
+            #expect(patch.headers[.allow] == "GET")
             let token = try await client.token("admin", Harness.adminPassword)
             try await client.get("/api/v1/organisations?limit=abc", token: token).expectProblem(.badRequest, code: "request.invalid-query", field: "limit")
             let staff = #"{"username":"new.user","displayName":"新用户","organisationCode":"411600-BDB","roles":["wizard"]}"#

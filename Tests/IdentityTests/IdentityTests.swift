@@ -121,6 +121,11 @@ struct IdentityTests {
             let b = try await sessions.issue(for: principal, channel: .web)
             try await sessions.revoke(b.token)
             #expect(try await sessions.resolve(b.token) == nil)
+            // A password change ends the account's other sessions.
+            let c = try await sessions.issue(for: principal, channel: .api)
+            #expect(try await sessions.resolve(c.token) != nil)
+            try await staff.setPassword(username: "op", password: "Changed2026op")
+            #expect(try await sessions.resolve(c.token) == nil)
         }
     }
 
