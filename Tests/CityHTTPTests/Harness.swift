@@ -15,22 +15,34 @@ enum Harness {
     static let adminPassword = "Admin2026pass"
     static let demoPassword = "Demo2026pass"
 
-    static func run(_ engine: TestEngine, maxBodySize: Int = 64 * 1024,
+    /// A test configuration on the database at `url`: cheap bcrypt, known passwords, no job runner.
+    static func configuration(url: String, maxBodySize: Int = 64 * 1024) -> CityConfiguration {
+        var config = CityConfiguration()
+        config.databaseURL = url
+        config.bcryptCost = 4
+        config.adminPassword = adminPassword
+        config.demoPassword = demoPassword
+        config.runJobs = false
+        config.maxBodySize = maxBodySize
+        config.port = 0
+        return config
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    /// Runs `body` against the application: through the router (`.router`) or a real socket (`.live`).
+    static func run(_ engine: TestEngine, maxBodySize: Int = 64 * 1024, setup: TestingSetup = .router,
                     _ body: @escaping @Sendable (any TestClientProtocol, OpenedPlatform) async throws -> Void) async throws {
         try await TestStores.withDatabaseURL(engine) { url in
-            var config = CityConfiguration()
-            config.databaseURL = url
-            config.bcryptCost = 4
-            config.adminPassword = adminPassword
-            config.demoPassword = demoPassword
-            config.runJobs = false
-            config.maxBodySize = maxBodySize
-            var logger = Logger(label: "test")
-            logger.logLevel = .warning
+            let config = configuration(url: url, maxBodySize: maxBodySize)
             let opened = try await openPlatform(config, logger: logger)
             do {
                 let app = buildApplication(opened, config: config)
-                try await app.test(.router) { client in try await body(client, opened) }
+                try await app.test(setup) { client in try await body(client, opened) }
             } catch {
                 await opened.store.close()
                 throw error

@@ -67,12 +67,7 @@ struct OpenAPITests {
     @Test("every route the router serves is in the document, and every documented path is routed")
     func coversRoutes() async throws {
         try await TestStores.withDatabaseURL(.sqlite) { url in
-            var config = CityConfiguration()
-            config.databaseURL = url
-            config.bcryptCost = 4
-            config.adminPassword = Harness.adminPassword
-            config.demoPassword = Harness.demoPassword
-            let opened = try await openPlatform(config, logger: .init(label: "test"))
+            let opened = try await openPlatform(Harness.configuration(url: url), logger: Harness.logger)
             let router = buildRouter(platform: opened.platform)
             await opened.store.close()
             let routed = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \($0.path.description)" })
@@ -86,34 +81,17 @@ struct OpenAPITests {
 
 @Suite("Login throttle over a real socket")
 struct ThrottleLiveTests {
-    @Test("after 30 failed logins from one address, even a right password gets 429 until the window passes")
+    @Test("after 30 failed logins from one address, even the right password gets a 429 problem")
     func sprayIsStopped() async throws {
-        try await TestStores.withDatabaseURL(.sqlite) { url in
-            var config = CityConfiguration()
-            config.databaseURL = url
-            config.bcryptCost = 4
-            config.adminPassword = Harness.adminPassword
-            config.demoPassword = Harness.demoPassword
-            config.runJobs = false
-            config.port = 0
-            let opened = try await openPlatform(config, logger: .init(label: "test"))
-            do {
-                let app = buildApplication(opened, config: config)
-                try await app.test(.live) { client in
-                    let users = ["operator", "dispatcher", "handler", "inspector", "auditor", "steward", "huaiyang.handler", "admin"]
-                    for i in 0..<30 {
-                        // Four tries per account at most: no account reaches its own lock.
-                        let r = try await client.post("/api/v1/auth/login", json: #"{"username":"\#(users[i % users.count])","password":"Spray2026pass"}"#)
-                        #expect(r.status == .unauthorized)
-                    }
-                    try await client.post("/api/v1/auth/login", json: #"{"username":"admin","password":"\#(Harness.adminPassword)"}"#)
-                        .expectProblem(.tooManyRequests, code: "identity.too-many-attempts")
-                }
-            } catch {
-                await opened.store.close()
-                throw error
+        try await Harness.run(.sqlite, setup: .live) { client, _ in
+            let users = ["operator", "dispatcher", "handler", "inspector", "auditor", "steward", "huaiyang.handler", "admin"]
+            for i in 0..<30 {
+                // Four tries per account at most: no account reaches its own lock.
+                let r = try await client.post("/api/v1/auth/login", json: #"{"username":"\#(users[i % users.count])","password":"Spray2026pass"}"#)
+                #expect(r.status == .unauthorized)
             }
-            await opened.store.close()
+            try await client.post("/api/v1/auth/login", json: #"{"username":"admin","password":"\#(Harness.adminPassword)"}"#)
+                .expectProblem(.tooManyRequests, code: "identity.too-many-attempts")
         }
     }
 }
