@@ -16,6 +16,19 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.bodyLimit = platform.settings.maxBodySize
+        do {
+            try await identify(request, &context)
+        } catch {
+            // The credential store did not answer: say so as problem+json rather than drop the request.
+            return ProblemMiddleware<Context>.response(for: ProblemMiddleware<Context>.cityError(from: error, context: context), request: request, context: context)
+        }
+        if let principal = context.principal {
+            context.logger[metadataKey: "principal"] = .string(principal.auditActor)
+        }
+        return try await next(request, context)
+    }
+
+    private func identify(_ request: Request, _ context: inout Context) async throws {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
@@ -34,10 +47,6 @@ struct AuthMiddleware: RouterMiddleware {
                 context.sessionToken = cookie
             }
         }
-        if let principal = context.principal {
-            context.logger[metadataKey: "principal"] = .string(principal.auditActor)
-        }
-        return try await next(request, context)
     }
 
     /// A cookie-authenticated request that changes something must come from our own pages: the

@@ -196,6 +196,9 @@ enum OpenAPI {
                 responses.append(("422", problemResponse("refers to a record that does not exist (e.g. an unknown organisation)")))
             }
             pairs.append(("responses", .object(responses)))
+            if op.path.hasPrefix("/api/") || op.authenticated {
+                responses.append(("503", problemResponse("the database is unavailable: retry later")))
+            }
             if op.authenticated { pairs.append(("security", [["bearer": []], ["apiKey": []], ["cookie": []]])) } else { pairs.append(("security", [])) }
             if let index = paths.firstIndex(where: { $0.0 == op.path }) {
                 paths[index].1.append((op.method, .object(pairs)))

@@ -1,4 +1,5 @@
 import CityCore
+import CityStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -129,6 +130,9 @@ struct ProblemMiddleware<Context: CityContext>: RouterMiddleware {
                 context.logger.error("http error", metadata: ["status": "\(e.status.code)"])
                 return HTTPProblem.internalError
             }
+        case _ where Store.isUnavailable(error):
+            context.logger.error("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
+            return HTTPProblem.unavailable
         default:
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return HTTPProblem.internalError

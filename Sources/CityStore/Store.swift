@@ -248,3 +248,19 @@ public final class Store: Sendable {
         }
     }
 }
+
+extension Store {
+    /// Whether `error` means the database cannot be reached (as opposed to a bad query): the HTTP
+    /// layer answers those with 503 so clients and load balancers retry elsewhere.
+    public static func isUnavailable(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError {
+            return [.connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed, .uncleanShutdown].contains(error.code)
+        }
+        if let error = error as? SQLiteError {
+            return [.misuse, .cantOpen, .ioError, .busy, .locked].contains(error.reason)
+        }
+        // postgres-nio's pool reports a shut-down or exhausted pool with a type from a module it
+        // does not export (_ConnectionPoolModule), so it is recognised by name.
+        return String(reflecting: type(of: error)).hasSuffix("ConnectionPoolError")
+    }
+}

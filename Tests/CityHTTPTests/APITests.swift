@@ -220,3 +220,21 @@ struct APITests {
         }
     }
 }
+
+@Suite("When the database is gone")
+struct StoreDownTests {
+    @Test("/readyz answers 503, /healthz still 200, and an API call gets problem+json rather than a dropped connection", arguments: TestEngine.all)
+    func storeDown(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            let token = try await client.token("operator")
+            await opened.store.close()
+            let ready = try await client.get("/readyz")
+            #expect(ready.status == .serviceUnavailable)
+            #expect(try await client.get("/healthz").status == .ok)
+            let me = try await client.get("/api/v1/me", token: token)
+            me.expectProblem(.serviceUnavailable, code: "unavailable")
+            #expect(me.headers[.contentType]?.hasPrefix("application/problem+json") == true)
+            #expect((me.json["messageZh"] as? String)?.isEmpty == false)
+        }
+    }
+}
