@@ -50,7 +50,7 @@ public struct Platform: Sendable {
         self.staff = StaffDirectory(store: store, clock: clock, hasher: hasher)
         self.citizens = CitizenAccounts(store: store, clock: clock, hasher: hasher)
         self.keys = APIKeyRing(store: store, clock: clock)
-        self.sessions = SessionBook(store: store, clock: clock, staff: staff, citizens: citizens, keys: keys)
+        self.sessions = SessionBook(store: store, clock: clock, citizens: citizens, keys: keys)
         self.throttle = LoginThrottle(store: store, clock: clock, limit: loginFailureLimit)
         self.divisions = DivisionBook(store: store, clock: clock)
         self.settings = settings

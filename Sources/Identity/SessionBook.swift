@@ -18,16 +18,14 @@ public struct SessionBook: Sendable {
 
     let store: Store
     let clock: any WallClock
-    let staff: StaffDirectory
     let citizens: CitizenAccounts
     let keys: APIKeyRing
     /// How long a session lasts.
     public let lifetime: TimeInterval
 
-    public init(store: Store, clock: any WallClock = SystemClock(), staff: StaffDirectory, citizens: CitizenAccounts, keys: APIKeyRing, lifetime: TimeInterval = 8 * 3600) {
+    public init(store: Store, clock: any WallClock = SystemClock(), citizens: CitizenAccounts, keys: APIKeyRing, lifetime: TimeInterval = 8 * 3600) {
         self.store = store
         self.clock = clock
-        self.staff = staff
         self.citizens = citizens
         self.keys = keys
         self.lifetime = lifetime
@@ -56,7 +54,7 @@ public struct SessionBook: Sendable {
         // The common case, a staff session, in one query: session, account and roles together.
         let staffRows = try await store.read { db in
             try await db.raw("""
-                SELECT s.expires_at, s.revoked_at, u.username, u.display_name, u.organisation_code, u.division_code, u.active, r.role
+                SELECT s.expires_at, s.revoked_at, u.id, u.username, u.display_name, u.organisation_code, u.division_code, u.active, r.role
                 FROM sessions s
                 JOIN staff_users u ON u.username = s.subject_id
                 LEFT JOIN staff_roles r ON r.user_id = u.id
@@ -65,13 +63,10 @@ public struct SessionBook: Sendable {
         }
         if let first = staffRows.first {
             guard try first.decode(column: "revoked_at", as: Date?.self) == nil,
-                  try first.decode(column: "expires_at", as: Date.self) > now,
-                  try first.decode(column: "active", as: Bool.self) else { return nil }
+                  try first.decode(column: "expires_at", as: Date.self) > now else { return nil }
             let roles = try staffRows.compactMap { try $0.decode(column: "role", as: String?.self).flatMap(Role.init(rawValue:)) }
-            return Principal(kind: .staff, id: try first.decode(column: "username", as: String.self),
-                             displayName: try first.decode(column: "display_name", as: String.self),
-                             organisationCode: try first.decode(column: "organisation_code", as: String.self),
-                             scope: DivisionCode(try first.decode(column: "division_code", as: String.self)), roles: Set(roles))
+            let user = try StaffDirectory.decodeUser(first, roles: roles)
+            return user.active ? user.principal : nil
         }
         let row = try await store.read { db in
             try await db.raw("""

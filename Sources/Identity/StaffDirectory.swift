@@ -12,6 +12,11 @@ public struct StaffUser: Sendable, Codable, Equatable {
     public let divisionCode: DivisionCode
     public let roles: [Role]
     public let active: Bool
+
+    /// The caller this account is when signed in: its organisation's division is its scope.
+    public var principal: Principal {
+        Principal(kind: .staff, id: username, displayName: displayName, organisationCode: organisationCode, scope: divisionCode, roles: Set(roles))
+    }
 }
 
 /// What a new staff account needs.
@@ -168,8 +173,7 @@ public struct StaffDirectory: Sendable {
     /// The principal for an active account, or nil.
     public func principal(username: String) async throws -> Principal? {
         guard let user = try await find(username: username), user.active else { return nil }
-        return Principal(kind: .staff, id: user.username, displayName: user.displayName, organisationCode: user.organisationCode,
-                         scope: user.divisionCode, roles: Set(user.roles))
+        return user.principal
     }
 
     /// One account by username.
@@ -185,13 +189,23 @@ public struct StaffDirectory: Sendable {
         }
     }
 
+    /// A stored division code that does not parse fails the read: falling back to a wider
+    /// division would widen the account's scope.
+    static func divisionCode(_ row: any SQLRow) throws -> DivisionCode {
+        let text = try row.decode(column: "division_code", as: String.self)
+        guard let code = DivisionCode(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "staff_users.division_code \(text) is not a division code"))
+        }
+        return code
+    }
+
     static func decodeUser(_ row: any SQLRow, roles: [Role]) throws -> StaffUser {
         StaffUser(
             id: try row.decode(column: "id", as: Int64.self),
             username: try row.decode(column: "username", as: String.self),
             displayName: try row.decode(column: "display_name", as: String.self),
             organisationCode: try row.decode(column: "organisation_code", as: String.self),
-            divisionCode: DivisionCode(try row.decode(column: "division_code", as: String.self)) ?? .zhoukou,
+            divisionCode: try Self.divisionCode(row),
             roles: roles,
             active: try row.decode(column: "active", as: Bool.self)
         )

@@ -15,7 +15,7 @@ func withIdentity<T: Sendable>(_ engine: TestEngine, clock: ManualClock = Manual
         let staff = StaffDirectory(store: store, clock: clock, hasher: fastHasher)
         let citizens = CitizenAccounts(store: store, clock: clock, hasher: fastHasher)
         let keys = APIKeyRing(store: store, clock: clock)
-        let sessions = SessionBook(store: store, clock: clock, staff: staff, citizens: citizens, keys: keys, lifetime: 3600)
+        let sessions = SessionBook(store: store, clock: clock, citizens: citizens, keys: keys, lifetime: 3600)
         try await organisations.upsert([
             Organisation(code: "411600-GOV", name: "周口市人民政府", parentCode: nil, divisionCode: .zhoukou, kind: "government"),
             Organisation(code: "411600-CMB", name: "周口市城市管理局", parentCode: "411600-GOV", divisionCode: .zhoukou, kind: "department"),
