@@ -40,13 +40,15 @@ public struct OpenedPlatform: Sendable {
 public func openPlatform(_ config: CityConfiguration, clock: any WallClock = SystemClock(), logger: Logger) async throws -> OpenedPlatform {
     let location = try StoreLocation(config.databaseURL)
     logger.info("opening store", metadata: ["location": "\(location)"])
-    let store = try await Store.open(location, logger: logger)
+    let store = try await Store.open(location, logger: logger, leaseTimeout: .seconds(config.dbLeaseTimeout))
     do {
         try await store.migrate(allMigrations)
         let platform = Platform(store: store, clock: clock, hasher: PasswordHasher(cost: config.bcryptCost),
                                 settings: HTTPSettings(maxBodySize: config.maxBodySize, secureCookies: config.secureCookies),
                                 metrics: MetricsBootstrap.registry, pages: try await PageRenderer.load(), logger: logger,
                                 loginFailureLimit: config.loginFailureLimit)
+        // Learn where the revocations feed stands before any caller is cached.
+        try await platform.revocations.catchUp()
         var seed: ReferenceData.Report? = nil
         if config.seedOnFirstStart, try await platform.organisations.count() == 0 {
             seed = try await ReferenceData.seed(platform: PlatformParts(divisions: platform.divisions, organisations: platform.organisations,
@@ -65,7 +67,7 @@ public func openPlatform(_ config: CityConfiguration, clock: any WallClock = Sys
 public func buildApplication(_ opened: OpenedPlatform, config: CityConfiguration,
                              onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
     let platform = opened.platform
-    var services: [any Service] = []
+    var services: [any Service] = [RevocationFollower(revocations: platform.revocations)]
     if config.runJobs {
         services.append(JobRunner(queue: platform.jobs, handlers: [
             "identity.purge-sessions": { _ in
@@ -81,4 +83,12 @@ public func buildApplication(_ opened: OpenedPlatform, config: CityConfiguration
         onServerRunning: onServerRunning,
         logger: platform.logger
     )
+}
+
+/// Follows the revocations feed for as long as the server runs.
+struct RevocationFollower: Service {
+    let revocations: Revocations
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await revocations.follow() }
+    }
 }

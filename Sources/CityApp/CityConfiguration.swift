@@ -34,12 +34,15 @@ public struct CityConfiguration: Sendable, Equatable {
     public var runJobs = true
     /// Failed logins one client address may make in 15 minutes before it must wait.
     public var loginFailureLimit = 30
+    /// Seconds a request waits for a PostgreSQL connection before answering 503.
+    public var dbLeaseTimeout = 5
 
     public init() {}
 
     /// The keys this configuration understands.
     public static let keys = ["http.host", "http.port", "db.url", "identity.bcryptCost", "http.maxBodySize", "http.secureCookies",
-                              "seed.onFirstStart", "identity.adminPassword", "identity.demoPassword", "log.level", "jobs.run", "identity.loginFailureLimit", "log.format"]
+                              "seed.onFirstStart", "identity.adminPassword", "identity.demoPassword", "log.level", "jobs.run", "identity.loginFailureLimit", "log.format",
+                              "db.leaseTimeout"]
 
     /// Shorter environment names the README uses.
     static let aliases = ["CITYHUB_DATABASE_URL": "db.url", "CITYHUB_ADMIN_PASSWORD": "identity.adminPassword",
@@ -86,6 +89,7 @@ public struct CityConfiguration: Sendable, Equatable {
                 config.logFormat = value
             case "jobs.run": config.runJobs = try bool(key, value)
             case "identity.loginFailureLimit": config.loginFailureLimit = try int(key, value, 1...1_000_000)
+            case "db.leaseTimeout": config.dbLeaseTimeout = try int(key, value, 1...600)
             default: throw ConfigurationError.unknownKey(key)
             }
         }

@@ -29,6 +29,12 @@ public protocol CityError: Error, Sendable {
     var messageEn: String { get }
     /// The JSON pointer or field name at fault, when there is one.
     var field: String? { get }
+    /// For refusals that pass with time (rate limits, an unavailable database): seconds to wait.
+    var retryAfter: Int? { get }
+}
+
+extension CityError {
+    public var retryAfter: Int? { nil }
 }
 
 /// A ready-made CityError for the common cases that belong to no module.

@@ -66,7 +66,7 @@ struct AuthController {
                     try await platform.staff.authenticate(username: body.username, password: body.password)
                 }
             } catch let error as IdentityError {
-                try await platform.audit(context, action: "identity.login", recordType: "staff", recordID: body.username, outcome: "denied", detail: error.code)
+                try await platform.auditLoginRefusal(context, action: "identity.login", recordType: "staff", recordID: body.username, error: error)
                 throw error
             }
             let session = try await platform.sessions.issue(for: principal, channel: .api)
@@ -92,10 +92,12 @@ struct AuthController {
                     try await platform.citizens.authenticate(phone: body.phone, password: body.password)
                 }
             } catch let error as IdentityError {
-                try await platform.audit(context, action: "identity.citizen.login", recordType: "citizen", recordID: Masking.phone(body.phone), outcome: "denied", detail: error.code)
+                try await platform.auditLoginRefusal(context, action: "identity.citizen.login", recordType: "citizen", recordID: Masking.phone(body.phone), error: error)
                 throw error
             }
             let session = try await platform.sessions.issue(for: principal, channel: .api)
+            try await platform.audit.append(.init(actor: principal.auditActor, action: "identity.citizen.login", recordType: "citizen", recordID: principal.id,
+                                                  source: context.remoteAddress, requestID: context.requestID))
             return TokenResponse(token: session.token, expiresAt: session.expiresAt, me: MeResponse(principal))
         }
     }

@@ -27,7 +27,7 @@ enum OpenAPI {
     static let roles: JSONValue = ["type": "string", "enum": ["platformAdmin", "commandOperator", "dispatcher", "departmentHandler", "inspector", "auditor", "dataSteward"]]
     static let divisionCode = string("GB/T 2260 division code", pattern: "^(0[1-9]|[1-9][0-9])[0-9]{4}([0-9]{3}([0-9]{3})?)?$")
     /// 10+ characters with at least one letter and one digit.
-    static let password = string("10 or more characters with letters and digits", pattern: "^(?=.*[A-Za-z])(?=.*[0-9]).{10,200}$")
+    static let password = string("10 characters to 72 bytes, with letters and digits", pattern: "^(?=.*[A-Za-z])(?=.*[0-9])[ -~]{10,72}$")
     static let pageLimit: JSONValue = ["type": "integer", "minimum": 0, "maximum": 1_000_000, "description": "clamped to 1...500"]
     static let pageOffset: JSONValue = ["type": "integer", "minimum": 0, "maximum": 1_000_000_000]
 
@@ -37,7 +37,7 @@ enum OpenAPI {
             ("code", string("stable machine code")), ("messageZh", string("message in Chinese")), ("messageEn", string("message in English")),
             ("field", string("the field at fault")), ("requestId", string()),
         ], required: ["type", "title", "status", "detail", "code", "messageZh", "messageEn"], closed: false)),
-        ("LoginRequest", object([("username", string(min: 1, max: 80)), ("password", string(min: 1, max: 200))], required: ["username", "password"])),
+        ("LoginRequest", object([("username", string(min: 1, max: 80)), ("password", string(min: 1, max: 72))], required: ["username", "password"])),
         ("Me", object([("kind", ["type": "string", "enum": ["staff", "apiKey", "citizen"]]), ("id", string()), ("displayName", string()),
                        ("organisationCode", nullableString), ("scope", nullableString), ("roles", array(roles))],
                       required: ["kind", "id", "displayName", "roles"], closed: false)),

@@ -33,12 +33,16 @@ public struct Platform: Sendable {
     public let citizens: CitizenAccounts
     public let keys: APIKeyRing
     public let sessions: SessionBook
+    /// Callers resolved recently by this process, and the feed that evicts them.
+    public let principals: PrincipalCache
+    public let revocations: Revocations
     public let throttle: LoginThrottle
     public let divisions: DivisionBook
     public let settings: HTTPSettings
     public let metrics: PrometheusCollectorRegistry
     public let pages: PageRenderer
     public let logger: Logger
+    let refusals = RefusalCollapser()
 
     public init(store: Store, clock: any WallClock, hasher: PasswordHasher, settings: HTTPSettings, metrics: PrometheusCollectorRegistry,
                 pages: PageRenderer, logger: Logger, loginFailureLimit: Int = 30) {
@@ -47,10 +51,13 @@ public struct Platform: Sendable {
         self.audit = AuditLog(store: store, clock: clock)
         self.jobs = JobQueue(store: store, clock: clock)
         self.organisations = OrganisationBook(store: store, clock: clock)
-        self.staff = StaffDirectory(store: store, clock: clock, hasher: hasher)
+        let principals = PrincipalCache()
+        self.principals = principals
+        self.revocations = Revocations(store: store, cache: principals, logger: logger)
+        self.staff = StaffDirectory(store: store, clock: clock, hasher: hasher, cache: principals)
         self.citizens = CitizenAccounts(store: store, clock: clock, hasher: hasher)
-        self.keys = APIKeyRing(store: store, clock: clock)
-        self.sessions = SessionBook(store: store, clock: clock, citizens: citizens, keys: keys)
+        self.keys = APIKeyRing(store: store, clock: clock, cache: principals)
+        self.sessions = SessionBook(store: store, clock: clock, citizens: citizens, keys: keys, cache: principals)
         self.throttle = LoginThrottle(store: store, clock: clock, limit: loginFailureLimit)
         self.divisions = DivisionBook(store: store, clock: clock)
         self.settings = settings
@@ -68,14 +75,29 @@ public struct Platform: Sendable {
             outcome: outcome, detail: detail))
     }
 
-    /// Runs a password check behind the per-address throttle, counting a failure against the address.
+    /// Runs a password check behind the login limits (per address, and per account and address).
     func checkPassword(source: String?, username: String, _ attempt: () async throws -> Principal) async throws -> Principal {
-        try await throttle.check(source: source)
-        do {
-            return try await attempt()
-        } catch let error as IdentityError where error.kind == .unauthenticated {
-            try await throttle.recordFailure(source: source, username: username)
-            throw error
+        try await throttle.guarding(source: source, account: username, attempt)
+    }
+
+    /// Audits a refusal that needs no sign-in to provoke (bad credentials, a throttled login): the
+    /// first from an address each minute is written, with a count of those folded since.
+    func auditAnonymousRefusal<Context: CityContext>(_ context: Context, action: String, recordType: String? = nil, recordID: String? = nil,
+                                                    error: any CityError, detail: String? = nil) async throws {
+        let key = "\(context.remoteAddress ?? "-")|\(action)|\(error.code)"
+        guard let folded = refusals.admit(key, now: clock.now()) else { return }
+        let note = [detail ?? error.code, folded > 0 ? "+\(folded) similar refusals from this address folded" : nil].compactMap { $0 }.joined(separator: "; ")
+        try await audit(context, action: action, recordType: recordType, recordID: recordID, outcome: "denied", detail: note)
+    }
+
+    /// Audits a refused login: each wrong password (the throttle bounds how many an address gets),
+    /// and the throttle's own refusals folded per address and minute.
+    func auditLoginRefusal<Context: CityContext>(_ context: Context, action: String, recordType: String, recordID: String,
+                                                 error: IdentityError, detail: String? = nil) async throws {
+        if error.kind == .rateLimited {
+            try await auditAnonymousRefusal(context, action: action, recordType: recordType, recordID: recordID, error: error, detail: detail)
+        } else {
+            try await audit(context, action: action, recordType: recordType, recordID: recordID, outcome: "denied", detail: detail ?? error.code)
         }
     }
 

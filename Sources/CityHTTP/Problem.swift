@@ -78,6 +78,10 @@ public enum HTTPProblem {
     public static func badQuery(_ name: String, zh: String, en: String) -> PlatformError {
         .init(code: "request.invalid-query", kind: .invalidInput, zh: zh, en: en, field: name)
     }
+    public static func controlCharacter(_ name: String) -> PlatformError {
+        .init(code: "request.control-character", kind: .invalidInput, zh: "字段 \(name) 含有不允许的控制字符（如 NUL）",
+              en: "Field \(name) holds a control character that is not allowed (such as NUL)", field: name)
+    }
     public static let internalError = PlatformError(code: "internal", kind: .internal,
         zh: "服务器内部错误，请稍后再试并告知请求编号", en: "Internal server error: try again later and quote the request id")
     public static let unavailable = PlatformError(code: "unavailable", kind: .unavailable,
@@ -105,6 +109,14 @@ struct ProblemMiddleware<Context: CityContext>: RouterMiddleware {
             let cityError = Self.cityError(from: error, context: context)
             if cityError.kind == .forbidden {
                 await platform.auditDenied(request: request, context: context, error: cityError)
+            } else if cityError.kind == .unauthenticated, request.headers[.authorization] != nil || request.headers[.apiKey] != nil {
+                // A token or key that is wrong, expired or revoked: audited, folded per address and minute.
+                do {
+                    try await platform.auditAnonymousRefusal(context, action: "identity.credential", recordType: "route",
+                                                             recordID: "\(request.method) \(request.uri.path)", error: cityError)
+                } catch {
+                    context.logger.error("could not audit a refused credential", metadata: ["error": "\(error)"])
+                }
             }
             return Self.response(for: cityError, request: request, context: context)
         }
@@ -153,8 +165,15 @@ struct ProblemMiddleware<Context: CityContext>: RouterMiddleware {
             field: error.field,
             requestId: context.requestID
         )
-        return problemResponse(problem, status: status, challenge: error.kind == .unauthenticated)
+        var response = problemResponse(problem, status: status, challenge: error.kind == .unauthenticated)
+        if let seconds = error.retryAfter ?? (error.kind == .unavailable ? Self.unavailableRetryAfter : nil) {
+            response.headers[.retryAfter] = String(seconds)
+        }
+        return response
     }
+
+    /// What a 503 asks clients to wait before retrying, in seconds.
+    static var unavailableRetryAfter: Int { 5 }
 }
 
 /// Serialises a problem as `application/problem+json`.

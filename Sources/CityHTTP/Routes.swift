@@ -12,6 +12,7 @@ public func buildRouter(platform: Platform) -> Router<AppRequestContext> {
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: AuthMiddleware(platform: platform))
     router.add(middleware: ProblemMiddleware(platform: platform, routes: routes))
+    router.add(middleware: InputBoundaryMiddleware())
     router.add(middleware: FileMiddleware(PageRenderer.staticDirectory, urlBasePath: "/static", cacheControl: .init([(.init(type: .any), [.maxAge(300)])])))
 
     SystemController(platform: platform, openAPI: OpenAPI.document.data(pretty: true)).addRoutes(to: router)

@@ -35,7 +35,10 @@ extension Request {
         }
         guard let dictionary = object as? [String: Any] else { throw HTTPProblem.notAnObject }
         if let unknown = dictionary.keys.sorted().first(where: { !T.fields.contains($0) }) {
-            throw HTTPProblem.unknownField(unknown)
+            throw HTTPProblem.unknownField(Text.storable(unknown, maxCharacters: 80))
+        }
+        if let path = Self.controlCharacterPath(in: dictionary, at: "") {
+            throw HTTPProblem.controlCharacter(path)
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -43,6 +46,28 @@ extension Request {
             return try decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
             throw Self.problem(error)
+        }
+    }
+
+    /// The path of the first string (or key) holding a forbidden control character, if any.
+    static func controlCharacterPath(in value: Any, at path: String) -> String? {
+        switch value {
+        case let text as String:
+            return Text.hasForbiddenControl(text) ? (path.isEmpty ? "body" : path) : nil
+        case let object as [String: Any]:
+            for key in object.keys.sorted() {
+                let child = path.isEmpty ? key : "\(path).\(key)"
+                if Text.hasForbiddenControl(key) { return Text.storable(child, maxCharacters: 80) }
+                if let found = controlCharacterPath(in: object[key]!, at: child) { return found }
+            }
+            return nil
+        case let array as [Any]:
+            for (i, element) in array.enumerated() {
+                if let found = controlCharacterPath(in: element, at: "\(path)[\(i)]") { return found }
+            }
+            return nil
+        default:
+            return nil
         }
     }
 

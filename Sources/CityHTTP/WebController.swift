@@ -42,12 +42,13 @@ struct WebController {
                 response.setCookie(sessionCookie(session.token, maxAge: Int(platform.sessions.lifetime)))
                 return response
             } catch let error as IdentityError {
-                try await platform.audit(context, action: "identity.login", recordType: "staff", recordID: username, outcome: "denied", detail: "web \(error.code)")
+                try await platform.auditLoginRefusal(context, action: "identity.login", recordType: "staff", recordID: username, error: error, detail: "web \(error.code)")
                 var response = html(platform.pages.render("login", [
                     "title": "登录", "version": Self.version, "username": username,
                     "error": ["messageZh": error.messageZh, "messageEn": error.messageEn],
                 ]))
                 response.status = error.kind == .rateLimited ? .tooManyRequests : .unauthorized
+                if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
                 return response
             }
         }

@@ -37,6 +37,23 @@ public struct AuditEntry: Sendable, Equatable {
     }
 }
 
+extension AuditEntry {
+    /// The most characters each field keeps; longer values are cut and marked with `…`.
+    public static let limits = (actor: 120, action: 80, recordType: 60, recordID: 200, divisionCode: 12, purpose: 200,
+                                source: 64, requestID: 100, outcome: 16, detail: 1_000)
+
+    /// The entry as it is stored and hashed: forbidden control characters replaced, every field
+    /// bounded. Applying it twice changes nothing, so `verify` recomputes the same hash.
+    public var storable: AuditEntry {
+        let l = Self.limits
+        func cut(_ text: String?, _ max: Int) -> String? { text.map { Text.storable($0, maxCharacters: max) } }
+        return AuditEntry(actor: cut(actor, l.actor)!, action: cut(action, l.action)!, recordType: cut(recordType, l.recordType),
+                          recordID: cut(recordID, l.recordID), divisionCode: cut(divisionCode, l.divisionCode), purpose: cut(purpose, l.purpose),
+                          source: cut(source, l.source), requestID: cut(requestID, l.requestID), outcome: cut(outcome, l.outcome)!,
+                          detail: cut(detail, l.detail))
+    }
+}
+
 /// A stored audit entry with its place in the chain.
 public struct AuditRecord: Sendable, Equatable, Codable {
     public let seq: Int64
@@ -86,9 +103,14 @@ public struct AuditVerification: Sendable {
 
 /// The append-only, hash-chained audit log. Each row carries SHA-256(previous hash ‖ its own
 /// content), so an edited, deleted or reordered row breaks the chain at that row.
+///
+/// Entries are stored, and hashed, in a bounded form (`AuditEntry.storable`): what an attacker
+/// sends (a megabyte username, a NUL byte) is recorded faithfully enough to read, but can neither
+/// fill the disk nor make the stored row differ from the hashed one.
 public struct AuditLog: Sendable {
     let store: Store
     let clock: any WallClock
+    let batcher: AuditBatcher
 
     public static let genesisHash = String(repeating: "0", count: 64)
     static let lockKey: Int64 = 4_116_000_002
@@ -96,39 +118,56 @@ public struct AuditLog: Sendable {
     public init(store: Store, clock: any WallClock = SystemClock()) {
         self.store = store
         self.clock = clock
+        self.batcher = AuditBatcher(store: store)
     }
 
-    /// Appends an entry in its own transaction.
+    /// Appends an entry in a transaction of its own, grouped with the entries other tasks of this
+    /// process append at the same moment (group commit: one transaction, one lock on the chain,
+    /// many entries). Returns once the entry is committed.
     @discardableResult
     public func append(_ entry: AuditEntry) async throws -> AuditRecord {
-        let now = clock.now()
-        let dialect = store.dialect
-        return try await store.write { db in
-            try await Self.append(entry, at: now, dialect: dialect, on: db)
-        }
+        try await batcher.append(entry, at: clock.now())
     }
 
     /// Appends an entry inside the caller's transaction, so the record of a change commits with it.
     @discardableResult
     public static func append(_ entry: AuditEntry, at date: Date, dialect: Dialect, on db: any SQLDatabase) async throws -> AuditRecord {
+        try await append([(entry, date)], dialect: dialect, on: db)[0]
+    }
+
+    /// Appends entries in order inside the caller's transaction, with one multi-row insert.
+    static func append(_ entries: [(AuditEntry, Date)], dialect: Dialect, on db: any SQLDatabase) async throws -> [AuditRecord] {
+        guard !entries.isEmpty else { return [] }
         // One chain for every process: hold the chain's lock until this transaction ends.
         try await dialect.lockForTransaction(lockKey, on: db)
         let last = try await db.raw("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first()
-        let prevSeq = try last?.decode(column: "seq", as: Int64.self) ?? 0
-        let prevHash = try last?.decode(column: "hash", as: String.self) ?? genesisHash
-        // Millisecond precision, the same on both engines, so the hash recomputes exactly.
-        let at = Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
-        let hash = chainHash(prevHash: prevHash, at: at, entry: entry)
-        let seq = prevSeq + 1
-        try await db.raw("""
-            INSERT INTO audit_log (seq, at, actor, action, record_type, record_id, division_code, purpose, source, request_id, outcome, detail, prev_hash, hash)
-            VALUES (\(bind: seq), \(bind: at), \(bind: entry.actor), \(bind: entry.action), \(bind: entry.recordType), \(bind: entry.recordID),
-                    \(bind: entry.divisionCode), \(bind: entry.purpose), \(bind: entry.source), \(bind: entry.requestID), \(bind: entry.outcome),
-                    \(bind: entry.detail), \(bind: prevHash), \(bind: hash))
-            """).run()
-        return AuditRecord(seq: seq, at: at, actor: entry.actor, action: entry.action, recordType: entry.recordType, recordID: entry.recordID,
-                           divisionCode: entry.divisionCode, purpose: entry.purpose, source: entry.source, requestID: entry.requestID,
-                           outcome: entry.outcome, detail: entry.detail, prevHash: prevHash, hash: hash)
+        var seq = try last?.decode(column: "seq", as: Int64.self) ?? 0
+        var prevHash = try last?.decode(column: "hash", as: String.self) ?? genesisHash
+        var records: [AuditRecord] = []
+        records.reserveCapacity(entries.count)
+        for (raw, date) in entries {
+            let entry = raw.storable
+            // Millisecond precision, the same on both engines, so the hash recomputes exactly.
+            let at = Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+            let hash = chainHash(prevHash: prevHash, at: at, entry: entry)
+            seq += 1
+            records.append(AuditRecord(seq: seq, at: at, actor: entry.actor, action: entry.action, recordType: entry.recordType, recordID: entry.recordID,
+                                       divisionCode: entry.divisionCode, purpose: entry.purpose, source: entry.source, requestID: entry.requestID,
+                                       outcome: entry.outcome, detail: entry.detail, prevHash: prevHash, hash: hash))
+            prevHash = hash
+        }
+        var query: SQLQueryString = """
+            INSERT INTO audit_log (seq, at, actor, action, record_type, record_id, division_code, purpose, source, request_id, outcome, detail, prev_hash, hash) VALUES
+            """
+        for (i, r) in records.enumerated() {
+            query += i == 0 ? " " : ", "
+            query += """
+                (\(bind: r.seq), \(bind: r.at), \(bind: r.actor), \(bind: r.action), \(bind: r.recordType), \(bind: r.recordID), \(bind: r.divisionCode), \
+                \(bind: r.purpose), \(bind: r.source), \(bind: r.requestID), \(bind: r.outcome), \(bind: r.detail), \(bind: r.prevHash), \(bind: r.hash))
+                """
+        }
+        try await db.raw(query).run()
+        return records
     }
 
     /// The chain hash: SHA-256 over the previous hash and every field, each length-prefixed so no

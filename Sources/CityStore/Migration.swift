@@ -67,6 +67,13 @@ public struct Dialect: Sendable {
         engine == .postgres ? " FOR UPDATE" : ""
     }
 
+    /// Wakes the processes that `Store.watch` this channel when the transaction commits (PostgreSQL
+    /// NOTIFY; SQLite's watchers poll). `channel` must be a name from code.
+    public func notify(_ channel: String, on db: any SQLDatabase) async throws {
+        guard engine == .postgres else { return }
+        _ = try await db.raw("SELECT pg_notify(\(bind: channel), '')").all()
+    }
+
     /// Serialises a critical section across every process on the database for the rest of the
     /// transaction (PostgreSQL advisory lock; SQLite's single writer already does).
     public func lockForTransaction(_ key: Int64, on db: any SQLDatabase) async throws {

@@ -112,20 +112,27 @@ public final class Store: Sendable {
     public let engine: Engine
     public let logger: Logger
     private let backend: Backend
+    /// How long a request waits for a PostgreSQL connection before the store answers `unavailable`.
+    /// `PostgresClient` retries a dead server for as long as it takes and a lease waits with it:
+    /// without this bound an outage hangs every request instead of answering 503. Under load the
+    /// same bound sheds work a busy pool could not start in time (503 with Retry-After).
+    public let leaseTimeout: Duration
 
     private enum Backend: Sendable {
         case sqlite(readers: [SQLiteConnection], writer: SQLiteConnection, writeLock: AsyncLock, next: AtomicCounter)
         case postgres(client: PostgresClient, runner: Task<Void, Never>)
     }
 
-    private init(engine: Engine, logger: Logger, backend: Backend) {
+    private init(engine: Engine, logger: Logger, backend: Backend, leaseTimeout: Duration) {
         self.engine = engine
         self.logger = logger
         self.backend = backend
+        self.leaseTimeout = leaseTimeout
     }
 
     /// Opens a store. For SQLite the file's folder is created when missing.
-    public static func open(_ location: StoreLocation, logger: Logger = Logger(label: "cityhub.store"), poolSize: Int = 10) async throws -> Store {
+    public static func open(_ location: StoreLocation, logger: Logger = Logger(label: "cityhub.store"), poolSize: Int = 10,
+                            leaseTimeout: Duration = .seconds(5)) async throws -> Store {
         switch location.kind {
         case .sqliteFile(let path):
             let url = URL(fileURLWithPath: path)
@@ -135,7 +142,8 @@ public final class Store: Sendable {
             _ = try await writer.sql().raw("PRAGMA journal_mode=WAL").all()
             var readers: [SQLiteConnection] = []
             for _ in 0..<2 { readers.append(try await openSQLite(path: url.path, logger: logger)) }
-            return Store(engine: .sqlite, logger: logger, backend: .sqlite(readers: readers, writer: writer, writeLock: AsyncLock(), next: AtomicCounter()))
+            return Store(engine: .sqlite, logger: logger, backend: .sqlite(readers: readers, writer: writer, writeLock: AsyncLock(), next: AtomicCounter()),
+                         leaseTimeout: leaseTimeout)
         case .postgres(let url):
             let sqlConfig = try SQLPostgresConfiguration(url: url)
             let core = sqlConfig.coreConfiguration
@@ -157,7 +165,7 @@ public final class Store: Sendable {
             let runner = Task { await client.run() }
             // Let the client's run loop start before the first lease, so it is not leased cold.
             try? await Task.sleep(for: .milliseconds(5))
-            let store = Store(engine: .postgres, logger: logger, backend: .postgres(client: client, runner: runner))
+            let store = Store(engine: .postgres, logger: logger, backend: .postgres(client: client, runner: runner), leaseTimeout: leaseTimeout)
             // Fail fast on a wrong URL rather than at the first request.
             do {
                 _ = try await store.read { try await $0.raw("SELECT 1 AS one").all() }
@@ -185,10 +193,38 @@ public final class Store: Sendable {
         case .sqlite(let readers, _, _, let next):
             return try await body(readers[next.increment() % readers.count].sql())
         case .postgres(let client, _):
-            return try await client.withConnection { connection in
+            return try await leasing(client) { connection in
                 try await body(connection.sql())
             }
         }
+    }
+
+    /// Leases a PostgreSQL connection within `leaseTimeout`; the work itself is not cut short once
+    /// it holds the connection (a transaction is never abandoned half way by the timer).
+    private func leasing<T: Sendable>(_ client: PostgresClient, _ work: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let leased = LeaseFlag()
+        let leaseTimeout = self.leaseTimeout
+        // The group awaits both children before it returns, so `work` never outlives this call.
+        return try await withoutActuallyEscaping(work) { body in try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await client.withConnection { connection in
+                    leased.set()
+                    return try await body(connection)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: leaseTimeout)
+                if !leased.isSet { throw StoreError.unavailable }
+                return nil
+            }
+            while let next = try await group.next() {
+                if let value = next {
+                    group.cancelAll()
+                    return value
+                }
+            }
+            throw StoreError.unavailable
+        } }
     }
 
     /// Runs work in one transaction: committed when `body` returns, rolled back when it throws.
@@ -199,7 +235,7 @@ public final class Store: Sendable {
                 try await Self.transaction(on: writer.sql(), begin: "BEGIN IMMEDIATE", body)
             }
         case .postgres(let client, _):
-            return try await client.withConnection { connection in
+            return try await leasing(client) { connection in
                 try await Self.transaction(on: connection.sql(), begin: "BEGIN", body)
             }
         }
@@ -224,7 +260,38 @@ public final class Store: Sendable {
         case .sqlite(_, let writer, let lock, _):
             return try await lock.withLock { try await body(writer.sql()) }
         case .postgres(let client, _):
-            return try await client.withConnection { try await body($0.sql()) }
+            return try await leasing(client) { try await body($0.sql()) }
+        }
+    }
+
+    /// Calls `onWake` whenever `channel` is notified (PostgreSQL LISTEN on a connection of its
+    /// own) and at least every `interval` (SQLite has no NOTIFY, so it is polled). Returns when
+    /// cancelled; throws when the listening connection fails, so the caller can start again.
+    public func watch(channel: String, interval: Duration, _ onWake: @Sendable @escaping () async -> Void) async throws {
+        let (wakes, waker) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: interval)
+                    waker.yield()
+                }
+            }
+            if case .postgres(let client, _) = backend {
+                group.addTask {
+                    try await client.withConnection { connection in
+                        try await connection.listen(on: channel) { notifications in
+                            for try await _ in notifications { waker.yield() }
+                        }
+                    }
+                    throw StoreError.unavailable
+                }
+            }
+            group.addTask {
+                for await _ in wakes { await onWake() }
+            }
+            defer { waker.finish() }
+            try await group.next()
+            group.cancelAll()
         }
     }
 
@@ -263,4 +330,12 @@ extension Store {
         // does not export (_ConnectionPoolModule), so it is recognised by name.
         return String(reflecting: type(of: error)).hasSuffix("ConnectionPoolError")
     }
+}
+
+/// Set once a connection is leased, so the lease timer knows to stand down.
+private final class LeaseFlag: @unchecked Sendable {
+    private let mutex = NSLock()
+    private var value = false
+    func set() { mutex.withLock { value = true } }
+    var isSet: Bool { mutex.withLock { value } }
 }

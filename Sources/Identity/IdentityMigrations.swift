@@ -77,5 +77,20 @@ public enum IdentityMigrations {
             "CREATE TABLE login_failures (id {id}, source TEXT NOT NULL, username TEXT NOT NULL, at {timestamp} NOT NULL)",
             "CREATE INDEX login_failures_source ON login_failures (source, at)",
         ]),
+        Migration(module: "identity", number: 3, name: "failed logins by account and address; revocations feed", statements: [
+            // The per-account-and-address count of LoginThrottle. staff_users.failed_logins and
+            // locked_until are no longer used: a lock per account alone let anyone lock anyone out.
+            "CREATE INDEX login_failures_account ON login_failures (username, source, at)",
+            // Every ended session, revoked key and changed account, in commit order: each server
+            // process drops what it cached for them (PostgreSQL also NOTIFYs; SQLite is polled).
+            """
+            CREATE TABLE revocations (
+                seq {id},
+                subject_kind TEXT NOT NULL CHECK (subject_kind IN ('session', 'staff', 'citizen', 'apiKey')),
+                subject_id TEXT NOT NULL,
+                at {timestamp} NOT NULL
+            )
+            """,
+        ]),
     ]
 }

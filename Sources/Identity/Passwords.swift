@@ -1,3 +1,4 @@
+import CityCore
 import Crypto
 import Dispatch
 import Foundation
@@ -31,9 +32,13 @@ public struct PasswordHasher: Sendable {
         }
     }
 
-    /// Whether a password is acceptable: 10+ characters with letters and digits.
+    /// bcrypt reads at most 72 bytes of a password and ignores the rest without a word, so longer
+    /// passwords are refused rather than silently cut.
+    public static let maxBytes = 72
+
+    /// Whether a password is acceptable: 10 characters to 72 bytes, with letters and digits.
     public static func isAcceptable(_ password: String) -> Bool {
-        password.count >= 10 && password.count <= 200 && password.contains(where: { $0.isASCII && $0.isLetter }) && password.contains(where: { $0.isASCII && $0.isNumber })
+        password.count >= 10 && password.utf8.count <= maxBytes && !Text.hasForbiddenControl(password) && password.contains(where: { $0.isASCII && $0.isLetter }) && password.contains(where: { $0.isASCII && $0.isNumber })
     }
 }
 

@@ -20,14 +20,17 @@ public struct SessionBook: Sendable {
     let clock: any WallClock
     let citizens: CitizenAccounts
     let keys: APIKeyRing
+    let cache: PrincipalCache
     /// How long a session lasts.
     public let lifetime: TimeInterval
 
-    public init(store: Store, clock: any WallClock = SystemClock(), citizens: CitizenAccounts, keys: APIKeyRing, lifetime: TimeInterval = 8 * 3600) {
+    public init(store: Store, clock: any WallClock = SystemClock(), citizens: CitizenAccounts, keys: APIKeyRing,
+                cache: PrincipalCache = PrincipalCache(), lifetime: TimeInterval = 8 * 3600) {
         self.store = store
         self.clock = clock
         self.citizens = citizens
         self.keys = keys
+        self.cache = cache
         self.lifetime = lifetime
     }
 
@@ -46,11 +49,19 @@ public struct SessionBook: Sendable {
     }
 
     /// The principal behind a session token or API key, or nil when it is unknown, expired or revoked.
+    /// Served from this process's `PrincipalCache` when it holds the token.
     public func resolve(_ token: String) async throws -> Principal? {
         if token.hasPrefix(APIKeyRing.prefix) { return try await keys.authenticate(token) }
         guard token.hasPrefix("chs_"), token.count < 200 else { return nil }
         let now = clock.now()
         let tokenHash = Secrets.sha256(token)
+        if let cached = cache.get(tokenHash, now: now) { return cached }
+        guard let (principal, expiresAt) = try await lookUp(tokenHash: tokenHash, now: now) else { return nil }
+        cache.put(tokenHash, principal, expiresAt: expiresAt, subjects: ["session:\(tokenHash)", "\(principal.kind.rawValue):\(principal.id)"], now: now)
+        return principal
+    }
+
+    private func lookUp(tokenHash: String, now: Date) async throws -> (Principal, Date)? {
         // The common case, a staff session, in one query: session, account and roles together.
         let staffRows = try await store.read { db in
             try await db.raw("""
@@ -66,7 +77,7 @@ public struct SessionBook: Sendable {
                   try first.decode(column: "expires_at", as: Date.self) > now else { return nil }
             let roles = try staffRows.compactMap { try $0.decode(column: "role", as: String?.self).flatMap(Role.init(rawValue:)) }
             let user = try StaffDirectory.decodeUser(first, roles: roles)
-            return user.active ? user.principal : nil
+            return user.active ? (user.principal, try first.decode(column: "expires_at", as: Date.self)) : nil
         }
         let row = try await store.read { db in
             try await db.raw("""
@@ -78,17 +89,21 @@ public struct SessionBook: Sendable {
               try row.decode(column: "expires_at", as: Date.self) > now else { return nil }
         let id = try row.decode(column: "subject_id", as: String.self)
         switch Principal.Kind(rawValue: try row.decode(column: "subject_kind", as: String.self)) {
-        case .citizen: return try await citizens.principal(id: id)
+        case .citizen: return try await citizens.principal(id: id).map { ($0, try row.decode(column: "expires_at", as: Date.self)) }
         case .staff, .apiKey, nil: return nil
         }
     }
 
-    /// Ends a session.
+    /// Ends a session, at once on every server process.
     public func revoke(_ token: String) async throws {
         let now = clock.now()
+        let tokenHash = Secrets.sha256(token)
+        let dialect = store.dialect
         try await store.write { db in
-            try await db.raw("UPDATE sessions SET revoked_at = \(bind: now) WHERE token_hash = \(bind: Secrets.sha256(token))").run()
+            try await db.raw("UPDATE sessions SET revoked_at = \(bind: now) WHERE token_hash = \(bind: tokenHash)").run()
+            try await Revocations.record(.session, tokenHash, at: now, dialect: dialect, on: db)
         }
+        cache.evict(subject: "session:\(tokenHash)")
     }
 
     /// Deletes sessions that expired more than a day ago.
@@ -116,10 +131,12 @@ public struct APIKeyRing: Sendable {
     static let prefix = "chk_"
     let store: Store
     let clock: any WallClock
+    let cache: PrincipalCache
 
-    public init(store: Store, clock: any WallClock = SystemClock()) {
+    public init(store: Store, clock: any WallClock = SystemClock(), cache: PrincipalCache = PrincipalCache()) {
         self.store = store
         self.clock = clock
+        self.cache = cache
     }
 
     /// Creates a key; returns it with the secret, which is never shown again.
@@ -145,6 +162,9 @@ public struct APIKeyRing: Sendable {
         let parts = secret.dropFirst(Self.prefix.count).split(separator: "_", maxSplits: 1)
         guard secret.hasPrefix(Self.prefix), parts.count == 2, secret.count < 200 else { return nil }
         let id = String(parts[0])
+        let now = clock.now()
+        let secretHash = Secrets.sha256(secret)
+        if let cached = cache.get(secretHash, now: now) { return cached }
         let row = try await store.read { db in
             try await db.raw("""
                 SELECT k.name, k.organisation_code, k.secret_hash, k.roles, k.revoked_at, o.division_code
@@ -153,11 +173,13 @@ public struct APIKeyRing: Sendable {
         }
         guard let row, try row.decode(column: "revoked_at", as: Date?.self) == nil else { return nil }
         let stored = try row.decode(column: "secret_hash", as: String.self)
-        guard constantTimeEqual(stored, Secrets.sha256(secret)) else { return nil }
+        guard constantTimeEqual(stored, secretHash) else { return nil }
         let roles = try row.decode(column: "roles", as: String.self).split(separator: ",").compactMap { Role(rawValue: String($0)) }
-        return Principal(kind: .apiKey, id: id, displayName: try row.decode(column: "name", as: String.self),
-                         organisationCode: try row.decode(column: "organisation_code", as: String.self),
-                         scope: DivisionCode(try row.decode(column: "division_code", as: String.self)), roles: Set(roles))
+        let principal = Principal(kind: .apiKey, id: id, displayName: try row.decode(column: "name", as: String.self),
+                                  organisationCode: try row.decode(column: "organisation_code", as: String.self),
+                                  scope: DivisionCode(try row.decode(column: "division_code", as: String.self)), roles: Set(roles))
+        cache.put(secretHash, principal, expiresAt: .distantFuture, subjects: ["apiKey:\(id)"], now: now)
+        return principal
     }
 
     /// The key with this id, or nil.
@@ -168,9 +190,14 @@ public struct APIKeyRing: Sendable {
     /// Revokes a key at once, for every process.
     public func revoke(id: String) async throws -> Bool {
         let now = clock.now()
-        return try await store.write { db in
-            !(try await db.raw("UPDATE api_keys SET revoked_at = \(bind: now) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id").all().isEmpty)
+        let dialect = store.dialect
+        let revoked = try await store.write { db in
+            let revoked = !(try await db.raw("UPDATE api_keys SET revoked_at = \(bind: now) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id").all().isEmpty)
+            if revoked { try await Revocations.record(.apiKey, id, at: now, dialect: dialect, on: db) }
+            return revoked
         }
+        cache.evict(subject: "apiKey:\(id)")
+        return revoked
     }
 
     /// Keys whose organisation lies within `scope`, newest first.

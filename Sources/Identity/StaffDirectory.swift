@@ -42,15 +42,13 @@ public struct StaffDirectory: Sendable {
     let store: Store
     let clock: any WallClock
     let hasher: PasswordHasher
+    let cache: PrincipalCache
 
-    /// Failed logins before the account locks, and for how long.
-    public static let maxFailedLogins = 5
-    public static let lockDuration: TimeInterval = 15 * 60
-
-    public init(store: Store, clock: any WallClock = SystemClock(), hasher: PasswordHasher = PasswordHasher()) {
+    public init(store: Store, clock: any WallClock = SystemClock(), hasher: PasswordHasher = PasswordHasher(), cache: PrincipalCache = PrincipalCache()) {
         self.store = store
         self.clock = clock
         self.hasher = hasher
+        self.cache = cache
     }
 
     /// Creates one account. The password, when given, must be acceptable.
@@ -117,56 +115,40 @@ public struct StaffDirectory: Sendable {
         guard PasswordHasher.isAcceptable(password) else { throw IdentityError.weakPassword }
         let hash = await hasher.hash(password)
         let now = clock.now()
+        let dialect = store.dialect
         let changed = try await store.write { db in
             let changed = try await db.raw("""
-                UPDATE staff_users SET password_hash = \(bind: hash), active = \(bind: true), failed_logins = 0, locked_until = NULL
+                UPDATE staff_users SET password_hash = \(bind: hash), active = \(bind: true)
                 WHERE username = \(bind: username) RETURNING id
                 """).all().count
             // A new password ends every session the old one opened, on every server.
             try await db.raw("""
                 UPDATE sessions SET revoked_at = \(bind: now) WHERE subject_kind = 'staff' AND subject_id = \(bind: username) AND revoked_at IS NULL
                 """).run()
+            if changed == 1 { try await Revocations.record(.staff, username, at: now, dialect: dialect, on: db) }
             return changed
         }
+        cache.evict(subject: "staff:\(username)")
         guard changed == 1 else { throw IdentityError.unknownUser(username) }
     }
 
-    /// Checks a username and password. Failed attempts count towards a temporary lock, kept in
-    /// the database so every server process sees it.
+    /// Checks a username and password. Guessing is limited by `LoginThrottle` around this call;
+    /// here every outcome costs one bcrypt check, so timing does not tell an unknown, an inactive
+    /// and a wrong-password account apart, and an inactive account says so only to the right password.
     public func authenticate(username: String, password: String) async throws -> Principal {
-        let now = clock.now()
-        let row = try await store.read { db in
-            try await db.raw("SELECT id, password_hash, active, failed_logins, locked_until FROM staff_users WHERE username = \(bind: username)").first()
-        }
-        guard let row else {
-            _ = await hasher.verify(password, hash: PasswordHasher.decoy)
+        guard username.count <= 80, !Text.hasForbiddenControl(username), password.utf8.count <= PasswordHasher.maxBytes else {
+            _ = await hasher.verify("", hash: PasswordHasher.decoy)
             throw IdentityError.invalidCredentials
         }
-        let id = try row.decode(column: "id", as: Int64.self)
-        if let lockedUntil = try row.decode(column: "locked_until", as: Date?.self), lockedUntil > now {
-            throw IdentityError.accountLocked
+        let row = try await store.read { db in
+            try await db.raw("SELECT password_hash, active FROM staff_users WHERE username = \(bind: username)").first()
         }
-        guard let hash = try row.decode(column: "password_hash", as: String?.self), try row.decode(column: "active", as: Bool.self) else {
-            _ = await hasher.verify(password, hash: PasswordHasher.decoy)
+        let hash = try row?.decode(column: "password_hash", as: String?.self)
+        let verified = await hasher.verify(password, hash: hash ?? PasswordHasher.decoy)
+        guard let row, hash != nil, verified else { throw IdentityError.invalidCredentials }
+        guard try row.decode(column: "active", as: Bool.self), let principal = try await principal(username: username) else {
             throw IdentityError.accountInactive
         }
-        guard await hasher.verify(password, hash: hash) else {
-            let lockAt = now.addingTimeInterval(Self.lockDuration)
-            try await store.write { db in
-                try await db.raw("""
-                    UPDATE staff_users SET failed_logins = failed_logins + 1,
-                        locked_until = CASE WHEN failed_logins + 1 >= \(bind: Self.maxFailedLogins) THEN \(bind: lockAt) ELSE locked_until END
-                    WHERE id = \(bind: id)
-                    """).run()
-            }
-            throw IdentityError.invalidCredentials
-        }
-        if try row.decode(column: "failed_logins", as: Int.self) > 0 {
-            try await store.write { db in
-                try await db.raw("UPDATE staff_users SET failed_logins = 0, locked_until = NULL WHERE id = \(bind: id)").run()
-            }
-        }
-        guard let principal = try await principal(username: username) else { throw IdentityError.invalidCredentials }
         return principal
     }
 

@@ -249,6 +249,7 @@ struct APIKeyCommand: AsyncParsableCommand {
             if revoked {
                 try await opened.platform.audit.append(AuditEntry(actor: "cli:\(NSUserName())", action: "identity.apikey.revoke", recordType: "apikey", recordID: id))
             }
+            if revoked { await opened.platform.revocations.settle() }
             await opened.store.close()
             say(revoked ? "revoked \(id)" : "no active key \(id)")
             if !revoked { throw ExitCode(1) }
@@ -295,6 +296,7 @@ struct UserCommand: AsyncParsableCommand {
             do {
                 try await opened.platform.staff.setPassword(username: username, password: chosen)
                 try await opened.platform.audit.append(AuditEntry(actor: "cli:\(NSUserName())", action: "identity.staff.password", recordType: "staff", recordID: username))
+                await opened.platform.revocations.settle()
             } catch let error as any CityError {
                 await opened.store.close()
                 throw ValidationError("\(error.messageZh) / \(error.messageEn)")

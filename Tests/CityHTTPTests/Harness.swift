@@ -25,6 +25,7 @@ enum Harness {
         config.runJobs = false
         config.maxBodySize = maxBodySize
         config.port = 0
+        config.dbLeaseTimeout = 30
         return config
     }
 

@@ -1,7 +1,7 @@
 import CityCore
 import CityStore
 import Foundation
-import Identity
+@testable import Identity
 import TestSupport
 import Testing
 
@@ -55,15 +55,13 @@ struct IdentityTests {
         }
     }
 
-    @Test("five wrong passwords lock the account for 15 minutes, even with the right one", arguments: TestEngine.all)
-    func lockout(engine: TestEngine) async throws {
-        let clock = ManualClock()
-        try await withIdentity(engine, clock: clock) { _, staff, _ in
-            try await staff.create(NewStaffUser(username: "u1", displayName: "甲", organisationCode: "411600-CMB", roles: [], password: "RightPass123"))
-            for _ in 0..<5 { _ = try? await staff.authenticate(username: "u1", password: "WrongPass123") }
-            await #expect(throws: IdentityError.accountLocked) { try await staff.authenticate(username: "u1", password: "RightPass123") }
-            clock.advance(by: 15 * 60 + 1)
-            #expect(try await staff.authenticate(username: "u1", password: "RightPass123").id == "u1")
+    @Test("an account awaiting activation answers like a wrong password, after the same bcrypt check", arguments: TestEngine.all)
+    func inactiveLooksLikeWrong(engine: TestEngine) async throws {
+        try await withIdentity(engine) { _, staff, _ in
+            try await staff.create(NewStaffUser(username: "u9", displayName: "壬", organisationCode: "411600-CMB", roles: [], password: nil))
+            await #expect(throws: IdentityError.invalidCredentials) { try await staff.authenticate(username: "u9", password: "Anything1234") }
+            // A NUL in the username is refused like any unknown name (it never reaches SQL).
+            await #expect(throws: IdentityError.invalidCredentials) { try await staff.authenticate(username: "u\u{0}9", password: "Anything1234") }
         }
     }
 
@@ -74,7 +72,11 @@ struct IdentityTests {
                 try await staff.create(NewStaffUser(username: "u2", displayName: "乙", organisationCode: "411600-CMB", roles: [], password: "short1"))
             }
             try await staff.create(NewStaffUser(username: "u3", displayName: "丙", organisationCode: "411600-CMB", roles: [], password: nil))
-            await #expect(throws: IdentityError.accountInactive) { try await staff.authenticate(username: "u3", password: "Anything1234") }
+            await #expect(throws: IdentityError.invalidCredentials) { try await staff.authenticate(username: "u3", password: "Anything1234") }
+            // bcrypt would silently ignore everything past 72 bytes: such passwords are refused.
+            await #expect(throws: IdentityError.weakPassword) {
+                try await staff.setPassword(username: "u3", password: "Aa1" + String(repeating: "x", count: 70))
+            }
             try await staff.setPassword(username: "u3", password: "Activated2026")
             #expect(try await staff.authenticate(username: "u3", password: "Activated2026").id == "u3")
         }
@@ -197,23 +199,111 @@ struct PrincipalTests {
     }
 }
 
-@Suite("Login throttle per address, on every engine")
+@Suite("Login limits per address and per account and address, on every engine")
 struct LoginThrottleTests {
-    @Test("an address that failed 30 times in 15 minutes must wait; other addresses are not affected", arguments: TestEngine.all)
-    func throttle(engine: TestEngine) async throws {
+    struct Wrong: Error {}
+
+    @Test("an address that failed 30 times in 15 minutes must wait, told how long; other addresses are not affected", arguments: TestEngine.all)
+    func perAddress(engine: TestEngine) async throws {
         let clock = ManualClock()
         try await TestStores.with(engine, migrations: migrations) { store in
             let throttle = LoginThrottle(store: store, clock: clock)
             for i in 0..<30 {
-                try await throttle.check(source: "10.0.0.9")
-                try await throttle.recordFailure(source: "10.0.0.9", username: "user\(i)")
+                await #expect(throws: IdentityError.invalidCredentials) {
+                    try await throttle.guarding(source: "10.0.0.9", account: "user\(i)") { throw IdentityError.invalidCredentials }
+                }
             }
-            await #expect(throws: IdentityError.tooManyAttempts) { try await throttle.check(source: "10.0.0.9") }
-            try await throttle.check(source: "10.0.0.10")
+            await #expect(throws: IdentityError.tooManyAttempts(retryAfter: 900)) {
+                try await throttle.guarding(source: "10.0.0.9", account: "someone") { 1 }
+            }
+            let elsewhere = try await throttle.guarding(source: "10.0.0.10", account: "someone") { 1 }
+            #expect(elsewhere == 1)
             clock.advance(by: 15 * 60 + 1)
-            try await throttle.check(source: "10.0.0.9")
+            let later = try await throttle.guarding(source: "10.0.0.9", account: "someone") { 1 }
+            #expect(later == 1)
         }
     }
+
+    @Test("200 parallel failed logins from one address: at most 30 are checked, the rest get 429", arguments: TestEngine.all)
+    func parallelAddress(engine: TestEngine) async throws {
+        try await TestStores.with(engine, migrations: migrations) { store in
+            let throttle = LoginThrottle(store: store)
+            let checked = Counter()
+            let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+                for i in 0..<200 {
+                    group.addTask {
+                        do {
+                            _ = try await throttle.guarding(source: "10.9.9.9", account: "user\(i)") { () async throws -> Int in
+                                checked.add()
+                                throw IdentityError.invalidCredentials
+                            }
+                            return "ok"
+                        } catch let error as IdentityError { return error.code }
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(checked.value == 30)
+            #expect(outcomes.filter { $0 == "identity.too-many-attempts" }.count == 170)
+        }
+    }
+
+    @Test("100 parallel guesses at one account: 5 are checked, so the right password at #60 is never tried", arguments: TestEngine.all)
+    func parallelAccount(engine: TestEngine) async throws {
+        try await withIdentity(engine) { _, staff, _ in
+            try await staff.create(NewStaffUser(username: "target", displayName: "靶", organisationCode: "411600-CMB", roles: [], password: "RightPass123"))
+            let throttle = LoginThrottle(store: staff.store)
+            let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for i in 0..<100 {
+                    group.addTask {
+                        let guess = i == 60 ? "RightPass123" : "WrongPass\(i)x"
+                        return (try? await throttle.guarding(source: "10.8.8.8", account: "target") {
+                            try await staff.authenticate(username: "target", password: guess)
+                        }) != nil
+                    }
+                }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            // Either the right guess was among the 5 checked (and counted nothing) or it was refused: never more than 5 checked.
+            let failures = try await staff.store.read { try await $0.raw("SELECT COUNT(*) AS n FROM login_failures").first()!.decode(column: "n", as: Int.self) }
+            #expect(accepted + failures <= 5)
+        }
+    }
+
+    @Test("five wrong passwords from one address lock the account there only; the owner elsewhere signs in, and the count resets", arguments: TestEngine.all)
+    func noLockOut(engine: TestEngine) async throws {
+        let clock = ManualClock()
+        try await withIdentity(engine, clock: clock) { _, staff, _ in
+            try await staff.create(NewStaffUser(username: "admin2", displayName: "管", organisationCode: "411600-CMB", roles: [], password: "RightPass123"))
+            let throttle = LoginThrottle(store: staff.store, clock: clock)
+            func login(_ source: String, _ password: String) async throws -> Principal {
+                try await throttle.guarding(source: source, account: "admin2") { try await staff.authenticate(username: "admin2", password: password) }
+            }
+            for _ in 0..<5 { _ = try? await login("6.6.6.6", "WrongPass123") }
+            // Case does not buy more guesses.
+            await #expect(throws: IdentityError.accountLocked(retryAfter: 900)) {
+                try await throttle.guarding(source: "6.6.6.6", account: "ADMIN2") { try await staff.authenticate(username: "ADMIN2", password: "RightPass123") }
+            }
+            // The owner, from their own address, is not locked out.
+            #expect(try await login("10.1.1.1", "RightPass123").id == "admin2")
+            // Four mistakes, then the right password: the count starts again from zero.
+            for _ in 0..<4 { _ = try? await login("10.1.1.1", "WrongPass123") }
+            #expect(try await login("10.1.1.1", "RightPass123").id == "admin2")
+            for _ in 0..<4 { _ = try? await login("10.1.1.1", "WrongPass123") }
+            #expect(try await login("10.1.1.1", "RightPass123").id == "admin2")
+            // The attacker's lock ends with the window; one more wrong try does not lock it again at once.
+            clock.advance(by: 15 * 60 + 1)
+            _ = try? await login("6.6.6.6", "WrongPass123")
+            #expect(try await login("6.6.6.6", "RightPass123").id == "admin2")
+        }
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func add() { lock.withLock { n += 1 } }
+    var value: Int { lock.withLock { n } }
 }
 
 @Suite("Staff CSV import")

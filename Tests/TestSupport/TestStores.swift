@@ -66,7 +66,8 @@ public enum TestStores {
     public static func with<T: Sendable>(_ engine: TestEngine, migrations: [Migration] = StoreMigrations.all,
                                          _ body: (Store) async throws -> T) async throws -> T {
         try await withDatabaseURL(engine) { url in
-            let store = try await Store.open(try StoreLocation(url), logger: logger)
+            // A generous lease bound: the whole suite runs in parallel on two cores.
+            let store = try await Store.open(try StoreLocation(url), logger: logger, leaseTimeout: .seconds(30))
             do {
                 try await store.migrate(migrations)
                 let result = try await body(store)

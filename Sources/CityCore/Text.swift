@@ -1,0 +1,37 @@
+/// Rules for text that crosses the platform's boundary.
+///
+/// Control characters are refused at the input boundary: SQLite returns a string cut at its first
+/// NUL and PostgreSQL refuses NUL in `text`, so anything hashed, signed or compared after a round
+/// trip would no longer match what was stored. Tab, line feed and carriage return are ordinary
+/// text (a case description has lines); every other C0 control, DEL and the C1 controls are not.
+public enum Text {
+    /// Whether `scalar` is a control character that stored text may not hold.
+    public static func isForbiddenControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09, 0x0A, 0x0D: false
+        case 0x00...0x1F, 0x7F...0x9F: true
+        default: false
+        }
+    }
+
+    /// Whether `text` holds a control character that stored text may not hold.
+    public static func hasForbiddenControl(_ text: some StringProtocol) -> Bool {
+        text.unicodeScalars.contains(where: isForbiddenControl)
+    }
+
+    /// `text` made safe to store as it is: forbidden controls become U+FFFD and the text is cut to
+    /// `maxCharacters` (marked with `…`). Used where input cannot be refused (the audit log records
+    /// what an attacker sent, so it must store, and hash, a faithful but bounded form of it).
+    public static func storable(_ text: String, maxCharacters: Int) -> String {
+        var out = text
+        if hasForbiddenControl(out) {
+            var scalars = String.UnicodeScalarView()
+            for scalar in out.unicodeScalars { scalars.append(isForbiddenControl(scalar) ? "\u{FFFD}" : scalar) }
+            out = String(scalars)
+        }
+        if out.count > maxCharacters {
+            out = String(out.prefix(max(maxCharacters - 1, 0))) + "…"
+        }
+        return out
+    }
+}
