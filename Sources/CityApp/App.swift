@@ -78,6 +78,8 @@ public func buildApplication(_ opened: OpenedPlatform, config: CityConfiguration
     }
     return Application(
         router: buildRouter(platform: platform),
+        // Idle connections close after a minute: slow or abandoned clients are not held forever.
+        server: .http1(configuration: .init(idleTimeout: .seconds(60))),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "CityHub"),
         services: services,
         onServerRunning: onServerRunning,

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Identity
 import Logging
+import NIOCore
 
 /// What every CityHub request context offers handlers and middleware.
 public protocol CityContext: RequestContext {
@@ -12,6 +13,8 @@ public protocol CityContext: RequestContext {
     var remoteAddress: String? { get }
     /// The request id, in logs, responses and audit entries.
     var requestID: String { get }
+    /// The connection, so a refused oversize upload can be cut off.
+    var channel: any Channel { get }
 }
 
 /// The context every request starts with. `AuthMiddleware` fills in the caller, if any.
@@ -26,6 +29,7 @@ public struct AppRequestContext: CityContext {
     public var sessionToken: String?
     public var remoteAddress: String?
     public var requestID: String
+    public let channel: any Channel
     /// The body limit of this application (set by `AuthMiddleware` from the platform's settings,
     /// since a context is built from its source alone).
     public var bodyLimit = 1 << 20
@@ -34,6 +38,7 @@ public struct AppRequestContext: CityContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress?.ipAddress
+        self.channel = source.channel
         self.requestID = source.logger[metadataKey: "hb.request.id"]?.description ?? UUID().uuidString
     }
 }
@@ -49,6 +54,7 @@ public struct AuthenticatedContext: CityContext, ChildRequestContext {
     public var requestID: String
     public var sessionToken: String?
     public let maxUploadSize: Int
+    public let channel: any Channel
 
     public init(context: AppRequestContext) throws {
         guard let principal = context.principal else { throw context.authFailure ?? IdentityError.unauthenticated }
@@ -58,6 +64,7 @@ public struct AuthenticatedContext: CityContext, ChildRequestContext {
         self.requestID = context.requestID
         self.sessionToken = context.sessionToken
         self.maxUploadSize = context.bodyLimit
+        self.channel = context.channel
     }
 }
 

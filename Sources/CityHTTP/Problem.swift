@@ -124,6 +124,8 @@ struct ProblemMiddleware<Context: CityContext>: RouterMiddleware {
 
     static func cityError(from error: any Error, context: Context) -> any CityError {
         switch error {
+        case is NIOTooManyBytesError:
+            return HTTPProblem.tooLarge(limit: context.maxUploadSize)
         case let e as any CityError:
             if e.kind == .internal { context.logger.error("internal error", metadata: ["error": "\(e.code)"]) }
             return e

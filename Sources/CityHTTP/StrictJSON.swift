@@ -17,13 +17,34 @@ extension Request {
         guard contentType.hasPrefix("application/json") || contentType.hasPrefix("application/problem+json") else {
             throw HTTPProblem.unsupportedMediaType
         }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await body.collect(upTo: context.maxUploadSize)
-        } catch {
-            throw HTTPProblem.tooLarge(limit: context.maxUploadSize)
-        }
+        let buffer = try await collectBounded(upTo: context.maxUploadSize, context: context)
         return try Self.decodeStrict(type, from: Data(buffer.readableBytesView))
+    }
+
+    /// Most bytes of a refused body read (and dropped): a client that sends without `Expect:
+    /// 100-continue` (Python's urllib, and many others) writes the whole body before it reads the
+    /// answer, so the server reads on to let it finish and see its 413.
+    static var drainBudget: Int { 64 << 20 }
+
+    /// Collects the body up to `limit` bytes; over it, reads and drops the rest (within
+    /// `drainBudget`) and throws `request.too-large`. Past the budget the connection is closed
+    /// shortly after the answer, rather than left open with a client blocked writing.
+    public func collectBounded<Context: CityContext>(upTo limit: Int, context: Context) async throws -> ByteBuffer {
+        var collected = ByteBuffer()
+        var seen = 0
+        for try await chunk in body {
+            seen += chunk.readableBytes
+            if seen <= limit {
+                var chunk = chunk
+                collected.writeBuffer(&chunk)
+            } else if seen > limit + Self.drainBudget {
+                let channel = context.channel
+                channel.eventLoop.scheduleTask(in: .milliseconds(200)) { channel.close(promise: nil) }
+                throw HTTPProblem.tooLarge(limit: limit)
+            }
+        }
+        if seen > limit { throw HTTPProblem.tooLarge(limit: limit) }
+        return collected
     }
 
     static func decodeStrict<T: JSONBody>(_ type: T.Type, from data: Data) throws -> T {

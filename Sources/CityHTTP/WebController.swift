@@ -3,6 +3,7 @@ import CityWeb
 import Foundation
 import Hummingbird
 import Identity
+import NIOCore
 import Registry
 
 /// The web pages: sign-in with a session cookie, and the workbench home page.
@@ -27,7 +28,7 @@ struct WebController {
             return html(platform.pages.render("login", ["title": "登录", "version": Self.version]))
         }
         router.post("/login") { request, context -> Response in
-            let buffer = try await request.body.collect(upTo: 16 * 1024)
+            let buffer = try await request.collectBounded(upTo: 16 * 1024, context: context)
             let form = (try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(buffer: buffer))) ?? LoginForm(username: nil, password: nil)
             let username = form.username ?? ""
             do {
