@@ -3,14 +3,16 @@ the data, SIGTERM lets in-flight requests finish; the CLI's apikey and audit ver
 import http.client
 import os
 import signal
+import socket
 import sqlite3
+import threading
 import subprocess
 import time
 import urllib.parse
 
 import pytest
 
-from conftest import Server, engines, request, ADMIN_PASSWORD
+from conftest import Server, engines, free_port, request, ADMIN_PASSWORD
 
 
 @pytest.mark.parametrize("database", engines(), indirect=True)
@@ -178,3 +180,118 @@ def test_seed_reruns_idempotently(server):
     assert before == after == 102
     # Existing accounts keep their passwords.
     assert server.token("admin", ADMIN_PASSWORD)
+
+
+@pytest.mark.parametrize("database", engines(), indirect=True)
+def test_a_key_revoked_from_the_command_line_is_refused_by_the_running_server_when_the_command_returns(server):
+    created = server.cli("apikey", "create", "--name", "西华县系统", "--org", "411622-CMB", "--role", "inspector")
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip()
+    # Used once, so the server holds it in its cache.
+    assert request("GET", server.url + "/api/v1/me", headers={"X-API-Key": key})[0] == 200
+    key_id = key.split("_")[1]
+    revoked = server.cli("apikey", "revoke", key_id)
+    assert revoked.returncode == 0, revoked.stdout + revoked.stderr
+    status, _, problem = request("GET", server.url + "/api/v1/me", headers={"X-API-Key": key})
+    assert status == 401 and problem["code"] == "identity.unauthenticated"
+
+
+def test_an_oversize_upload_from_a_client_without_expect_continue_gets_its_413(server):
+    # urllib sends the whole body (and Connection: close) before it reads the answer.
+    body = b'{"username":"' + b"x" * (12 << 20) + b'","password":"p"}'
+    started = time.time()
+    status, _, problem = request("POST", server.url + "/api/v1/auth/login", body)
+    assert status == 413 and problem["code"] == "request.too-large"
+    assert time.time() - started < 10
+
+
+class Proxy:
+    """A TCP proxy in front of PostgreSQL that can be cut, to play a database outage."""
+
+    def __init__(self, host, port):
+        self.target = (host, port)
+        self.port = free_port()
+        self.conns = []
+        self.listener = None
+
+    def start(self):
+        self.listener = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._accept, args=(self.listener,), daemon=True).start()
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        self.listener.close()
+        for s in self.conns:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+                s.close()
+            except OSError:
+                pass
+        self.conns = []
+
+
+@pytest.mark.skipif("postgres" not in engines(), reason="needs CITYHUB_TEST_POSTGRES_URL")
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+def test_a_postgres_outage_answers_503_with_retry_after_within_seconds_and_recovers(database):
+    parts = urllib.parse.urlparse(database)
+    proxy = Proxy(parts.hostname, parts.port)
+    proxy.start()
+    server = Server(parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}").geturl()).start()
+    try:
+        token = server.token("admin", ADMIN_PASSWORD)
+        proxy.cut()
+        results = []
+
+        def call(path):
+            started = time.time()
+            status, headers, body = request("GET", server.url + path, token=token)
+            results.append((path, status, headers, body, time.time() - started))
+
+        threads = [threading.Thread(target=call, args=(p,)) for p in ["/readyz"] + ["/api/v1/staff"] * 20]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for path, status, headers, body, seconds in results:
+            assert status == 503, (path, status, body)
+            assert seconds < 10, (path, seconds)
+            if path.startswith("/api/"):
+                assert body["code"] == "unavailable" and headers.get("Retry-After") == "5"
+        # The database comes back: so does the platform, by itself.
+        proxy = Proxy(parts.hostname, parts.port)
+        proxy.port = int(urllib.parse.urlparse(server.database).port)
+        proxy.start()
+        deadline = time.time() + 30
+        while time.time() < deadline and request("GET", server.url + "/readyz")[0] != 200:
+            time.sleep(0.5)
+        assert request("GET", server.url + "/api/v1/staff", token=token)[0] == 200
+    finally:
+        server.stop()
+        proxy.cut()

@@ -64,7 +64,8 @@ public struct CreditCode: Hashable, Sendable, CheckedCode, CustomStringConvertib
 }
 
 extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
+    /// An ASCII digit 0-9 (not a full-width or other script's digit).
+    public var isASCIIDigit: Bool { isASCII && isNumber }
 }
 
 /// A code that is a checked string: encoded as that string, and refused when decoding if it fails

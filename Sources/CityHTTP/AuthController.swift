@@ -107,6 +107,7 @@ struct AuthController {
             MeResponse(context.caller)
         }
         api.post("/auth/logout") { _, context -> Response in
+            guard context.caller.kind != .apiKey else { throw IdentityError.logoutWithAPIKey }
             if let token = context.sessionToken { try await platform.sessions.revoke(token) }
             try await platform.audit(context, action: "identity.logout", recordType: context.caller.kind.rawValue, recordID: context.caller.id)
             return Response(status: .noContent)

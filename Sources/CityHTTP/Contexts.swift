@@ -1,4 +1,5 @@
 import CityCore
+import CityStore
 import Foundation
 import Hummingbird
 import Identity
@@ -68,3 +69,10 @@ public struct AuthenticatedContext: CityContext, ChildRequestContext {
     }
 }
 
+
+extension CityContext {
+    /// Where this request comes from, for the audit entry a module writes with its change.
+    public var auditOrigin: AuditOrigin {
+        AuditOrigin(source: remoteAddress, requestID: requestID)
+    }
+}

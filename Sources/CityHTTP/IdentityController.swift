@@ -64,7 +64,9 @@ struct IdentityController {
 
     struct PasswordChange: JSONBody {
         let password: String
-        static let fields: Set<String> = ["password"]
+        /// Required when changing one's own password; not when an administrator resets another's.
+        let currentPassword: String?
+        static let fields: Set<String> = ["password", "currentPassword"]
     }
 
     struct NewAPIKey: JSONBody {
@@ -116,17 +118,8 @@ struct IdentityController {
         api.post("/organisations") { request, context -> EditedResponse<OrganisationDTO> in
             try context.caller.require(anyOf: .platformAdmin)
             let body = try await request.decodeStrict(as: NewOrganisation.self, context: context)
-            try context.caller.requireScope(body.divisionCode)
-            guard Self.isOrganisationCode(body.code) else {
-                throw PlatformError.invalidField("code", zh: "机构代码只能含字母、数字、点和连字符（2 至 40 位）", en: "code may hold letters, digits, dots and hyphens (2 to 40)")
-            }
-            guard try await platform.organisations.find(body.code) == nil else {
-                throw PlatformError(code: "identity.organisation-exists", kind: .conflict, zh: "机构代码 \(body.code) 已存在", en: "Organisation \(body.code) exists", field: "code")
-            }
-            guard try await platform.organisations.find(body.parentCode) != nil else { throw IdentityError.unknownOrganisation(body.parentCode) }
             let organisation = Organisation(code: body.code, name: body.name, nameEn: body.nameEn, parentCode: body.parentCode, divisionCode: body.divisionCode, kind: body.kind)
-            try await platform.organisations.upsert([organisation])
-            try await platform.audit(context, action: "identity.organisation.create", recordType: "organisation", recordID: body.code, division: body.divisionCode.rawValue)
+            try await platform.organisations.create(organisation, by: context.caller, origin: context.auditOrigin)
             return EditedResponse(status: .created, response: OrganisationDTO(organisation))
         }
 
@@ -170,7 +163,12 @@ struct IdentityController {
             let body = try await request.decodeStrict(as: PasswordChange.self, context: context)
             guard let user = try await platform.staff.find(username: username) else { throw IdentityError.unknownUser(username) }
             try context.caller.requireScope(user.divisionCode)
-            try await platform.staff.setPassword(username: username, password: body.password)
+            if isSelf {
+                guard let current = body.currentPassword else { throw HTTPProblem.missingField("currentPassword") }
+                try await platform.staff.changeOwnPassword(username: username, current: current, new: body.password)
+            } else {
+                try await platform.staff.setPassword(username: username, password: body.password)
+            }
             try await platform.audit(context, action: "identity.staff.password", recordType: "staff", recordID: username, division: user.divisionCode.rawValue)
             return Response(status: .noContent)
         }
@@ -220,9 +218,5 @@ struct IdentityController {
         }
         // The same bounds the OpenAPI document states; a limit over 500 is then clamped.
         return PageRequest(limit: try int("limit", max: 1_000_000), offset: try int("offset", max: 1_000_000_000))
-    }
-
-    static func isOrganisationCode(_ s: String) -> Bool {
-        (2...40).contains(s.count) && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-".contains($0)) }
     }
 }

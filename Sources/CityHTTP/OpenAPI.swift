@@ -58,9 +58,9 @@ enum OpenAPI {
                           ("roles", array(roles)), ("active", boolean)], required: ["username", "displayName", "organisationCode", "divisionCode", "roles", "active"], closed: false)),
         ("StaffPage", object([("items", array(ref("Staff"))), ("total", integer), ("limit", integer), ("offset", integer), ("masked", boolean)],
                              required: ["items", "total", "limit", "offset", "masked"], closed: false)),
-        ("NewStaff", object([("username", string(pattern: "^[A-Za-z0-9._-]{3,40}$")), ("displayName", string(min: 1, max: 60)), ("organisationCode", string()),
+        ("NewStaff", object([("username", string(pattern: "^[a-z0-9._-]{3,40}$")), ("displayName", string(min: 1, max: 60)), ("organisationCode", string()),
                              ("roles", array(roles)), ("password", password)], required: ["username", "displayName", "organisationCode", "roles"])),
-        ("PasswordChange", object([("password", password)], required: ["password"])),
+        ("PasswordChange", object([("password", password), ("currentPassword", string("required to change one's own password", max: 72))], required: ["password"])),
         ("APIKey", object([("id", string()), ("name", string()), ("organisationCode", string()), ("roles", array(roles)),
                            ("createdAt", string(format: "date-time")), ("revokedAt", nullableString),
                            ("secret", string("shown once, in the answer to the create call"))], required: ["id", "name", "organisationCode", "roles", "createdAt"], closed: false)),
@@ -175,7 +175,7 @@ enum OpenAPI {
                 responses.append(("401", ["description": "wrong credentials: the form again with the message", "content": [html: ["schema": [:]]]]))
                 responses.append(("429", ["description": "too many failed logins from this address", "content": [html: ["schema": [:]]]]))
             } else if op.path.hasSuffix("/login") {
-                responses.append(("429", problemResponse("too many failed logins from this address (30 in 15 minutes)")))
+                responses.append(("429", problemResponse("too many failed logins: 30 from this address, or 5 at this account from this address, in 15 minutes; see Retry-After")))
             }
             if op.path == "/" { responses.append(("303", ["description": "no session: to the sign-in page", "headers": ["Location": ["schema": ["type": "string"]]]])) }
             if op.path == "/readyz" { responses.append(("503", ["description": "database unreachable", "content": [json: ["schema": [:]]]])) }
@@ -195,10 +195,13 @@ enum OpenAPI {
             if op.body != nil && op.authenticated || op.query.contains(where: { $0.0 == "organisation" }) {
                 responses.append(("422", problemResponse("refers to a record that does not exist (e.g. an unknown organisation)")))
             }
-            pairs.append(("responses", .object(responses)))
-            if op.path.hasPrefix("/api/") || op.authenticated {
-                responses.append(("503", problemResponse("the database is unavailable: retry later")))
+            if op.path.hasSuffix("/login") && op.path != "/login" && !responses.contains(where: { $0.0 == "429" }) {
+                responses.append(("429", problemResponse("too many failed logins")))
             }
+            if op.path.hasPrefix("/api/") && op.id != "openapi" || op.authenticated {
+                responses.append(("503", problemResponse("the database is unavailable: retry after the seconds in Retry-After")))
+            }
+            pairs.append(("responses", .object(responses)))
             if op.authenticated { pairs.append(("security", [["bearer": []], ["apiKey": []], ["cookie": []]])) } else { pairs.append(("security", [])) }
             if let index = paths.firstIndex(where: { $0.0 == op.path }) {
                 paths[index].1.append((op.method, .object(pairs)))

@@ -270,3 +270,20 @@ public struct AuditLog: Sendable {
         return AuditVerification(checked: checked, problems: problems, headHash: previous?.hash ?? Self.genesisHash)
     }
 }
+
+/// Where a change comes from, for its audit entry: the request's address, id and stated purpose.
+/// Module APIs take it beside the caller so the entry commits in the change's own transaction.
+public struct AuditOrigin: Sendable {
+    public var source: String?
+    public var requestID: String?
+    public var purpose: String?
+
+    public init(source: String? = nil, requestID: String? = nil, purpose: String? = nil) {
+        self.source = source
+        self.requestID = requestID
+        self.purpose = purpose
+    }
+
+    /// A command-line operator.
+    public static let commandLine = AuditOrigin(source: "cli")
+}

@@ -26,7 +26,7 @@ public struct CitizenAccounts: Sendable {
     /// Whether `phone` is a mainland mobile number: 11 digits starting with 1[3-9].
     public static func isMobile(_ phone: String) -> Bool {
         let chars = Array(phone)
-        return chars.count == 11 && chars.allSatisfy(\.isNumber) && chars[0] == "1" && "3456789".contains(chars[1])
+        return chars.count == 11 && chars.allSatisfy(\.isASCIIDigit) && chars[0] == "1" && "3456789".contains(chars[1])
     }
 
     /// Registers a citizen.

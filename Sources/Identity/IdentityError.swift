@@ -11,6 +11,9 @@ public enum IdentityError: CityError, Equatable {
     case usernameTaken(String)
     case phoneTaken
     case unknownOrganisation(String)
+    case organisationExists(String)
+    case wrongCurrentPassword
+    case logoutWithAPIKey
     case unknownUser(String)
     /// This address has used up its failed logins; seconds until it may try again.
     case tooManyAttempts(retryAfter: Int)
@@ -25,6 +28,9 @@ public enum IdentityError: CityError, Equatable {
         case .usernameTaken: "identity.username-taken"
         case .phoneTaken: "identity.phone-taken"
         case .unknownOrganisation: "identity.unknown-organisation"
+        case .organisationExists: "identity.organisation-exists"
+        case .wrongCurrentPassword: "identity.wrong-current-password"
+        case .logoutWithAPIKey: "identity.logout-api-key"
         case .unknownUser: "identity.unknown-user"
         case .tooManyAttempts: "identity.too-many-attempts"
         }
@@ -33,8 +39,9 @@ public enum IdentityError: CityError, Equatable {
     public var kind: ErrorKind {
         switch self {
         case .invalidCredentials, .unauthenticated, .accountInactive: .unauthenticated
-        case .weakPassword: .invalidInput
-        case .usernameTaken, .phoneTaken: .conflict
+        case .weakPassword, .wrongCurrentPassword: .invalidInput
+        case .logoutWithAPIKey: .unprocessable
+        case .usernameTaken, .phoneTaken, .organisationExists: .conflict
         case .unknownOrganisation: .unprocessable
         case .unknownUser: .notFound
         case .tooManyAttempts, .accountLocked: .rateLimited
@@ -51,6 +58,9 @@ public enum IdentityError: CityError, Equatable {
         case .usernameTaken(let u): "用户名 \(u) 已被使用"
         case .phoneTaken: "该手机号已注册"
         case .unknownOrganisation(let c): "机构 \(c) 不存在"
+        case .organisationExists(let c): "机构代码 \(c) 已存在"
+        case .wrongCurrentPassword: "当前密码不正确"
+        case .logoutWithAPIKey: "API 密钥不能通过登出失效，请由管理员撤销（DELETE /api/v1/apikeys/{id}）"
         case .unknownUser(let u): "用户 \(u) 不存在"
         case .tooManyAttempts(let s): "该地址登录失败次数过多，请 \(Self.minutes(s)) 分钟后再试"
         }
@@ -66,6 +76,9 @@ public enum IdentityError: CityError, Equatable {
         case .usernameTaken(let u): "Username \(u) is taken"
         case .phoneTaken: "That phone number is already registered"
         case .unknownOrganisation(let c): "Organisation \(c) does not exist"
+        case .organisationExists(let c): "Organisation \(c) exists"
+        case .wrongCurrentPassword: "The current password is wrong"
+        case .logoutWithAPIKey: "An API key does not end at logout: an administrator revokes it (DELETE /api/v1/apikeys/{id})"
         case .unknownUser(let u): "User \(u) does not exist"
         case .tooManyAttempts(let s): "Too many failed logins from this address: try again in \(Self.minutes(s)) minutes"
         }
@@ -85,6 +98,8 @@ public enum IdentityError: CityError, Equatable {
         case .weakPassword: "password"
         case .usernameTaken: "username"
         case .phoneTaken: "phone"
+        case .organisationExists: "code"
+        case .wrongCurrentPassword: "currentPassword"
         case .unknownOrganisation: "organisationCode"
         default: nil
         }

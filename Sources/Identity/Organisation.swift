@@ -53,6 +53,44 @@ public struct OrganisationBook: Sendable {
         }
     }
 
+    /// Creates one organisation for `caller`: a platform administrator whose scope covers its
+    /// division, a well-formed code that does not exist yet (409 also when two requests race: the
+    /// insert decides), a parent that exists. The audit entry commits with the row.
+    @discardableResult
+    public func create(_ organisation: Organisation, by caller: Principal, origin: AuditOrigin) async throws -> Organisation {
+        try caller.require(anyOf: .platformAdmin)
+        try caller.requireScope(organisation.divisionCode)
+        guard Self.isCode(organisation.code) else {
+            throw PlatformError.invalidField("code", zh: "机构代码只能含字母、数字、点和连字符（2 至 40 位）", en: "code may hold letters, digits, dots and hyphens (2 to 40)")
+        }
+        guard (1...100).contains(organisation.name.count) else {
+            throw PlatformError.invalidField("name", zh: "名称应为 1 至 100 个字符", en: "name must be 1 to 100 characters")
+        }
+        let now = clock.now()
+        let dialect = store.dialect
+        let o = organisation
+        try await store.write { db in
+            guard let parent = o.parentCode, try await db.raw("SELECT code FROM organisations WHERE code = \(bind: parent)").first() != nil else {
+                throw IdentityError.unknownOrganisation(o.parentCode ?? "")
+            }
+            let inserted = try await db.raw("""
+                INSERT INTO organisations (code, name, name_en, parent_code, division_code, kind, created_at)
+                VALUES (\(bind: o.code), \(bind: o.name), \(bind: o.nameEn), \(bind: o.parentCode), \(bind: o.divisionCode.rawValue), \(bind: o.kind), \(bind: now))
+                ON CONFLICT (code) DO NOTHING RETURNING code
+                """).first()
+            guard inserted != nil else { throw IdentityError.organisationExists(o.code) }
+            try await AuditLog.append(AuditEntry(actor: caller.auditActor, action: "identity.organisation.create", recordType: "organisation", recordID: o.code,
+                                                 divisionCode: o.divisionCode.rawValue, purpose: origin.purpose, source: origin.source, requestID: origin.requestID),
+                                      at: now, dialect: dialect, on: db)
+        }
+        return organisation
+    }
+
+    /// Whether `code` is a well-formed organisation code.
+    public static func isCode(_ s: String) -> Bool {
+        (2...40).contains(s.count) && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-".contains($0)) }
+    }
+
     /// One organisation, or nil.
     public func find(_ code: String) async throws -> Organisation? {
         try await store.read { db in

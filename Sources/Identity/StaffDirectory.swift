@@ -54,6 +54,10 @@ public struct StaffDirectory: Sendable {
     /// Creates one account. The password, when given, must be acceptable.
     @discardableResult
     public func create(_ user: NewStaffUser) async throws -> StaffUser {
+        guard StaffImport.isUsername(user.username) else { throw Self.invalidUsername }
+        guard (1...60).contains(user.displayName.count), !Text.hasForbiddenControl(user.displayName) else {
+            throw PlatformError.invalidField("displayName", zh: "姓名应为 1 至 60 个字符", en: "displayName must be 1 to 60 characters")
+        }
         var passwordHash: String? = nil
         if let password = user.password {
             guard PasswordHasher.isAcceptable(password) else { throw IdentityError.weakPassword }
@@ -73,6 +77,8 @@ public struct StaffDirectory: Sendable {
     public func load(_ users: [NewStaffUser], passwordHashes: [String?]? = nil) async throws -> Int {
         let now = clock.now()
         let hashes = passwordHashes ?? Array(repeating: nil, count: users.count)
+        // The same rule for every way in (API, CLI import, seed): a load with a bad name loads nothing.
+        guard users.allSatisfy({ StaffImport.isUsername($0.username) }) else { throw Self.invalidUsername }
         var inserted = 0
         // 2,000 rows × 7 values = 14,000 bound parameters: under SQLite's 32,766 and PostgreSQL's 65,535.
         let batchSize = 2_000
@@ -108,6 +114,20 @@ public struct StaffDirectory: Sendable {
             }
         }
         return inserted
+    }
+
+    static let invalidUsername = PlatformError.invalidField(
+        "username", zh: "用户名为 3 至 40 位小写字母、数字、点、下划线或连字符", en: "username must be 3 to 40 lower-case letters, digits, dots, underscores or hyphens")
+
+    /// Changes one's own password: the current one must be given, so a stolen session token alone
+    /// cannot take the account over.
+    public func changeOwnPassword(username: String, current: String, new: String) async throws {
+        let row = try await store.read { db in
+            try await db.raw("SELECT password_hash FROM staff_users WHERE username = \(bind: username)").first()
+        }
+        let hash = try row?.decode(column: "password_hash", as: String?.self)
+        guard await hasher.verify(current, hash: hash ?? PasswordHasher.decoy), hash != nil else { throw IdentityError.wrongCurrentPassword }
+        try await setPassword(username: username, password: new)
     }
 
     /// Sets (or resets) a password and activates the account; clears any lock and ends the account's sessions.

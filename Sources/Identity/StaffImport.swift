@@ -50,8 +50,10 @@ public enum StaffImport {
     }
 
     /// Whether a username is 3 to 40 ASCII letters, digits, dots, underscores or hyphens.
+    /// Lower-case ASCII letters, digits, `.`, `_` and `-`, 3 to 40 of them: no two accounts differ
+    /// only by case (`Admin`) or by a look-alike capital (`huaiyang.handIer`).
     public static func isUsername(_ s: String) -> Bool {
-        (3...40).contains(s.count) && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+        (3...40).contains(s.count) && s.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || "._-".contains($0)) }
     }
 
     /// Splits one CSV line, honouring double quotes ("" inside quotes is a quote).

@@ -237,4 +237,78 @@ struct StoreDownTests {
             #expect((me.json["messageZh"] as? String)?.isEmpty == false)
         }
     }
+
+    @Test("a NUL byte in a login, a query or a citizen's name is a 400 naming the field; the audit chain stays intact", arguments: TestEngine.all)
+    func controlCharacters(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            try await client.post("/api/v1/auth/login", json: #"{"username":"x\u0000y","password":"p"}"#)
+                .expectProblem(.badRequest, code: "request.control-character", field: "username")
+            try await client.post("/api/v1/citizens", json: #"{"phone":"13900000001","displayName":"张\u0000三","password":"Citizen2026x"}"#)
+                .expectProblem(.badRequest, code: "request.control-character", field: "displayName")
+            let token = try await client.token("auditor")
+            try await client.get("/api/v1/audit?recordType=a%00b", token: token).expectProblem(.badRequest, code: "request.control-character", field: "recordType")
+            try await client.get("/static/home.js%00.html").expectProblem(.badRequest, code: "request.control-character", field: "path")
+            let verification = try await opened.platform.audit.verify()
+            #expect(verification.isIntact, "\(verification.problems)")
+        }
+    }
+
+    @Test("a megabyte username is refused like any wrong login and audited in bounded form", arguments: TestEngine.all)
+    func hugeUsername(engine: TestEngine) async throws {
+        try await Harness.run(engine, maxBodySize: 2 << 20) { client, opened in
+            let name = String(repeating: "u", count: 1 << 20)
+            try await client.post("/api/v1/auth/login", json: #"{"username":"\#(name)","password":"Whatever123"}"#)
+                .expectProblem(.unauthorized, code: "identity.invalid-credentials")
+            let entry = try #require(try await opened.platform.audit.entries(limit: 1).first)
+            #expect(entry.action == "identity.login" && entry.outcome == "denied")
+            #expect(entry.recordID!.count == AuditEntry.limits.recordID)
+        }
+    }
+
+    @Test("repeated bad tokens from one address are audited once a minute, with a count, not once each", arguments: TestEngine.all)
+    func refusalsFolded(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            for _ in 0..<50 {
+                try await client.get("/api/v1/me", token: "chs_forged").expectProblem(.unauthorized, code: "identity.unauthenticated")
+            }
+            let entries = try await opened.platform.audit.entries(limit: 100).filter { $0.action == "identity.credential" }
+            #expect(entries.count == 1)
+            #expect(entries.first?.outcome == "denied")
+        }
+    }
+
+    @Test("the login limits answer 429 with Retry-After, and a refused login is audited", arguments: TestEngine.all)
+    func retryAfter(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            for _ in 0..<5 {
+                try await client.post("/api/v1/auth/login", json: #"{"username":"handler","password":"WrongPass123"}"#)
+                    .expectProblem(.unauthorized, code: "identity.invalid-credentials")
+            }
+            let locked = try await client.post("/api/v1/auth/login", json: #"{"username":"handler","password":"\#(Harness.demoPassword)"}"#)
+            locked.expectProblem(.tooManyRequests, code: "identity.account-locked")
+            let seconds = Int(locked.headers[.retryAfter] ?? "") ?? 0
+            #expect((1...900).contains(seconds))
+            // Another account from the same address is not locked.
+            _ = try await client.token("operator")
+            let denials = try await opened.platform.audit.entries(limit: 20).filter { $0.action == "identity.login" && $0.outcome == "denied" }
+            #expect(denials.count == 6)
+        }
+    }
+
+    @Test("a signed-in caller is served from the cache until logout, which holds at once", arguments: TestEngine.all)
+    func cachedSessionEndsAtLogout(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            let token = try await client.token("dispatcher")
+            #expect(try await client.get("/api/v1/me", token: token).status == .ok)
+            #expect(opened.platform.principals.count >= 1)
+            let out = try await client.execute(uri: "/api/v1/auth/logout", method: .post, headers: [.authorization: "Bearer \(token)"])
+            #expect(out.status == .noContent)
+            try await client.get("/api/v1/me", token: token).expectProblem(.unauthorized, code: "identity.unauthenticated")
+            // A password change ends the account's cached sessions too.
+            let again = try await client.token("dispatcher")
+            #expect(try await client.get("/api/v1/me", token: again).status == .ok)
+            try await opened.platform.staff.setPassword(username: "dispatcher", password: "Changed2026pass")
+            try await client.get("/api/v1/me", token: again).expectProblem(.unauthorized, code: "identity.unauthenticated")
+        }
+    }
 }

@@ -125,4 +125,35 @@ struct AuditLogTests {
             #expect(result.isIntact)
         }
     }
+
+    @Test("an entry with a NUL byte and a megabyte field is stored exactly as hashed: the chain stays intact", arguments: TestEngine.all)
+    func hostileText(engine: TestEngine) async throws {
+        try await TestStores.with(engine) { store in
+            let log = AuditLog(store: store)
+            let record = try await log.append(AuditEntry(actor: "anonymous", action: "identity.login", recordType: "staff",
+                                                         recordID: "x\u{0}y" + String(repeating: "长", count: 1_000_000), outcome: "denied"))
+            #expect(record.recordID?.hasPrefix("x\u{FFFD}y") == true)
+            #expect(record.recordID!.count == AuditEntry.limits.recordID)
+            try await log.append(AuditEntry(actor: "system", action: "test.after"))
+            let stored = try await log.entries(limit: 5).last!
+            #expect(stored.recordID == record.recordID && stored.hash == record.hash)
+            let verification = try await log.verify()
+            #expect(verification.isIntact, "\(verification.problems)")
+            #expect(verification.checked == 2)
+        }
+    }
+
+    @Test("500 concurrent appends are group-committed into one unbroken chain with 500 distinct entries", arguments: TestEngine.all)
+    func groupCommit(engine: TestEngine) async throws {
+        try await TestStores.with(engine) { store in
+            let log = AuditLog(store: store)
+            let seqs = try await withThrowingTaskGroup(of: Int64.self) { group in
+                for i in 0..<500 { group.addTask { try await log.append(AuditEntry(actor: "system", action: "test.burst", recordID: "\(i)")).seq } }
+                return try await group.reduce(into: [Int64]()) { $0.append($1) }
+            }
+            #expect(Set(seqs) == Set(1...500))
+            let verification = try await log.verify()
+            #expect(verification.isIntact && verification.checked == 500)
+        }
+    }
 }

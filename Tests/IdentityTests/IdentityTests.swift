@@ -48,18 +48,48 @@ struct IdentityTests {
             let organisations = OrganisationBook(store: store)
             try await organisations.upsert([Organisation(code: "411600-GOV", name: "周口市人民政府", parentCode: nil, divisionCode: .zhoukou, kind: "government")])
             try await StaffDirectory(store: store, hasher: fastHasher).create(
-                NewStaffUser(username: "li", displayName: "李", organisationCode: "411600-GOV", roles: [], password: "Secret12345"))
+                NewStaffUser(username: "li.na", displayName: "李", organisationCode: "411600-GOV", roles: [], password: "Secret12345"))
             let hash = try await store.read { try await $0.raw("SELECT password_hash FROM staff_users").first()!.decode(column: "password_hash", as: String.self) }
             #expect(hash.hasPrefix("$2"))
             #expect(!hash.contains("Secret12345"))
         }
     }
 
+    @Test("ten racing creations of one organisation: one is created and audited in its transaction, nine get organisation-exists", arguments: TestEngine.all)
+    func organisationRace(engine: TestEngine) async throws {
+        try await withIdentity(engine) { organisations, staff, _ in
+            let admin = Principal(kind: .staff, id: "admin", displayName: "管理员", organisationCode: "411600-GOV", scope: .zhoukou, roles: [.platformAdmin])
+            let results = try await withThrowingTaskGroup(of: String.self) { group in
+                for i in 0..<10 {
+                    group.addTask {
+                        do {
+                            try await organisations.create(Organisation(code: "411602-NEW", name: "新机构\(i)", parentCode: "411600-GOV",
+                                                                        divisionCode: DivisionCode("411602")!, kind: "department"),
+                                                           by: admin, origin: AuditOrigin(source: "10.0.0.1"))
+                            return "created"
+                        } catch let error as IdentityError { return error.code }
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(results.filter { $0 == "created" }.count == 1)
+            #expect(results.filter { $0 == "identity.organisation-exists" }.count == 9)
+            let audited = try await AuditLog(store: staff.store).entries().filter { $0.action == "identity.organisation.create" }
+            #expect(audited.count == 1 && audited.first?.actor == "staff:admin")
+            // A county administrator may not create one in another county.
+            let county = Principal(kind: .staff, id: "c", displayName: "县", organisationCode: "411603-CMB", scope: DivisionCode("411603")!, roles: [.platformAdmin])
+            await #expect(throws: PlatformError.outsideScope(DivisionCode("411602")!)) {
+                try await organisations.create(Organisation(code: "411602-X", name: "X", parentCode: "411600-GOV", divisionCode: DivisionCode("411602")!, kind: "k"),
+                                               by: county, origin: AuditOrigin())
+            }
+        }
+    }
+
     @Test("an account awaiting activation answers like a wrong password, after the same bcrypt check", arguments: TestEngine.all)
     func inactiveLooksLikeWrong(engine: TestEngine) async throws {
         try await withIdentity(engine) { _, staff, _ in
-            try await staff.create(NewStaffUser(username: "u9", displayName: "壬", organisationCode: "411600-CMB", roles: [], password: nil))
-            await #expect(throws: IdentityError.invalidCredentials) { try await staff.authenticate(username: "u9", password: "Anything1234") }
+            try await staff.create(NewStaffUser(username: "user9", displayName: "壬", organisationCode: "411600-CMB", roles: [], password: nil))
+            await #expect(throws: IdentityError.invalidCredentials) { try await staff.authenticate(username: "user9", password: "Anything1234") }
             // A NUL in the username is refused like any unknown name (it never reaches SQL).
             await #expect(throws: IdentityError.invalidCredentials) { try await staff.authenticate(username: "u\u{0}9", password: "Anything1234") }
         }
@@ -69,16 +99,16 @@ struct IdentityTests {
     func passwords(engine: TestEngine) async throws {
         try await withIdentity(engine) { _, staff, _ in
             await #expect(throws: IdentityError.weakPassword) {
-                try await staff.create(NewStaffUser(username: "u2", displayName: "乙", organisationCode: "411600-CMB", roles: [], password: "short1"))
+                try await staff.create(NewStaffUser(username: "user2", displayName: "乙", organisationCode: "411600-CMB", roles: [], password: "short1"))
             }
-            try await staff.create(NewStaffUser(username: "u3", displayName: "丙", organisationCode: "411600-CMB", roles: [], password: nil))
-            await #expect(throws: IdentityError.invalidCredentials) { try await staff.authenticate(username: "u3", password: "Anything1234") }
+            try await staff.create(NewStaffUser(username: "user3", displayName: "丙", organisationCode: "411600-CMB", roles: [], password: nil))
+            await #expect(throws: IdentityError.invalidCredentials) { try await staff.authenticate(username: "user3", password: "Anything1234") }
             // bcrypt would silently ignore everything past 72 bytes: such passwords are refused.
             await #expect(throws: IdentityError.weakPassword) {
-                try await staff.setPassword(username: "u3", password: "Aa1" + String(repeating: "x", count: 70))
+                try await staff.setPassword(username: "user3", password: "Aa1" + String(repeating: "x", count: 70))
             }
-            try await staff.setPassword(username: "u3", password: "Activated2026")
-            #expect(try await staff.authenticate(username: "u3", password: "Activated2026").id == "u3")
+            try await staff.setPassword(username: "user3", password: "Activated2026")
+            #expect(try await staff.authenticate(username: "user3", password: "Activated2026").id == "user3")
         }
     }
 
@@ -86,7 +116,7 @@ struct IdentityTests {
     func bulkLoad(engine: TestEngine) async throws {
         try await withIdentity(engine) { _, staff, _ in
             let users = (0..<1_300).map { i in
-                NewStaffUser(username: "s\(i)", displayName: "员工\(i)", organisationCode: i % 2 == 0 ? "411602-CMB" : "411603-CMB",
+                NewStaffUser(username: "staff\(i)", displayName: "员工\(i)", organisationCode: i % 2 == 0 ? "411602-CMB" : "411603-CMB",
                              roles: [.departmentHandler, .inspector], password: nil)
             }
             #expect(try await staff.load(users) == 1_300)
@@ -101,8 +131,8 @@ struct IdentityTests {
     @Test("a load naming an unknown organisation fails whole and writes nothing of that batch", arguments: TestEngine.all)
     func bulkLoadUnknownOrganisation(engine: TestEngine) async throws {
         try await withIdentity(engine) { _, staff, _ in
-            let users = [NewStaffUser(username: "a", displayName: "A", organisationCode: "411600-CMB", roles: [], password: nil),
-                         NewStaffUser(username: "b", displayName: "B", organisationCode: "NOPE", roles: [], password: nil)]
+            let users = [NewStaffUser(username: "user.a", displayName: "A", organisationCode: "411600-CMB", roles: [], password: nil),
+                         NewStaffUser(username: "user.b", displayName: "B", organisationCode: "NOPE", roles: [], password: nil)]
             await #expect(throws: IdentityError.unknownOrganisation("NOPE")) { try await staff.load(users) }
             let count = try await staff.count()
             #expect(count == 0)
@@ -113,8 +143,8 @@ struct IdentityTests {
     func sessions(engine: TestEngine) async throws {
         let clock = ManualClock()
         try await withIdentity(engine, clock: clock) { _, staff, sessions in
-            try await staff.create(NewStaffUser(username: "op", displayName: "王丽", organisationCode: "411600-CMB", roles: [.commandOperator], password: "Operator2026"))
-            let principal = try await staff.authenticate(username: "op", password: "Operator2026")
+            try await staff.create(NewStaffUser(username: "operator1", displayName: "王丽", organisationCode: "411600-CMB", roles: [.commandOperator], password: "Operator2026"))
+            let principal = try await staff.authenticate(username: "operator1", password: "Operator2026")
             let a = try await sessions.issue(for: principal, channel: .api)
             #expect(try await sessions.resolve(a.token) == principal)
             #expect(try await sessions.resolve(a.token + "x") == nil)
@@ -126,7 +156,7 @@ struct IdentityTests {
             // A password change ends the account's other sessions.
             let c = try await sessions.issue(for: principal, channel: .api)
             #expect(try await sessions.resolve(c.token) != nil)
-            try await staff.setPassword(username: "op", password: "Changed2026op")
+            try await staff.setPassword(username: "operator1", password: "Changed2026op")
             #expect(try await sessions.resolve(c.token) == nil)
         }
     }
