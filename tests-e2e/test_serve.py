@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import Server, engines, free_port, request, ADMIN_PASSWORD
+from conftest import Server, engines, free_port, request, ADMIN_PASSWORD, DEMO_PASSWORD
 
 
 @pytest.mark.parametrize("database", engines(), indirect=True)
@@ -42,9 +42,12 @@ def test_first_start_prints_generated_logins_and_a_second_start_keeps_the_data(d
 @pytest.mark.parametrize("database", engines(), indirect=True)
 def test_sigterm_finishes_in_flight_requests_then_exits_cleanly(database):
     s = Server(database).start()
-    body = '{"username":"admin","password":"%s"}' % ADMIN_PASSWORD
+    # Six accounts: an attempt in flight counts against its account until it resolves (the login
+    # limit allows 5 per account and address), so six parallel logins of one account would see a 429.
+    accounts = [("admin", ADMIN_PASSWORD)] + [(u, DEMO_PASSWORD) for u in ("operator", "dispatcher", "handler", "inspector", "auditor")]
     conns = []
-    for _ in range(6):
+    for username, password in accounts:
+        body = '{"username":"%s","password":"%s"}' % (username, password)
         c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
         c.request("POST", "/api/v1/auth/login", body=body, headers={"Content-Type": "application/json"})
         conns.append(c)
@@ -247,6 +250,11 @@ class Proxy:
                 pass
 
     def cut(self):
+        # shutdown first: close() alone does not wake a thread blocked in accept() on Linux.
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self.listener.close()
         for s in self.conns:
             try:
@@ -267,6 +275,7 @@ def test_a_postgres_outage_answers_503_with_retry_after_within_seconds_and_recov
     try:
         token = server.token("admin", ADMIN_PASSWORD)
         proxy.cut()
+        time.sleep(0.5)
         results = []
 
         def call(path):

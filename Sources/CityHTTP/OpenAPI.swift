@@ -60,7 +60,7 @@ enum OpenAPI {
                              required: ["items", "total", "limit", "offset", "masked"], closed: false)),
         ("NewStaff", object([("username", string(pattern: "^[a-z0-9._-]{3,40}$")), ("displayName", string(min: 1, max: 60)), ("organisationCode", string()),
                              ("roles", array(roles)), ("password", password)], required: ["username", "displayName", "organisationCode", "roles"])),
-        ("PasswordChange", object([("password", password), ("currentPassword", string("required to change one's own password", max: 72))], required: ["password"])),
+        ("PasswordChange", object([("password", password), ("currentPassword", ["type": ["string", "null"], "maxLength": 72, "description": "required to change one's own password"])], required: ["password"])),
         ("APIKey", object([("id", string()), ("name", string()), ("organisationCode", string()), ("roles", array(roles)),
                            ("createdAt", string(format: "date-time")), ("revokedAt", nullableString),
                            ("secret", string("shown once, in the answer to the create call"))], required: ["id", "name", "organisationCode", "roles", "createdAt"], closed: false)),

@@ -124,6 +124,10 @@ struct ProblemMiddleware<Context: CityContext>: RouterMiddleware {
 
     static func cityError(from error: any Error, context: Context) -> any CityError {
         switch error {
+        case StoreError.unavailable:
+            // One code for an unreachable database, whichever layer noticed it.
+            context.logger.error("database unavailable", metadata: ["error": "lease timed out"])
+            return HTTPProblem.unavailable
         case is NIOTooManyBytesError:
             return HTTPProblem.tooLarge(limit: context.maxUploadSize)
         case let e as any CityError:
