@@ -39,3 +39,11 @@ def test_fuzzing_as_a_county_user_finds_no_5xx_and_no_breach_of_the_document(sha
 # After the county run: the administrator's fuzzing resets passwords (PUT /api/v1/staff/{username}/password).
 def test_fuzzing_as_the_admin_finds_no_5xx_and_no_breach_of_the_document(shared_server, tmp_path):
     run_schemathesis(shared_server, shared_server.token("admin", ADMIN_PASSWORD), tmp_path, "admin")
+
+
+# After both fuzz runs (thousands of hostile requests, NUL bytes and odd Unicode among them): the
+# audit chain still recomputes exactly, so what was stored is what was hashed.
+def test_the_audit_chain_is_intact_after_fuzzing(shared_server):
+    result = shared_server.cli("audit", "verify")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "intact" in result.stdout

@@ -62,7 +62,7 @@ struct AuthController {
             let body = try await request.decodeStrict(as: LoginRequest.self, context: context)
             let principal: Principal
             do {
-                principal = try await platform.checkPassword(source: context.remoteAddress, username: body.username) {
+                principal = try await platform.throttle.guarding(source: context.remoteAddress, account: body.username) {
                     try await platform.staff.authenticate(username: body.username, password: body.password)
                 }
             } catch let error as IdentityError {
@@ -88,7 +88,7 @@ struct AuthController {
             let body = try await request.decodeStrict(as: CitizenLogin.self, context: context)
             let principal: Principal
             do {
-                principal = try await platform.checkPassword(source: context.remoteAddress, username: body.phone) {
+                principal = try await platform.throttle.guarding(source: context.remoteAddress, account: body.phone) {
                     try await platform.citizens.authenticate(phone: body.phone, password: body.password)
                 }
             } catch let error as IdentityError {

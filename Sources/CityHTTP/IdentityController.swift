@@ -165,7 +165,10 @@ struct IdentityController {
             try context.caller.requireScope(user.divisionCode)
             if isSelf {
                 guard let current = body.currentPassword else { throw HTTPProblem.missingField("currentPassword") }
-                try await platform.staff.changeOwnPassword(username: username, current: current, new: body.password)
+                // Guessing the current password with a stolen token is limited like guessing a login.
+                try await platform.throttle.guarding(source: context.remoteAddress, account: username) {
+                    try await platform.staff.changeOwnPassword(username: username, current: current, new: body.password)
+                }
             } else {
                 try await platform.staff.setPassword(username: username, password: body.password)
             }

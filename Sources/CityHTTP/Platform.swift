@@ -75,11 +75,6 @@ public struct Platform: Sendable {
             outcome: outcome, detail: detail))
     }
 
-    /// Runs a password check behind the login limits (per address, and per account and address).
-    func checkPassword(source: String?, username: String, _ attempt: () async throws -> Principal) async throws -> Principal {
-        try await throttle.guarding(source: source, account: username, attempt)
-    }
-
     /// Audits a refusal that needs no sign-in to provoke (bad credentials, a throttled login): the
     /// first from an address each minute is written, with a count of those folded since.
     func auditAnonymousRefusal<Context: CityContext>(_ context: Context, action: String, recordType: String? = nil, recordID: String? = nil,

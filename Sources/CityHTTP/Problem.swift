@@ -109,7 +109,7 @@ struct ProblemMiddleware<Context: CityContext>: RouterMiddleware {
             let cityError = Self.cityError(from: error, context: context)
             if cityError.kind == .forbidden {
                 await platform.auditDenied(request: request, context: context, error: cityError)
-            } else if cityError.kind == .unauthenticated, request.headers[.authorization] != nil || request.headers[.apiKey] != nil {
+            } else if (cityError as? IdentityError) == .unauthenticated, request.headers[.authorization] != nil || request.headers[.apiKey] != nil {
                 // A token or key that is wrong, expired or revoked: audited, folded per address and minute.
                 do {
                     try await platform.auditAnonymousRefusal(context, action: "identity.credential", recordType: "route",

@@ -32,7 +32,7 @@ struct WebController {
             let form = (try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(buffer: buffer))) ?? LoginForm(username: nil, password: nil)
             let username = form.username ?? ""
             do {
-                let principal = try await platform.checkPassword(source: context.remoteAddress, username: username) {
+                let principal = try await platform.throttle.guarding(source: context.remoteAddress, account: username) {
                     try await platform.staff.authenticate(username: username, password: form.password ?? "")
                 }
                 let session = try await platform.sessions.issue(for: principal, channel: .web)

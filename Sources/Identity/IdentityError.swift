@@ -91,6 +91,14 @@ public enum IdentityError: CityError, Equatable {
         }
     }
 
+    /// A password that did not match (or an account that cannot sign in): what the login limits count.
+    public var isFailedPasswordCheck: Bool {
+        switch self {
+        case .invalidCredentials, .accountInactive, .wrongCurrentPassword, .unauthenticated: true
+        default: false
+        }
+    }
+
     static func minutes(_ seconds: Int) -> Int { max(1, (seconds + 59) / 60) }
 
     public var field: String? {

@@ -50,7 +50,7 @@ public struct LoginThrottle: Sendable {
         let result: T
         do {
             result = try await check()
-        } catch let error as IdentityError where error.kind == .unauthenticated {
+        } catch let error as IdentityError where error.isFailedPasswordCheck {
             throw error
         } catch {
             try? await clear(attempt, resetAccount: false)

@@ -122,11 +122,7 @@ public struct StaffDirectory: Sendable {
     /// Changes one's own password: the current one must be given, so a stolen session token alone
     /// cannot take the account over.
     public func changeOwnPassword(username: String, current: String, new: String) async throws {
-        let row = try await store.read { db in
-            try await db.raw("SELECT password_hash FROM staff_users WHERE username = \(bind: username)").first()
-        }
-        let hash = try row?.decode(column: "password_hash", as: String?.self)
-        guard await hasher.verify(current, hash: hash ?? PasswordHasher.decoy), hash != nil else { throw IdentityError.wrongCurrentPassword }
+        guard try await checkPassword(username: username, password: current) != nil else { throw IdentityError.wrongCurrentPassword }
         try await setPassword(username: username, password: new)
     }
 
@@ -156,20 +152,25 @@ public struct StaffDirectory: Sendable {
     /// here every outcome costs one bcrypt check, so timing does not tell an unknown, an inactive
     /// and a wrong-password account apart, and an inactive account says so only to the right password.
     public func authenticate(username: String, password: String) async throws -> Principal {
-        guard username.count <= 80, !Text.hasForbiddenControl(username), password.utf8.count <= PasswordHasher.maxBytes else {
-            _ = await hasher.verify("", hash: PasswordHasher.decoy)
-            throw IdentityError.invalidCredentials
+        guard let active = try await checkPassword(username: username, password: password) else { throw IdentityError.invalidCredentials }
+        guard active, let principal = try await principal(username: username) else { throw IdentityError.accountInactive }
+        return principal
+    }
+
+    /// One bcrypt check whatever the account's state (unknown, no password yet, or real): whether
+    /// the account is active when the password matches, nil when it does not.
+    private func checkPassword(username: String, password: String) async throws -> Bool? {
+        guard username.count <= 80, !Text.hasForbiddenControl(username) else {
+            _ = await hasher.verify(password, hash: PasswordHasher.decoy)
+            return nil
         }
         let row = try await store.read { db in
             try await db.raw("SELECT password_hash, active FROM staff_users WHERE username = \(bind: username)").first()
         }
         let hash = try row?.decode(column: "password_hash", as: String?.self)
         let verified = await hasher.verify(password, hash: hash ?? PasswordHasher.decoy)
-        guard let row, hash != nil, verified else { throw IdentityError.invalidCredentials }
-        guard try row.decode(column: "active", as: Bool.self), let principal = try await principal(username: username) else {
-            throw IdentityError.accountInactive
-        }
-        return principal
+        guard let row, hash != nil, verified else { return nil }
+        return try row.decode(column: "active", as: Bool.self)
     }
 
     /// The principal for an active account, or nil.

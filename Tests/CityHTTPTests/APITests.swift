@@ -311,4 +311,28 @@ struct StoreDownTests {
             try await client.get("/api/v1/me", token: again).expectProblem(.unauthorized, code: "identity.unauthenticated")
         }
     }
+
+    @Test("changing one's own password needs the current one, and guessing it is limited like a login", arguments: TestEngine.all)
+    func ownPassword(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            let token = try await client.token("steward")
+            let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
+            func put(_ json: String) async throws -> TestResponse {
+                try await client.execute(uri: "/api/v1/staff/steward/password", method: .put, headers: auth, body: ByteBuffer(string: json))
+            }
+            try await put(#"{"password":"NewSteward2026"}"#).expectProblem(.badRequest, code: "request.missing-field", field: "currentPassword")
+            for _ in 0..<5 {
+                try await put(#"{"password":"NewSteward2026","currentPassword":"Guess12345678"}"#)
+                    .expectProblem(.badRequest, code: "identity.wrong-current-password", field: "currentPassword")
+            }
+            try await put(#"{"password":"NewSteward2026","currentPassword":"\#(Harness.demoPassword)"}"#)
+                .expectProblem(.tooManyRequests, code: "identity.account-locked")
+            // A wrong login that happens to carry a stale bearer token is audited once, as a login.
+            try await client.post("/api/v1/auth/login", json: #"{"username":"auditor","password":"WrongPass123"}"#, headers: [.authorization: "Bearer chs_stale"])
+                .expectProblem(.unauthorized, code: "identity.invalid-credentials")
+            let entries = try await opened.platform.audit.entries(limit: 5)
+            #expect(entries.first?.action == "identity.login" && entries.first?.recordID == "auditor")
+            #expect(!entries.contains { $0.action == "identity.credential" })
+        }
+    }
 }
