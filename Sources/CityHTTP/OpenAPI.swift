@@ -195,8 +195,8 @@ enum OpenAPI {
             if op.body != nil && op.authenticated || op.query.contains(where: { $0.0 == "organisation" }) {
                 responses.append(("422", problemResponse("refers to a record that does not exist (e.g. an unknown organisation)")))
             }
-            if op.path.hasSuffix("/login") && op.path != "/login" && !responses.contains(where: { $0.0 == "429" }) {
-                responses.append(("429", problemResponse("too many failed logins")))
+            if op.id == "setStaffPassword" {
+                responses.append(("429", problemResponse("too many wrong current passwords: limited like logins; see Retry-After")))
             }
             if op.path.hasPrefix("/api/") && op.id != "openapi" || op.authenticated {
                 responses.append(("503", problemResponse("the database is unavailable: retry after the seconds in Retry-After")))
