@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                "CityCore", "CityStore",
+                "CityCore", "CityStore", "Identity",
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
@@ -68,7 +68,7 @@ let package = Package(
         .target(
             name: "CityHTTP",
             dependencies: [
-                "CityCore", "CityStore", "Identity", "Registry", "CityWeb",
+                "CityCore", "CityStore", "Identity", "Registry",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -76,10 +76,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Server-rendered pages: templates and static files.
+        // Server-rendered pages on top of the HTTP layer: templates, static files, their routes.
         .target(
             name: "CityWeb",
             dependencies: [
+                "CityCore", "CityHTTP", "Identity", "Registry",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             resources: [.copy("Templates"), .copy("Static")],
@@ -89,7 +91,7 @@ let package = Package(
         .target(
             name: "CityApp",
             dependencies: [
-                "CityCore", "CityStore", "Identity", "Registry", "CityHTTP",
+                "CityCore", "CityStore", "Identity", "Registry", "CityHTTP", "CityWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

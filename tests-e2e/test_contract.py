@@ -27,7 +27,7 @@ def run_schemathesis(server, token, tmp_path, name):
          "--seed", "4116", "-H", f"Authorization: Bearer {token}", "--request-timeout", "30",
          "--exclude-path", "/api/v1/auth/logout"],
         capture_output=True, text=True, timeout=1200, cwd=tmp_path)
-    tail = "\n".join((result.stdout + result.stderr).splitlines()[-40:])
+    tail = "\n".join((result.stdout + result.stderr).splitlines()[-120:])
     print(f"schemathesis ({name}):\n{tail}")
     assert result.returncode == 0, tail
 

@@ -70,7 +70,7 @@ def test_apikey_command_prints_a_key_once_that_the_api_accepts(server):
     status, _, me = request("GET", server.url + "/api/v1/me", headers={"X-API-Key": key})
     assert status == 200 and me["kind"] == "apiKey" and me["scope"] == "411625" and me["roles"] == ["inspector"]
     status, _, problem = request("GET", server.url + "/api/v1/divisions/411602", headers={"X-API-Key": key})
-    assert status == 403 and problem["code"] == "auth.outside-division-scope"
+    assert status == 403 and problem["code"] == "identity.outside-division-scope"
 
 
 def tamper(database, statements):

@@ -28,6 +28,8 @@ enum MetricsBootstrap {
 public struct OpenedPlatform: Sendable {
     public let platform: Platform
     public let store: Store
+    /// The page templates.
+    public let pages: PageRenderer
     /// What the first-start seed did, when it ran.
     public let seed: ReferenceData.Report?
 
@@ -45,7 +47,7 @@ public func openPlatform(_ config: CityConfiguration, clock: any WallClock = Sys
         try await store.migrate(allMigrations)
         let platform = Platform(store: store, clock: clock, hasher: PasswordHasher(cost: config.bcryptCost),
                                 settings: HTTPSettings(maxBodySize: config.maxBodySize, secureCookies: config.secureCookies),
-                                metrics: MetricsBootstrap.registry, pages: try await PageRenderer.load(), logger: logger,
+                                metrics: MetricsBootstrap.registry, logger: logger,
                                 loginFailureLimit: config.loginFailureLimit)
         // Learn where the revocations feed stands before any caller is cached.
         try await platform.revocations.catchUp()
@@ -55,7 +57,7 @@ public func openPlatform(_ config: CityConfiguration, clock: any WallClock = Sys
                                                                          staff: platform.staff, citizens: platform.citizens),
                                                 adminPassword: config.adminPassword, demoPassword: config.demoPassword)
         }
-        return OpenedPlatform(platform: platform, store: store, seed: seed)
+        return OpenedPlatform(platform: platform, store: store, pages: try await PageRenderer.load(), seed: seed)
     } catch {
         await store.close()
         throw error
@@ -77,7 +79,7 @@ public func buildApplication(_ opened: OpenedPlatform, config: CityConfiguration
         ], logger: platform.logger))
     }
     return Application(
-        router: buildRouter(platform: platform),
+        router: HeadAsGet(buildRouter(platform: platform, domains: opened.domains)),
         // Idle connections close after a minute: slow or abandoned clients are not held forever.
         server: .http1(configuration: .init(idleTimeout: .seconds(60))),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "CityHub"),
@@ -85,6 +87,19 @@ public func buildApplication(_ opened: OpenedPlatform, config: CityConfiguration
         onServerRunning: onServerRunning,
         logger: platform.logger
     )
+}
+
+extension OpenedPlatform {
+    /// What sits on top of the API: the pages.
+    public var domains: [any RouteDomain] { [WebPages(platform: platform, renderer: pages)] }
+
+    /// The OpenAPI document as `cityhub serve` serves it.
+    public var openAPIDocument: Data { CityHTTP.openAPIDocument(with: domains.map(\.api)) }
+}
+
+/// The OpenAPI document of the API and the pages, without opening a store.
+public func openAPIDocument() -> Data {
+    CityHTTP.openAPIDocument(with: [WebPages.fragment])
 }
 
 /// Follows the revocations feed for as long as the server runs.

@@ -101,13 +101,16 @@ public struct ReferenceData {
 
     /// Seeds divisions, organisations and accounts. Accounts are created only when missing.
     public static func seed(platform: PlatformParts, adminPassword: String?, demoPassword: String?, demoAccounts withDemo: Bool = true) async throws -> Report {
+        // The seed acts as the operator who started the server, and its changes are audited so.
+        let seeder = Principal.commandLine()
+        let origin = AuditOrigin(source: "seed")
         var divisions = 0
         for file in ["zhoukou-city", "zhoukou-counties"] {
             guard let url = Bundle.module.url(forResource: file, withExtension: "geojson", subdirectory: "Seed") else {
                 throw CocoaError(.fileNoSuchFile)
             }
             let report = try await platform.divisions.importGeoJSON(try Data(contentsOf: url), source: "天地图 Tianditu (demo data)",
-                                                                   defaultParent: DivisionCode("410000"))
+                                                                   defaultParent: DivisionCode("410000"), by: seeder, origin: origin)
             divisions += report.imported
         }
         let organisations = Self.organisations
@@ -119,7 +122,8 @@ public struct ReferenceData {
         for (username, name, organisation, roles, given) in accounts where try await platform.staff.find(username: username) == nil {
             let password = given ?? Secrets.password()
             do {
-                _ = try await platform.staff.create(NewStaffUser(username: username, displayName: name, organisationCode: organisation, roles: Set(roles), password: password))
+                _ = try await platform.staff.create(NewStaffMember(username: username, displayName: name, organisationCode: organisation, roles: Set(roles), password: password),
+                                                    by: seeder, origin: origin)
                 created.append(Credential(username: username, password: password, roles: roles, organisationCode: organisation))
             } catch IdentityError.usernameTaken {
                 // Another server process starting at the same moment created it (and prints its password).
@@ -127,11 +131,9 @@ public struct ReferenceData {
         }
         if withDemo {
             let password = demoPassword ?? Secrets.password()
-            do {
-                _ = try await platform.citizens.register(phone: demoCitizenPhone, displayName: "周口市民", password: password)
+            // Seeded before: keeps its password.
+            if try await platform.citizens.seed(phone: demoCitizenPhone, displayName: "周口市民", password: password) {
                 created.append(Credential(username: demoCitizenPhone, password: password, roles: [], organisationCode: "citizen"))
-            } catch IdentityError.phoneTaken {
-                // Seeded before: keeps its password.
             }
         }
         return Report(divisions: divisions, organisations: organisations.count, created: created)

@@ -1,35 +1,49 @@
-import CityWeb
 import Foundation
 import Hummingbird
 
+/// Routes that sit on top of the API (the pages): they add their own routes and middleware to the
+/// router and their operations to the document.
+public protocol RouteDomain: Sendable {
+    /// This domain's part of the API document.
+    var api: APIFragment { get }
+    /// Adds the domain's middleware and routes.
+    func addRoutes(to router: Router<AppRequestContext>)
+}
+
+/// The API's own domains' parts of the document.
+let apiFragments = [SystemAPI.fragment, AuthAPI.fragment, IdentityAPI.fragment, RegistryAPI.fragment, AuditAPI.fragment]
+
+/// The OpenAPI document for the API and the domains on top of it.
+public func openAPIDocument(with domains: [APIFragment] = []) -> Data {
+    OpenAPIDocument.build(apiFragments + domains).data(pretty: true)
+}
+
 /// Builds the router: middleware in order (request log, metrics, security headers, caller lookup,
-/// problem+json), static files, pages, public API routes, then the authenticated API group.
-public func buildRouter(platform: Platform) -> Router<AppRequestContext> {
+/// problem+json, input checks), the domains on top (pages), then the API: public routes, the
+/// routes for any signed-in caller, and the staff routes, which need a division scope.
+public func buildRouter(platform: Platform, domains: [any RouteDomain] = []) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
-    router.add(middleware: AuthMiddleware(platform: platform))
-    router.add(middleware: ProblemMiddleware(platform: platform, routes: routes))
+    router.add(middleware: AuthMiddleware(sessions: platform.sessions, keys: platform.keys, settings: platform.settings))
+    router.add(middleware: ProblemMiddleware(audit: platform.audit, signIn: platform.signIn, routes: routes))
     router.add(middleware: InputBoundaryMiddleware())
-    router.add(middleware: FileMiddleware(PageRenderer.staticDirectory, urlBasePath: "/static", cacheControl: .init([(.init(type: .any), [.maxAge(300)])])))
 
-    SystemController(platform: platform, openAPI: OpenAPI.document.data(pretty: true)).addRoutes(to: router)
-    WebController(platform: platform).addRoutes(to: router)
+    SystemController(store: platform.store, jobs: platform.jobs, metrics: platform.metrics,
+                     openAPI: openAPIDocument(with: domains.map(\.api))).addRoutes(to: router)
+    for domain in domains { domain.addRoutes(to: router) }
 
     let api = router.group("/api/v1")
-    let auth = AuthController(platform: platform)
+    let auth = AuthController(signIn: platform.signIn, sessions: platform.sessions, citizens: platform.citizens)
     auth.addPublicRoutes(to: api)
-
-    let authenticated = api.group(context: AuthenticatedContext.self)
-    auth.addRoutes(to: authenticated)
-    IdentityController(platform: platform).addRoutes(to: authenticated)
-    RegistryController(platform: platform).addRoutes(to: authenticated)
-    AuditController(platform: platform).addRoutes(to: authenticated)
+    let signedIn = api.group(context: AuthenticatedContext.self)
+    auth.addRoutes(to: signedIn)
+    let staff = signedIn.group(context: StaffContext.self)
+    IdentityController(organisations: platform.organisations, staff: platform.staff, keys: platform.keys).addRoutes(to: staff)
+    RegistryController(divisions: platform.divisions).addRoutes(to: staff)
+    AuditController(reader: platform.auditReader).addRoutes(to: staff)
     routes.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router
 }
-
-/// The OpenAPI document as served.
-public func openAPIDocument() -> Data { OpenAPI.document.data(pretty: true) }

@@ -111,6 +111,7 @@ public struct AuditLog: Sendable {
     let store: Store
     let clock: any WallClock
     let batcher: AuditBatcher
+    let refusals = RefusalFolder()
 
     public static let genesisHash = String(repeating: "0", count: 64)
     static let lockKey: Int64 = 4_116_000_002
@@ -127,6 +128,20 @@ public struct AuditLog: Sendable {
     @discardableResult
     public func append(_ entry: AuditEntry) async throws -> AuditRecord {
         try await batcher.append(entry, at: clock.now())
+    }
+
+    /// Appends a refusal that needs no sign-in to provoke (a forged token, a throttled login): the
+    /// first with `foldKey` each minute is written, carrying the count of those folded since, so
+    /// nobody can fill the log and the disk without signing in. Returns whether it was written.
+    @discardableResult
+    public func appendRefusal(_ entry: AuditEntry, foldKey: String) async throws -> Bool {
+        guard let folded = refusals.admit(foldKey, now: clock.now()) else { return false }
+        var entry = entry
+        if folded > 0 {
+            entry.detail = [entry.detail, "+\(folded) similar refusals from this address folded"].compactMap { $0 }.joined(separator: "; ")
+        }
+        try await append(entry)
+        return true
     }
 
     /// Appends an entry inside the caller's transaction, so the record of a change commits with it.
@@ -286,4 +301,13 @@ public struct AuditOrigin: Sendable {
 
     /// A command-line operator.
     public static let commandLine = AuditOrigin(source: "cli")
+}
+
+extension AuditEntry {
+    /// An entry for `actor` doing `action`, from where `origin` says.
+    public init(actor: String, action: String, recordType: String? = nil, recordID: String? = nil, divisionCode: String? = nil,
+                origin: AuditOrigin, outcome: String = "ok", detail: String? = nil) {
+        self.init(actor: actor, action: action, recordType: recordType, recordID: recordID, divisionCode: divisionCode, purpose: origin.purpose,
+                  source: origin.source, requestID: origin.requestID, outcome: outcome, detail: detail)
+    }
 }

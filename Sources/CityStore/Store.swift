@@ -62,7 +62,8 @@ public struct StoreLocation: Sendable, Equatable, CustomStringConvertible {
 /// Errors from the storage layer. Messages never carry SQL or connection secrets.
 public enum StoreError: CityError, Equatable {
     case badLocation(String)
-    case unavailable
+    /// The database cannot be reached; the cause is for the log.
+    case unavailable(cause: String)
     case migrationEdited(module: String, number: Int)
 
     public var code: String {
@@ -98,6 +99,11 @@ public enum StoreError: CityError, Equatable {
     }
 
     public var field: String? { nil }
+
+    public var underlying: String? {
+        if case .unavailable(let cause) = self { return cause }
+        return nil
+    }
 }
 
 /// The database handle every module's storage uses.
@@ -214,7 +220,7 @@ public final class Store: Sendable {
             }
             group.addTask {
                 try? await Task.sleep(for: leaseTimeout)
-                if !leased.isSet { throw StoreError.unavailable }
+                if !leased.isSet { throw StoreError.unavailable(cause: "no connection leased within \(leaseTimeout)") }
                 return nil
             }
             while let next = try await group.next() {
@@ -223,7 +229,7 @@ public final class Store: Sendable {
                     return value
                 }
             }
-            throw StoreError.unavailable
+            throw StoreError.unavailable(cause: "the lease ended without a result")
         } }
     }
 
@@ -283,7 +289,7 @@ public final class Store: Sendable {
                             for try await _ in notifications { waker.yield() }
                         }
                     }
-                    throw StoreError.unavailable
+                    throw StoreError.unavailable(cause: "the LISTEN connection for \(channel) ended")
                 }
             }
             group.addTask {

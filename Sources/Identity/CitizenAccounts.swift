@@ -16,12 +16,21 @@ public struct CitizenAccounts: Sendable {
     let store: Store
     let clock: any WallClock
     let hasher: PasswordHasher
+    let throttle: LoginThrottle
+    let audit: AuditLog
 
-    public init(store: Store, clock: any WallClock = SystemClock(), hasher: PasswordHasher = PasswordHasher()) {
+    public init(store: Store, clock: any WallClock = SystemClock(), hasher: PasswordHasher = PasswordHasher(), throttle: LoginThrottle? = nil,
+                audit: AuditLog? = nil) {
         self.store = store
         self.clock = clock
         self.hasher = hasher
+        self.throttle = throttle ?? LoginThrottle(store: store, clock: clock)
+        self.audit = audit ?? AuditLog(store: store, clock: clock)
     }
+
+    /// Registrations one address may make per window (15 minutes): each costs a bcrypt hash, and
+    /// each answer says whether a phone number is registered, so both are bounded.
+    public static let registrationsPerAddress = 5
 
     /// Whether `phone` is a mainland mobile number: 11 digits starting with 1[3-9].
     public static func isMobile(_ phone: String) -> Bool {
@@ -29,22 +38,53 @@ public struct CitizenAccounts: Sendable {
         return chars.count == 11 && chars.allSatisfy(\.isASCIIDigit) && chars[0] == "1" && "3456789".contains(chars[1])
     }
 
-    /// Registers a citizen.
-    public func register(phone: String, displayName: String, password: String) async throws -> Citizen {
+    /// Registers a citizen from `origin`: a mainland mobile number, a name, an acceptable password.
+    /// An address may register `registrationsPerAddress` accounts per window, counted before the
+    /// password is hashed. The audit entry commits with the account.
+    public func register(phone: String, displayName: String, password: String, origin: AuditOrigin) async throws -> Citizen {
         guard Self.isMobile(phone) else {
-            throw PlatformError.invalidField("phone", zh: "手机号应为 11 位大陆手机号码", en: "phone must be an 11-digit mainland mobile number")
+            throw IdentityError.invalidField("phone", zh: "手机号应为 11 位大陆手机号码", en: "phone must be an 11-digit mainland mobile number")
+        }
+        guard (1...40).contains(displayName.count), !Text.hasForbiddenControl(displayName) else {
+            throw IdentityError.invalidField("displayName", zh: "姓名应为 1 至 40 个字符", en: "displayName must be 1 to 40 characters")
         }
         guard PasswordHasher.isAcceptable(password) else { throw IdentityError.weakPassword }
+        // Every registration counts (a success too): the count is never cleared, it ages out.
+        do {
+            _ = try await throttle.begin(source: origin.source, account: "citizen-registration", accountLimit: Self.registrationsPerAddress)
+        } catch IdentityError.accountLocked(let seconds), IdentityError.tooManyAttempts(let seconds) {
+            try await audit.appendRefusal(AuditEntry(actor: "anonymous", action: "identity.citizen.register", recordType: "citizen", recordID: Masking.phone(phone),
+                                                     origin: origin, outcome: "denied", detail: IdentityError.tooManyRegistrations(retryAfter: seconds).code),
+                                          foldKey: "\(origin.source ?? "-")|identity.citizen.register")
+            throw IdentityError.tooManyRegistrations(retryAfter: seconds)
+        }
         let hash = await hasher.hash(password)
         let now = clock.now()
-        let id: Int64? = try await store.write { db in
-            try await db.raw("""
+        let dialect = store.dialect
+        let id: Int64 = try await store.write { db in
+            struct Inserted: Decodable { let id: Int64 }
+            guard let inserted = try await db.raw("""
                 INSERT INTO citizens (phone, display_name, password_hash, created_at) VALUES (\(bind: phone), \(bind: displayName), \(bind: hash), \(bind: now))
                 ON CONFLICT (phone) DO NOTHING RETURNING id
-                """).first()?.decode(column: "id", as: Int64.self)
+                """).first(decoding: Inserted.self) else { throw IdentityError.phoneTaken }
+            try await AuditLog.append(AuditEntry(actor: "citizen:\(inserted.id)", action: "identity.citizen.register", recordType: "citizen",
+                                                 recordID: String(inserted.id), origin: origin), at: now, dialect: dialect, on: db)
+            return inserted.id
         }
-        guard let id else { throw IdentityError.phoneTaken }
         return Citizen(id: id, phone: phone, displayName: displayName)
+    }
+
+    /// Loads the demo citizen account, without the registration limits; false when it exists.
+    @discardableResult
+    public func seed(phone: String, displayName: String, password: String) async throws -> Bool {
+        let hash = await hasher.hash(password)
+        let now = clock.now()
+        return try await store.write { db in
+            try await !db.raw("""
+                INSERT INTO citizens (phone, display_name, password_hash, created_at) VALUES (\(bind: phone), \(bind: displayName), \(bind: hash), \(bind: now))
+                ON CONFLICT (phone) DO NOTHING RETURNING id
+                """).all().isEmpty
+        }
     }
 
     /// Checks a phone number and password.
@@ -73,15 +113,18 @@ public struct CitizenAccounts: Sendable {
         return Principal(kind: .citizen, id: id, displayName: try row.decode(column: "display_name", as: String.self), organisationCode: nil, scope: nil, roles: [])
     }
 
-    /// A citizen's own record.
-    public func find(id: String) async throws -> Citizen? {
-        guard let numeric = Int64(id) else { return nil }
-        return try await store.read { db in
-            try await db.raw("SELECT id, phone, display_name FROM citizens WHERE id = \(bind: numeric)").first().map { row in
-                Citizen(id: try row.decode(column: "id", as: Int64.self), phone: try row.decode(column: "phone", as: String.self),
-                        displayName: try row.decode(column: "display_name", as: String.self))
-            }
+    /// The caller's own account, unmasked (it is theirs); the read is audited all the same.
+    public func ownAccount(by caller: Principal, origin: AuditOrigin) async throws -> Citizen {
+        guard caller.kind == .citizen, let numeric = Int64(caller.id) else { throw IdentityError.notACitizen }
+        struct Row: Decodable { let id: Int64; let phone: String; let displayName: String }
+        let row = try await store.read { db in
+            try await db.raw("SELECT id, phone, display_name FROM citizens WHERE id = \(bind: numeric)").first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
+        guard let row else { throw IdentityError.unauthenticated }
+        var origin = origin
+        origin.purpose = "self"
+        try await audit.append(AuditEntry(actor: caller.auditActor, action: "identity.citizen.read", recordType: "citizen", recordID: caller.id, origin: origin))
+        return Citizen(id: row.id, phone: row.phone, displayName: row.displayName)
     }
 }
 

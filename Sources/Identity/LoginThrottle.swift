@@ -62,12 +62,12 @@ public struct LoginThrottle: Sendable {
 
     /// Counts an attempt, or refuses it when a limit is used up (`tooManyAttempts`, `accountLocked`,
     /// each with the seconds until the oldest counted failure leaves the window).
-    public func begin(source: String?, account: String) async throws -> Attempt {
+    public func begin(source: String?, account: String, accountLimit: Int? = nil) async throws -> Attempt {
         let source = Text.storable(source ?? Self.unknownSource, maxCharacters: 64)
         let account = Self.accountKey(account)
         let now = clock.now()
         let since = now.addingTimeInterval(-window)
-        let (limit, accountLimit, window, dialect) = (self.limit, self.accountLimit, self.window, store.dialect)
+        let (limit, accountLimit, window, dialect) = (self.limit, accountLimit ?? self.accountLimit, self.window, store.dialect)
         let id = try await store.write { db -> Int64 in
             try await dialect.lockForTransaction(Self.lockKey, on: db)
             struct Count: Decodable { let n: Int; let oldest: Date? }

@@ -61,10 +61,10 @@ public struct OrganisationBook: Sendable {
         try caller.require(anyOf: .platformAdmin)
         try caller.requireScope(organisation.divisionCode)
         guard Self.isCode(organisation.code) else {
-            throw PlatformError.invalidField("code", zh: "机构代码只能含字母、数字、点和连字符（2 至 40 位）", en: "code may hold letters, digits, dots and hyphens (2 to 40)")
+            throw IdentityError.invalidField("code", zh: "机构代码只能含字母、数字、点和连字符（2 至 40 位）", en: "code may hold letters, digits, dots and hyphens (2 to 40)")
         }
         guard (1...100).contains(organisation.name.count) else {
-            throw PlatformError.invalidField("name", zh: "名称应为 1 至 100 个字符", en: "name must be 1 to 100 characters")
+            throw IdentityError.invalidField("name", zh: "名称应为 1 至 100 个字符", en: "name must be 1 to 100 characters")
         }
         let now = clock.now()
         let dialect = store.dialect
@@ -80,7 +80,7 @@ public struct OrganisationBook: Sendable {
                 """).first()
             guard inserted != nil else { throw IdentityError.organisationExists(o.code) }
             try await AuditLog.append(AuditEntry(actor: caller.auditActor, action: "identity.organisation.create", recordType: "organisation", recordID: o.code,
-                                                 divisionCode: o.divisionCode.rawValue, purpose: origin.purpose, source: origin.source, requestID: origin.requestID),
+                                                 divisionCode: o.divisionCode.rawValue, origin: origin),
                                       at: now, dialect: dialect, on: db)
         }
         return organisation
@@ -94,21 +94,35 @@ public struct OrganisationBook: Sendable {
     /// One organisation, or nil.
     public func find(_ code: String) async throws -> Organisation? {
         try await store.read { db in
-            try await db.raw("SELECT * FROM organisations WHERE code = \(bind: code)").first().map(Self.decode)
+            try await db.raw("SELECT * FROM organisations WHERE code = \(bind: code)").all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .first.map { try $0.organisation() }
         }
     }
 
-    /// Organisations within `scope`, optionally only those of one division, ordered by code.
-    public func list(within scope: DivisionCode, division: DivisionCode? = nil, page: PageRequest) async throws -> Page<Organisation> {
-        let prefix = (division ?? scope).significantPrefix + "%"
+    /// One organisation the caller may see. One outside the caller's scope is as unknown as one
+    /// that does not exist (a 404 either way), so codes cannot be probed across counties.
+    public func find(_ code: String, by caller: Principal) async throws -> Organisation {
+        let scope = try caller.staffScope()
+        guard let organisation = try await find(code), scope.contains(organisation.divisionCode) else {
+            throw IdentityError.organisationNotFound(code)
+        }
+        return organisation
+    }
+
+    /// Organisations within the caller's scope, optionally only those of one division (which must
+    /// lie within it), ordered by code.
+    public func list(by caller: Principal, division: DivisionCode? = nil, page: PageRequest) async throws -> Page<Organisation> {
+        let scope = try caller.staffScope()
+        if let division { try caller.requireScope(division) }
+        let pattern = division.map { DivisionScope($0).likePattern } ?? scope.likePattern
         return try await store.read { db in
-            let total = try await db.raw("SELECT COUNT(*) AS n FROM organisations WHERE division_code LIKE \(bind: prefix)")
-                .first()?.decode(column: "n", as: Int.self) ?? 0
+            struct Count: Decodable { let n: Int }
+            let total = try await db.raw("SELECT COUNT(*) AS n FROM organisations WHERE division_code LIKE \(bind: pattern)").first(decoding: Count.self)?.n ?? 0
             let rows = try await db.raw("""
-                SELECT * FROM organisations WHERE division_code LIKE \(bind: prefix)
+                SELECT * FROM organisations WHERE division_code LIKE \(bind: pattern)
                 ORDER BY code LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
-                """).all()
-            return Page(items: try rows.map(Self.decode), total: total, limit: page.limit, offset: page.offset)
+                """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            return Page(items: try rows.map { try $0.organisation() }, total: total, limit: page.limit, offset: page.offset)
         }
     }
 
@@ -126,16 +140,21 @@ public struct OrganisationBook: Sendable {
         }
     }
 
-    static func decode(_ row: any SQLRow) throws -> Organisation {
-        let division = try row.decode(column: "division_code", as: String.self)
-        return Organisation(
-            code: try row.decode(column: "code", as: String.self),
-            name: try row.decode(column: "name", as: String.self),
-            nameEn: try row.decode(column: "name_en", as: String?.self),
-            parentCode: try row.decode(column: "parent_code", as: String?.self),
-            divisionCode: DivisionCode(division) ?? .zhoukou,
-            kind: try row.decode(column: "kind", as: String.self)
-        )
+    /// An `organisations` row.
+    struct Row: Decodable {
+        let code: String
+        let name: String
+        let nameEn: String?
+        let parentCode: String?
+        let divisionCode: String
+        let kind: String
+
+        func organisation() throws -> Organisation {
+            guard let division = DivisionCode(divisionCode) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "organisations.division_code \(divisionCode) is not a division code"))
+            }
+            return Organisation(code: code, name: name, nameEn: nameEn, parentCode: parentCode, divisionCode: division, kind: kind)
+        }
     }
 }
 

@@ -17,8 +17,8 @@ public enum StaffImport {
     public static let header = ["username", "display_name", "organisation_code", "roles"]
 
     /// Parses the file; `organisations` are the codes that exist.
-    public static func parse(_ text: String, organisations: Set<String>) -> (accounts: [NewStaffUser], rejected: [Rejection]) {
-        var accounts: [NewStaffUser] = []
+    public static func parse(_ text: String, organisations: Set<String>) -> (accounts: [NewStaffMember], rejected: [Rejection]) {
+        var accounts: [NewStaffMember] = []
         var rejected: [Rejection] = []
         var seen: Set<String> = []
         let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false)
@@ -44,7 +44,7 @@ public enum StaffImport {
             }
             if let badRole { rejected.append(.init(line: number, reason: "unknown or not importable role \(badRole)")); continue }
             seen.insert(username)
-            accounts.append(NewStaffUser(username: username, displayName: name, organisationCode: organisation, roles: roles, password: nil))
+            accounts.append(NewStaffMember(username: username, displayName: name, organisationCode: organisation, roles: roles, password: nil))
         }
         return (accounts, rejected)
     }

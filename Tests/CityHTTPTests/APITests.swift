@@ -82,9 +82,13 @@ struct APITests {
             #expect(own.json["name"] as? String == "淮阳区")
             #expect((own.json["boundary"] as? [String: Any])?["type"] as? String == "Polygon")
             let other = try await client.get("/api/v1/divisions/411602", token: token)
-            other.expectProblem(.forbidden, code: "auth.outside-division-scope")
-            try await client.get("/api/v1/organisations/411602-CMB", token: token).expectProblem(.forbidden, code: "auth.outside-division-scope")
-            try await client.get("/api/v1/organisations?division=411600", token: token).expectProblem(.forbidden, code: "auth.outside-division-scope")
+            other.expectProblem(.forbidden, code: "identity.outside-division-scope")
+            // Another county's organisation is as unknown as one that does not exist: codes cannot be probed.
+            try await client.get("/api/v1/organisations/411602-CMB", token: token).expectProblem(.notFound, code: "identity.organisation-not-found")
+            try await client.get("/api/v1/organisations/NOPE", token: token).expectProblem(.notFound, code: "identity.organisation-not-found")
+            // A division within the scope that is not stored is a 404, not a 403.
+            try await client.get("/api/v1/divisions/411603001", token: token).expectProblem(.notFound, code: "registry.unknown-division")
+            try await client.get("/api/v1/organisations?division=411600", token: token).expectProblem(.forbidden, code: "identity.outside-division-scope")
 
             let organisations = try await client.get("/api/v1/organisations?limit=500", token: token).json
             let codes = (organisations["items"] as? [[String: Any]] ?? []).compactMap { $0["divisionCode"] as? String }
@@ -93,8 +97,8 @@ struct APITests {
             #expect(divisions == ["411603"])
 
             let denials = try await opened.platform.audit.entries(limit: 20).filter { $0.outcome == "denied" && $0.actor == "staff:huaiyang.handler" }
-            #expect(denials.count == 3)
-            #expect(denials.contains { $0.recordID == "GET /api/v1/divisions/411602" && $0.detail == "auth.outside-division-scope" })
+            #expect(denials.count == 2)
+            #expect(denials.contains { $0.recordID == "GET /api/v1/divisions/411602" && $0.detail == "identity.outside-division-scope" })
             #expect(try await opened.platform.audit.verify().isIntact)
 
             // The city sees every county.
@@ -109,10 +113,10 @@ struct APITests {
     func roles(engine: TestEngine) async throws {
         try await Harness.run(engine) { client, _ in
             let handler = try await client.token("handler")
-            try await client.get("/api/v1/audit", token: handler).expectProblem(.forbidden, code: "auth.forbidden-role")
+            try await client.get("/api/v1/audit", token: handler).expectProblem(.forbidden, code: "identity.forbidden-role")
             let post = try await client.post("/api/v1/staff", json: #"{"username":"x.y","displayName":"某","organisationCode":"411600-CMB","roles":[]}"#,
                                              headers: [.authorization: "Bearer \(handler)"])
-            post.expectProblem(.forbidden, code: "auth.forbidden-role")
+            post.expectProblem(.forbidden, code: "identity.forbidden-role")
             let auditor = try await client.token("auditor")
             let entries = try await client.get("/api/v1/audit?limit=100", token: auditor).json["items"] as? [[String: Any]] ?? []
             #expect(entries.contains { $0["action"] as? String == "http.denied" && $0["actor"] as? String == "staff:handler" })
@@ -136,7 +140,7 @@ struct APITests {
             #expect(!entries.isEmpty)
             #expect(entries.allSatisfy { ($0["divisionCode"] as? String)?.hasPrefix("411603") == true })
             #expect(entries.contains { $0["actor"] as? String == "staff:huaiyang.handler" && $0["outcome"] as? String == "denied" })
-            try await client.get("/api/v1/audit/verify", token: auditor).expectProblem(.forbidden, code: "auth.outside-division-scope")
+            try await client.get("/api/v1/audit/verify", token: auditor).expectProblem(.forbidden, code: "identity.outside-division-scope")
             let cityAuditor = try await client.token("auditor")
             let all = try await client.get("/api/v1/audit?limit=500", token: cityAuditor).json["items"] as? [[String: Any]] ?? []
             #expect(all.count > entries.count)
@@ -188,7 +192,7 @@ struct APITests {
             let countyAdmin = try await client.token("huaiyang.admin", "CountyAdmin2026")
             #expect(!(try await client.get("/api/v1/apikeys", token: countyAdmin).text.contains(id)))
             try await client.execute(uri: "/api/v1/apikeys/\(id)", method: .delete, headers: [.authorization: "Bearer \(countyAdmin)"])
-                .expectProblem(.forbidden, code: "auth.outside-division-scope")
+                .expectProblem(.notFound, code: "identity.unknown-api-key")
             #expect(try await client.execute(uri: "/api/v1/apikeys/\(id)", method: .delete, headers: auth).status == .noContent)
             try await client.get("/api/v1/me", token: secret).expectProblem(.unauthorized, code: "identity.unauthenticated")
         }
@@ -205,7 +209,7 @@ struct APITests {
             let login = try await client.post("/api/v1/citizens/login", json: #"{"phone":"13912345678","password":"Citizen2026"}"#)
             let token = try #require(login.json["token"] as? String)
             #expect(try await client.get("/api/v1/citizens/me", token: token).json["phone"] as? String == "13912345678")
-            try await client.get("/api/v1/divisions/411602", token: token).expectProblem(.forbidden, code: "auth.outside-division-scope")
+            try await client.get("/api/v1/divisions/411602", token: token).expectProblem(.forbidden, code: "identity.staff-only")
         }
     }
 
@@ -216,7 +220,10 @@ struct APITests {
             let found = try await client.get("/api/v1/divisions/locate?lon=114.713&lat=33.614", token: token).json
             #expect(found["code"] as? String == "411602")
             try await client.get("/api/v1/divisions/locate?lon=200&lat=33", token: token).expectProblem(.badRequest, code: "request.invalid-query", field: "lon")
-            try await client.get("/api/v1/divisions/locate?lon=116.4&lat=39.9", token: token).expectProblem(.notFound, code: "request.not-found")
+            try await client.get("/api/v1/divisions/locate?lon=116.4&lat=39.9", token: token).expectProblem(.notFound, code: "registry.no-division-at-point")
+            // The value sent and wrong is named, not the one left out.
+            try await client.get("/api/v1/divisions/locate?lat=abc", token: token).expectProblem(.badRequest, code: "request.invalid-query", field: "lat")
+            try await client.get("/api/v1/divisions/locate?lat=33", token: token).expectProblem(.badRequest, code: "request.invalid-query", field: "lon")
         }
     }
 }
@@ -307,7 +314,7 @@ struct StoreDownTests {
             // A password change ends the account's cached sessions too.
             let again = try await client.token("dispatcher")
             #expect(try await client.get("/api/v1/me", token: again).status == .ok)
-            try await opened.platform.staff.setPassword(username: "dispatcher", password: "Changed2026pass")
+            try await opened.platform.staff.changePassword(of: "dispatcher", to: "Changed2026pass", current: nil, by: .commandLine(user: "test"), origin: .commandLine)
             try await client.get("/api/v1/me", token: again).expectProblem(.unauthorized, code: "identity.unauthenticated")
         }
     }
@@ -320,7 +327,7 @@ struct StoreDownTests {
             func put(_ json: String) async throws -> TestResponse {
                 try await client.execute(uri: "/api/v1/staff/steward/password", method: .put, headers: auth, body: ByteBuffer(string: json))
             }
-            try await put(#"{"password":"NewSteward2026"}"#).expectProblem(.badRequest, code: "request.missing-field", field: "currentPassword")
+            try await put(#"{"password":"NewSteward2026"}"#).expectProblem(.badRequest, code: "identity.invalid-field", field: "currentPassword")
             for _ in 0..<5 {
                 try await put(#"{"password":"NewSteward2026","currentPassword":"Guess12345678"}"#)
                     .expectProblem(.badRequest, code: "identity.wrong-current-password", field: "currentPassword")

@@ -7,6 +7,9 @@ import Testing
 
 let migrations = StoreMigrations.all + IdentityMigrations.all
 let fastHasher = PasswordHasher(cost: 4)
+/// A city-wide platform administrator, acting in the tests.
+let testAdmin = Principal(kind: .staff, id: "admin", displayName: "管理员", organisationCode: "411600-GOV", scope: .city, roles: [.platformAdmin])
+let testOrigin = AuditOrigin(source: "192.0.2.1", requestID: "test")
 
 func withIdentity<T: Sendable>(_ engine: TestEngine, clock: ManualClock = ManualClock(),
                                _ body: (OrganisationBook, StaffDirectory, SessionBook) async throws -> T) async throws -> T {
@@ -31,10 +34,10 @@ struct IdentityTests {
     @Test("a staff user logs in with the right password and gets the organisation's division as scope", arguments: TestEngine.all)
     func login(engine: TestEngine) async throws {
         try await withIdentity(engine) { _, staff, _ in
-            try await staff.create(NewStaffUser(username: "zhang.wei", displayName: "张伟", organisationCode: "411602-CMB",
-                                                roles: [.departmentHandler], password: "Chuanhui2026"))
+            try await staff.create(NewStaffMember(username: "zhang.wei", displayName: "张伟", organisationCode: "411602-CMB",
+                                                roles: [.departmentHandler], password: "Chuanhui2026"), by: testAdmin, origin: testOrigin)
             let principal = try await staff.authenticate(username: "zhang.wei", password: "Chuanhui2026")
-            #expect(principal.scope == DivisionCode("411602"))
+            #expect(principal.scope == DivisionScope(DivisionCode("411602")!))
             #expect(principal.roles == [.departmentHandler])
             #expect(principal.auditActor == "staff:zhang.wei")
             await #expect(throws: IdentityError.invalidCredentials) { try await staff.authenticate(username: "zhang.wei", password: "wrong-password1") }
@@ -48,7 +51,7 @@ struct IdentityTests {
             let organisations = OrganisationBook(store: store)
             try await organisations.upsert([Organisation(code: "411600-GOV", name: "周口市人民政府", parentCode: nil, divisionCode: .zhoukou, kind: "government")])
             try await StaffDirectory(store: store, hasher: fastHasher).create(
-                NewStaffUser(username: "li.na", displayName: "李", organisationCode: "411600-GOV", roles: [], password: "Secret12345"))
+                NewStaffMember(username: "li.na", displayName: "李", organisationCode: "411600-GOV", roles: [], password: "Secret12345"), by: testAdmin, origin: testOrigin)
             let hash = try await store.read { try await $0.raw("SELECT password_hash FROM staff_users").first()!.decode(column: "password_hash", as: String.self) }
             #expect(hash.hasPrefix("$2"))
             #expect(!hash.contains("Secret12345"))
@@ -58,7 +61,7 @@ struct IdentityTests {
     @Test("ten racing creations of one organisation: one is created and audited in its transaction, nine get organisation-exists", arguments: TestEngine.all)
     func organisationRace(engine: TestEngine) async throws {
         try await withIdentity(engine) { organisations, staff, _ in
-            let admin = Principal(kind: .staff, id: "admin", displayName: "管理员", organisationCode: "411600-GOV", scope: .zhoukou, roles: [.platformAdmin])
+            let admin = Principal(kind: .staff, id: "admin", displayName: "管理员", organisationCode: "411600-GOV", scope: .city, roles: [.platformAdmin])
             let results = try await withThrowingTaskGroup(of: String.self) { group in
                 for i in 0..<10 {
                     group.addTask {
@@ -77,8 +80,8 @@ struct IdentityTests {
             let audited = try await AuditLog(store: staff.store).entries().filter { $0.action == "identity.organisation.create" }
             #expect(audited.count == 1 && audited.first?.actor == "staff:admin")
             // A county administrator may not create one in another county.
-            let county = Principal(kind: .staff, id: "c", displayName: "县", organisationCode: "411603-CMB", scope: DivisionCode("411603")!, roles: [.platformAdmin])
-            await #expect(throws: PlatformError.outsideScope(DivisionCode("411602")!)) {
+            let county = Principal(kind: .staff, id: "c", displayName: "县", organisationCode: "411603-CMB", scope: DivisionScope(DivisionCode("411603")!), roles: [.platformAdmin])
+            await #expect(throws: IdentityError.outsideScope(DivisionCode("411602")!)) {
                 try await organisations.create(Organisation(code: "411602-X", name: "X", parentCode: "411600-GOV", divisionCode: DivisionCode("411602")!, kind: "k"),
                                                by: county, origin: AuditOrigin())
             }
@@ -88,7 +91,7 @@ struct IdentityTests {
     @Test("an account awaiting activation answers like a wrong password, after the same bcrypt check", arguments: TestEngine.all)
     func inactiveLooksLikeWrong(engine: TestEngine) async throws {
         try await withIdentity(engine) { _, staff, _ in
-            try await staff.create(NewStaffUser(username: "user9", displayName: "壬", organisationCode: "411600-CMB", roles: [], password: nil))
+            try await staff.create(NewStaffMember(username: "user9", displayName: "壬", organisationCode: "411600-CMB", roles: [], password: nil), by: testAdmin, origin: testOrigin)
             await #expect(throws: IdentityError.invalidCredentials) { try await staff.authenticate(username: "user9", password: "Anything1234") }
             // A NUL in the username is refused like any unknown name (it never reaches SQL).
             await #expect(throws: IdentityError.invalidCredentials) { try await staff.authenticate(username: "u\u{0}9", password: "Anything1234") }
@@ -99,15 +102,15 @@ struct IdentityTests {
     func passwords(engine: TestEngine) async throws {
         try await withIdentity(engine) { _, staff, _ in
             await #expect(throws: IdentityError.weakPassword) {
-                try await staff.create(NewStaffUser(username: "user2", displayName: "乙", organisationCode: "411600-CMB", roles: [], password: "short1"))
+                try await staff.create(NewStaffMember(username: "user2", displayName: "乙", organisationCode: "411600-CMB", roles: [], password: "short1"), by: testAdmin, origin: testOrigin)
             }
-            try await staff.create(NewStaffUser(username: "user3", displayName: "丙", organisationCode: "411600-CMB", roles: [], password: nil))
+            try await staff.create(NewStaffMember(username: "user3", displayName: "丙", organisationCode: "411600-CMB", roles: [], password: nil), by: testAdmin, origin: testOrigin)
             await #expect(throws: IdentityError.invalidCredentials) { try await staff.authenticate(username: "user3", password: "Anything1234") }
             // bcrypt would silently ignore everything past 72 bytes: such passwords are refused.
             await #expect(throws: IdentityError.weakPassword) {
-                try await staff.setPassword(username: "user3", password: "Aa1" + String(repeating: "x", count: 70))
+                try await staff.changePassword(of: "user3", to: "Aa1" + String(repeating: "x", count: 70), current: nil, by: testAdmin, origin: testOrigin)
             }
-            try await staff.setPassword(username: "user3", password: "Activated2026")
+            try await staff.changePassword(of: "user3", to: "Activated2026", current: nil, by: testAdmin, origin: testOrigin)
             #expect(try await staff.authenticate(username: "user3", password: "Activated2026").id == "user3")
         }
     }
@@ -116,24 +119,27 @@ struct IdentityTests {
     func bulkLoad(engine: TestEngine) async throws {
         try await withIdentity(engine) { _, staff, _ in
             let users = (0..<1_300).map { i in
-                NewStaffUser(username: "staff\(i)", displayName: "员工\(i)", organisationCode: i % 2 == 0 ? "411602-CMB" : "411603-CMB",
+                NewStaffMember(username: "staff\(i)", displayName: "员工\(i)", organisationCode: i % 2 == 0 ? "411602-CMB" : "411603-CMB",
                              roles: [.departmentHandler, .inspector], password: nil)
             }
-            #expect(try await staff.load(users) == 1_300)
-            #expect(try await staff.load(users) == 0)
+            #expect(try await staff.load(users, source: "test", by: testAdmin, origin: testOrigin) == 1_300)
+            #expect(try await staff.load(users, source: "test", by: testAdmin, origin: testOrigin) == 0)
             #expect(try await staff.count() == 1_300)
-            let chuanhui = try await staff.list(within: DivisionCode("411602")!, page: PageRequest(limit: 10, offset: 0))
-            #expect(chuanhui.total == 650)
-            #expect(chuanhui.items.allSatisfy { $0.divisionCode == DivisionCode("411602") && $0.roles == [.departmentHandler, .inspector] })
+            let reader = Principal(kind: .staff, id: "d", displayName: "派遣员", organisationCode: "411602-CMB", scope: DivisionScope(DivisionCode("411602")!),
+                                   roles: [.dispatcher])
+            let chuanhui = try await staff.list(by: reader, page: PageRequest(limit: 10, offset: 0), origin: testOrigin)
+            #expect(chuanhui.page.total == 650)
+            #expect(chuanhui.masked && chuanhui.page.items.allSatisfy { $0.displayName.hasSuffix("*") })
+            #expect(chuanhui.page.items.allSatisfy { $0.divisionCode == DivisionCode("411602") && $0.roles == [.departmentHandler, .inspector] })
         }
     }
 
     @Test("a load naming an unknown organisation fails whole and writes nothing of that batch", arguments: TestEngine.all)
     func bulkLoadUnknownOrganisation(engine: TestEngine) async throws {
         try await withIdentity(engine) { _, staff, _ in
-            let users = [NewStaffUser(username: "user.a", displayName: "A", organisationCode: "411600-CMB", roles: [], password: nil),
-                         NewStaffUser(username: "user.b", displayName: "B", organisationCode: "NOPE", roles: [], password: nil)]
-            await #expect(throws: IdentityError.unknownOrganisation("NOPE")) { try await staff.load(users) }
+            let users = [NewStaffMember(username: "user.a", displayName: "A", organisationCode: "411600-CMB", roles: [], password: nil),
+                         NewStaffMember(username: "user.b", displayName: "B", organisationCode: "NOPE", roles: [], password: nil)]
+            await #expect(throws: IdentityError.unknownOrganisation("NOPE")) { try await staff.load(users, source: "test", by: testAdmin, origin: testOrigin) }
             let count = try await staff.count()
             #expect(count == 0)
         }
@@ -143,20 +149,20 @@ struct IdentityTests {
     func sessions(engine: TestEngine) async throws {
         let clock = ManualClock()
         try await withIdentity(engine, clock: clock) { _, staff, sessions in
-            try await staff.create(NewStaffUser(username: "operator1", displayName: "王丽", organisationCode: "411600-CMB", roles: [.commandOperator], password: "Operator2026"))
+            try await staff.create(NewStaffMember(username: "operator1", displayName: "王丽", organisationCode: "411600-CMB", roles: [.commandOperator], password: "Operator2026"), by: testAdmin, origin: testOrigin)
             let principal = try await staff.authenticate(username: "operator1", password: "Operator2026")
-            let a = try await sessions.issue(for: principal, channel: .api)
+            let a = try await sessions.issue(for: principal, channel: .api, origin: testOrigin)
             #expect(try await sessions.resolve(a.token) == principal)
             #expect(try await sessions.resolve(a.token + "x") == nil)
             clock.advance(by: 3601)
             #expect(try await sessions.resolve(a.token) == nil)
-            let b = try await sessions.issue(for: principal, channel: .web)
-            try await sessions.revoke(b.token)
+            let b = try await sessions.issue(for: principal, channel: .web, origin: testOrigin)
+            try await sessions.signOut(b.token, by: principal, channel: .web, origin: testOrigin)
             #expect(try await sessions.resolve(b.token) == nil)
             // A password change ends the account's other sessions.
-            let c = try await sessions.issue(for: principal, channel: .api)
+            let c = try await sessions.issue(for: principal, channel: .api, origin: testOrigin)
             #expect(try await sessions.resolve(c.token) != nil)
-            try await staff.setPassword(username: "operator1", password: "Changed2026op")
+            try await staff.changePassword(of: "operator1", to: "Changed2026op", current: nil, by: testAdmin, origin: testOrigin)
             #expect(try await sessions.resolve(c.token) == nil)
         }
     }
@@ -170,18 +176,18 @@ struct IdentityTests {
                 Organisation(code: "411603-AMR", name: "淮阳区市场监督管理局", parentCode: "411600-GOV", divisionCode: DivisionCode("411603")!, kind: "department"),
             ])
             let keys = APIKeyRing(store: store)
-            let (key, secret) = try await keys.create(name: "淮阳区市场监管系统", organisationCode: "411603-AMR", roles: [.dataSteward])
+            let (key, secret) = try await keys.create(NewAPIKey(name: "淮阳区市场监管系统", organisationCode: "411603-AMR", roles: [.dataSteward]), by: testAdmin, origin: testOrigin)
             let principal = try #require(try await keys.authenticate(secret))
             #expect(principal.kind == .apiKey)
-            #expect(principal.scope == DivisionCode("411603"))
+            #expect(principal.scope == DivisionScope(DivisionCode("411603")!))
             #expect(principal.roles == [.dataSteward])
             let forged = secret.dropLast() + (secret.last == "A" ? "B" : "A")
             #expect(try await keys.authenticate(String(forged)) == nil)
             let stored = try await store.read { try await $0.raw("SELECT secret_hash FROM api_keys").first()!.decode(column: "secret_hash", as: String.self) }
             #expect(!stored.contains(secret) && stored.count == 64)
-            #expect(try await keys.revoke(id: key.id))
+            try await keys.revoke(id: key.id, by: testAdmin, origin: testOrigin)
             #expect(try await keys.authenticate(secret) == nil)
-            await #expect(throws: IdentityError.unknownOrganisation("NOPE")) { try await keys.create(name: "x", organisationCode: "NOPE", roles: []) }
+            await #expect(throws: IdentityError.unknownOrganisation("NOPE")) { try await keys.create(NewAPIKey(name: "x", organisationCode: "NOPE", roles: []), by: testAdmin, origin: testOrigin) }
         }
     }
 
@@ -189,19 +195,20 @@ struct IdentityTests {
     func citizens(engine: TestEngine) async throws {
         try await TestStores.with(engine, migrations: migrations) { store in
             let citizens = CitizenAccounts(store: store, hasher: fastHasher)
-            let c = try await citizens.register(phone: "13912345678", displayName: "周口市民", password: "Citizen2026")
+            let c = try await citizens.register(phone: "13912345678", displayName: "周口市民", password: "Citizen2026", origin: testOrigin)
             let p = try await citizens.authenticate(phone: "13912345678", password: "Citizen2026")
             #expect(p.kind == .citizen && p.id == String(c.id) && p.scope == nil)
-            await #expect(throws: IdentityError.phoneTaken) { try await citizens.register(phone: "13912345678", displayName: "x", password: "Citizen2026") }
-            await #expect(throws: PlatformError.self) { try await citizens.register(phone: "12345", displayName: "x", password: "Citizen2026") }
+            await #expect(throws: IdentityError.phoneTaken) { try await citizens.register(phone: "13912345678", displayName: "x", password: "Citizen2026", origin: testOrigin) }
+            let refused = await #expect(throws: IdentityError.self) { try await citizens.register(phone: "12345", displayName: "x", password: "Citizen2026", origin: testOrigin) }
+            #expect(refused?.code == "identity.invalid-field" && refused?.field == "phone")
         }
     }
 }
 
 @Suite("Principal rules")
 struct PrincipalTests {
-    let county = Principal(kind: .staff, id: "h", displayName: "孙浩", organisationCode: "411603-CMB", scope: DivisionCode("411603"), roles: [.departmentHandler])
-    let admin = Principal(kind: .staff, id: "admin", displayName: "管理员", organisationCode: "411600-BDB", scope: .zhoukou, roles: [.platformAdmin])
+    let county = Principal(kind: .staff, id: "h", displayName: "孙浩", organisationCode: "411603-CMB", scope: DivisionScope(DivisionCode("411603")!), roles: [.departmentHandler])
+    let admin = Principal(kind: .staff, id: "admin", displayName: "管理员", organisationCode: "411600-BDB", scope: .city, roles: [.platformAdmin])
 
     @Test("a county user sees its own county only; the city sees all")
     func scope() throws {
@@ -209,12 +216,12 @@ struct PrincipalTests {
         #expect(!county.canSee(DivisionCode("411602")!))
         #expect(!county.canSee(.zhoukou))
         #expect(admin.canSee(DivisionCode("411602")!))
-        #expect(throws: PlatformError.self) { try county.requireScope(DivisionCode("411602")!) }
+        #expect(throws: IdentityError.outsideScope(DivisionCode("411602")!)) { try county.requireScope(DivisionCode("411602")!) }
     }
 
     @Test("roles gate actions; platform admins pass every role check; citizens see no division")
     func roles() throws {
-        #expect(throws: PlatformError.self) { try county.require(anyOf: .auditor) }
+        #expect(throws: IdentityError.missingRole([.auditor])) { try county.require(anyOf: .auditor) }
         try county.require(anyOf: .auditor, .departmentHandler)
         try admin.require(anyOf: .auditor)
         let citizen = Principal(kind: .citizen, id: "1", displayName: "x", organisationCode: nil, scope: nil, roles: [])
@@ -281,7 +288,7 @@ struct LoginThrottleTests {
     @Test("100 parallel guesses at one account: 5 are checked, so the right password at #60 is never tried", arguments: TestEngine.all)
     func parallelAccount(engine: TestEngine) async throws {
         try await withIdentity(engine) { _, staff, _ in
-            try await staff.create(NewStaffUser(username: "target", displayName: "靶", organisationCode: "411600-CMB", roles: [], password: "RightPass123"))
+            try await staff.create(NewStaffMember(username: "target", displayName: "靶", organisationCode: "411600-CMB", roles: [], password: "RightPass123"), by: testAdmin, origin: testOrigin)
             let throttle = LoginThrottle(store: staff.store)
             let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for i in 0..<100 {
@@ -304,7 +311,7 @@ struct LoginThrottleTests {
     func noLockOut(engine: TestEngine) async throws {
         let clock = ManualClock()
         try await withIdentity(engine, clock: clock) { _, staff, _ in
-            try await staff.create(NewStaffUser(username: "admin2", displayName: "管", organisationCode: "411600-CMB", roles: [], password: "RightPass123"))
+            try await staff.create(NewStaffMember(username: "admin2", displayName: "管", organisationCode: "411600-CMB", roles: [], password: "RightPass123"), by: testAdmin, origin: testOrigin)
             let throttle = LoginThrottle(store: staff.store, clock: clock)
             func login(_ source: String, _ password: String) async throws -> Principal {
                 try await throttle.guarding(source: source, account: "admin2") { try await staff.authenticate(username: "admin2", password: password) }

@@ -4,7 +4,7 @@ import Foundation
 /// audit entry a minute, so nobody can fill the audit log and the disk without signing in. The
 /// first refusal of each minute is written, carrying how many were folded since the last one.
 /// What it holds is a per-process write budget: no other process needs it.
-final class RefusalCollapser: @unchecked Sendable {
+final class RefusalFolder: @unchecked Sendable {
     private let mutex = NSLock()
     private var windows: [String: (start: Date, folded: Int)] = [:]
     let window: TimeInterval

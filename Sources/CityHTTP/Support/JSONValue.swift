@@ -3,8 +3,9 @@
 // module's API and shape the answer; rules live in the modules.
 import Foundation
 
-/// A JSON value built in code (the OpenAPI document, problem extensions), with key order kept.
-public indirect enum JSONValue: Sendable, Equatable, Encodable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
+/// Any JSON value, with key order kept: built in code (the OpenAPI document) or decoded from
+/// stored JSON (a boundary's GeoJSON) and encoded again as it was.
+public indirect enum JSONValue: Sendable, Equatable, Codable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral {
     case string(String)
     case number(Double)
@@ -36,6 +37,28 @@ public indirect enum JSONValue: Sendable, Equatable, Encodable, ExpressibleByStr
         var intValue: Int? { nil }
         init(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        if let object = try? decoder.container(keyedBy: Name.self) {
+            // Keys sorted: a decoder does not keep the order of the text it read.
+            self = .object(try object.allKeys.sorted { $0.stringValue < $1.stringValue }.map { ($0.stringValue, try object.decode(JSONValue.self, forKey: $0)) })
+        } else if var array = try? decoder.unkeyedContainer() {
+            var items: [JSONValue] = []
+            while !array.isAtEnd { items.append(try array.decode(JSONValue.self)) }
+            self = .array(items)
+        } else {
+            let c = try decoder.singleValueContainer()
+            if c.decodeNil() { self = .null }
+            else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+            else if let n = try? c.decode(Double.self) { self = .number(n) }
+            else { self = .string(try c.decode(String.self)) }
+        }
+    }
+
+    /// Decodes stored JSON text.
+    public init(json text: String) throws {
+        self = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -2,11 +2,14 @@ import CityCore
 import Foundation
 import Hummingbird
 
-/// A request body type that names the fields it accepts: anything else is refused, so a typo in
-/// a field name is an error the caller sees instead of a value silently ignored.
-public protocol JSONBody: Decodable, Sendable {
+/// A request body type whose `CodingKeys` are the fields it accepts: anything else is refused, so
+/// a typo in a field name is an error the caller sees instead of a value silently ignored. The
+/// same keys give the body's schema in the API document (`APIShape`): the list is written once.
+public protocol JSONBody: APIShape, Decodable, Sendable {}
+
+extension JSONBody {
     /// The JSON fields this body accepts.
-    static var fields: Set<String> { get }
+    static var fields: Set<String> { Set(Fields.allCases.map(\.stringValue)) }
 }
 
 extension Request {
@@ -15,7 +18,7 @@ extension Request {
     public func decodeStrict<T: JSONBody, Context: CityContext>(as type: T.Type, context: Context) async throws -> T {
         let contentType = headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/json") || contentType.hasPrefix("application/problem+json") else {
-            throw HTTPProblem.unsupportedMediaType
+            throw RequestProblem.unsupportedMediaType
         }
         let buffer = try await collectBounded(upTo: context.maxUploadSize, context: context)
         return try Self.decodeStrict(type, from: Data(buffer.readableBytesView))
@@ -40,10 +43,10 @@ extension Request {
             } else if seen > limit + Self.drainBudget {
                 let channel = context.channel
                 channel.eventLoop.scheduleTask(in: .milliseconds(200)) { channel.close(promise: nil) }
-                throw HTTPProblem.tooLarge(limit: limit)
+                throw RequestProblem.tooLarge(limit: limit)
             }
         }
-        if seen > limit { throw HTTPProblem.tooLarge(limit: limit) }
+        if seen > limit { throw RequestProblem.tooLarge(limit: limit) }
         return collected
     }
 
@@ -52,14 +55,14 @@ extension Request {
         do {
             object = try JSONSerialization.jsonObject(with: data, options: [])
         } catch {
-            throw HTTPProblem.malformedJSON(empty: data.isEmpty)
+            throw RequestProblem.malformedJSON(empty: data.isEmpty)
         }
-        guard let dictionary = object as? [String: Any] else { throw HTTPProblem.notAnObject }
+        guard let dictionary = object as? [String: Any] else { throw RequestProblem.notAnObject }
         if let unknown = dictionary.keys.sorted().first(where: { !T.fields.contains($0) }) {
-            throw HTTPProblem.unknownField(Text.storable(unknown, maxCharacters: 80))
+            throw RequestProblem.unknownField(Text.storable(unknown, maxCharacters: 80))
         }
         if let path = Self.controlCharacterPath(in: dictionary, at: "") {
-            throw HTTPProblem.controlCharacter(path)
+            throw RequestProblem.controlCharacter(path)
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -92,21 +95,21 @@ extension Request {
         }
     }
 
-    static func problem(_ error: DecodingError) -> PlatformError {
+    static func problem(_ error: DecodingError) -> RequestProblem {
         func path(_ keys: [any CodingKey]) -> String {
             keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
         }
         switch error {
         case .keyNotFound(let key, let ctx):
-            return HTTPProblem.missingField(path(ctx.codingPath + [key]))
+            return RequestProblem.missingField(path(ctx.codingPath + [key]))
         case .valueNotFound(_, let ctx):
-            return HTTPProblem.missingField(path(ctx.codingPath))
+            return RequestProblem.missingField(path(ctx.codingPath))
         case .typeMismatch(let type, let ctx):
-            return HTTPProblem.wrongType(path(ctx.codingPath), expected: Self.typeName(type))
+            return RequestProblem.wrongType(path(ctx.codingPath), expected: Self.typeName(type))
         case .dataCorrupted(let ctx):
-            return ctx.codingPath.isEmpty ? HTTPProblem.malformedJSON(empty: false) : HTTPProblem.invalidValue(path(ctx.codingPath))
+            return ctx.codingPath.isEmpty ? RequestProblem.malformedJSON(empty: false) : RequestProblem.invalidValue(path(ctx.codingPath))
         @unknown default:
-            return HTTPProblem.malformedJSON(empty: false)
+            return RequestProblem.malformedJSON(empty: false)
         }
     }
 

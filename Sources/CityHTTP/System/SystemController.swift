@@ -6,7 +6,9 @@ import Prometheus
 
 /// Liveness, readiness, metrics and the OpenAPI document: no authentication.
 struct SystemController {
-    let platform: Platform
+    let store: Store
+    let jobs: JobQueue
+    let metrics: PrometheusCollectorRegistry
     let openAPI: Data
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -14,20 +16,20 @@ struct SystemController {
             Self.json(#"{"status":"ok"}"#)
         }
         router.get("/readyz") { _, _ -> Response in
-            let ok = await platform.store.ping()
+            let ok = await store.ping()
             return Self.json(ok ? #"{"status":"ready","database":"ok"}"# : #"{"status":"not ready","database":"unreachable"}"#,
                              status: ok ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { _, _ -> Response in
             // Queue depth comes from the database at scrape time, so every process reports the same truth.
-            if let counts = try? await platform.jobs.counts() {
+            if let counts = try? await jobs.counts() {
                 for state in ["queued", "running", "failed"] {
                     Gauge(label: "cityhub_jobs", dimensions: [("queue", "default"), ("state", state)]).record(counts[state] ?? 0)
                 }
             }
             var buffer: [UInt8] = []
             buffer.reserveCapacity(16_384)
-            platform.metrics.emit(into: &buffer)
+            metrics.emit(into: &buffer)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
         }

@@ -1,0 +1,16 @@
+import CityHTTP
+
+/// The pages' operations in the API document.
+enum WebAPI {
+    static let fragment = APIFragment(operations: [
+        .init("get", "/", id: "homePage", summary: "Workbench page (redirects to /login without a staff session)", tag: "web", access: .open,
+              success: (200, nil, APIFragment.html), pageAnswers: [(303, "no session: to the sign-in page")]),
+        .init("get", "/login", id: "loginPage", summary: "Sign-in page", tag: "web", access: .open, success: (200, nil, APIFragment.html)),
+        .init("post", "/login", id: "loginForm", summary: "Sign in with a form; sets the session cookie", tag: "web", access: .open,
+              success: (303, nil, APIFragment.html),
+              pageAnswers: [(401, "wrong credentials: the form again with the message"), (403, "the form was posted from another site"),
+                            (413, "form over 16 KiB"), (429, "too many failed logins from this address")]),
+        .init("post", "/logout", id: "logoutForm", summary: "Sign out; clears the session cookie", tag: "web", access: .open, success: (303, nil, APIFragment.html)),
+        .init("get", "/favicon.ico", id: "favicon", summary: "The site icon (SVG)", tag: "web", access: .open, success: (200, nil, "image/svg+xml")),
+    ])
+}

@@ -1,0 +1,130 @@
+import CityCore
+import CityHTTP
+import Foundation
+import Hummingbird
+import Identity
+import NIOCore
+import Registry
+
+/// The web pages, on top of the API: sign-in with a session cookie, and the workbench home page.
+public struct WebPages: RouteDomain {
+    let signIn: SignIn
+    let sessions: SessionBook
+    let divisions: DivisionBook
+    let organisations: OrganisationBook
+    let renderer: PageRenderer
+    let settings: HTTPSettings
+
+    public init(platform: Platform, renderer: PageRenderer) {
+        self.signIn = platform.signIn
+        self.sessions = platform.sessions
+        self.divisions = platform.divisions
+        self.organisations = platform.organisations
+        self.renderer = renderer
+        self.settings = platform.settings
+    }
+
+    public var api: APIFragment { WebAPI.fragment }
+    /// The pages' part of the API document.
+    public static var fragment: APIFragment { WebAPI.fragment }
+
+    struct LoginForm: Decodable {
+        let username: String?
+        let password: String?
+    }
+
+    public func addRoutes(to router: Router<AppRequestContext>) {
+        router.add(middleware: FileMiddleware(PageRenderer.staticDirectory, urlBasePath: "/static", cacheControl: .init([(.init(type: .any), [.maxAge(300)])])))
+        router.get("/", use: home)
+        router.get("/login", use: loginPage)
+        router.post("/login", use: loginForm)
+        router.post("/logout", use: logout)
+        router.get("/favicon.ico", use: favicon)
+    }
+
+    @Sendable func home(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let principal = context.principal, principal.kind == .staff else {
+            return Response(status: .seeOther, headers: [.location: "/login"])
+        }
+        let scope = try principal.staffScope()
+        let list = try await divisions.list(by: principal)
+        var shapes: [Division] = []
+        for d in list where d.level == .county || (scope.level == .county && d.code == scope.root) {
+            shapes.append(try await divisions.find(d.code, by: principal))
+        }
+        let organisation = try? await organisations.find(principal.organisationCode ?? "", by: principal)
+        let values: [String: Any] = [
+            "title": "工作台",
+            "version": OpenAPIDocument.version,
+            "user": ["id": principal.id, "displayName": principal.displayName, "organisationCode": principal.organisationCode ?? ""],
+            "organisationName": organisation?.name ?? "",
+            "scope": scope.root.rawValue,
+            "scopeName": list.first { $0.code == scope.root }?.name ?? scope.root.rawValue,
+            "roles": principal.roles.sorted().map { ["labelZh": $0.labelZh, "name": $0.rawValue] },
+            "divisions": list.map { ["code": $0.code.rawValue, "name": $0.name, "level": $0.level.rawValue] },
+            "map": MapDrawing(shapes).values,
+        ]
+        return html(renderer.render("home", values))
+    }
+
+    @Sendable func loginPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if context.principal?.kind == .staff { return Response(status: .seeOther, headers: [.location: "/"]) }
+        return html(renderer.render("login", ["title": "登录", "version": OpenAPIDocument.version]))
+    }
+
+    @Sendable func loginForm(_ request: Request, context: AppRequestContext) async throws -> Response {
+        // Login CSRF: a form posted from another site must not sign this browser in as someone else.
+        guard request.isSameOrigin else {
+            return page("login", status: .forbidden, error: ("请从本站登录页面登录", "Sign in from this site's sign-in page"))
+        }
+        let buffer = try await request.collectBounded(upTo: 16 * 1024, context: context)
+        let form = (try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(buffer: buffer))) ?? LoginForm(username: nil, password: nil)
+        let username = form.username ?? ""
+        // Citizens sign in on the portal with their phone number, not here.
+        if CitizenAccounts.isMobile(username) {
+            return page("login", status: .unauthorized, username: username,
+                        error: ("此处为工作人员登录。市民请使用手机号在市民端登录（POST /api/v1/citizens/login）。",
+                                "This sign-in is for staff. Citizens sign in with their phone number on the citizen portal (POST /api/v1/citizens/login)."))
+        }
+        do {
+            let session = try await signIn.staff(username: username, password: form.password ?? "", channel: .web, origin: context.auditOrigin)
+            var response = Response(status: .seeOther, headers: [.location: "/"])
+            response.setCookie(SessionCookie.make(session.token, maxAge: Int(sessions.lifetime), settings: settings))
+            return response
+        } catch let error as IdentityError {
+            var response = page("login", status: error.kind == .rateLimited ? .tooManyRequests : .unauthorized, username: username,
+                                error: (error.messageZh, error.messageEn))
+            if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
+            return response
+        }
+    }
+
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        if let principal = context.principal, context.viaCookie {
+            try await sessions.signOut(context.sessionToken, by: principal, channel: .web, origin: context.auditOrigin)
+        }
+        var response = Response(status: .seeOther, headers: [.location: "/login"])
+        response.setCookie(SessionCookie.make("", maxAge: 0, settings: settings))
+        return response
+    }
+
+    @Sendable func favicon(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let url = URL(fileURLWithPath: PageRenderer.staticDirectory).appendingPathComponent("favicon.svg")
+        let data = try Data(contentsOf: url)
+        return Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "max-age=86400"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    func page(_ template: String, status: HTTPResponse.Status, username: String = "", error: (zh: String, en: String)) -> Response {
+        var response = html(renderer.render(template, [
+            "title": "登录", "version": OpenAPIDocument.version, "username": username,
+            "error": ["messageZh": error.zh, "messageEn": error.en],
+        ]))
+        response.status = status
+        return response
+    }
+
+    func html(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
