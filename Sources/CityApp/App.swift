@@ -38,12 +38,14 @@ public struct OpenedPlatform: Sendable {
     }
 }
 
-/// Opens the store, migrates it, seeds it on first start, and assembles the platform.
-public func openPlatform(_ config: CityConfiguration, clock: any WallClock = SystemClock(), logger: Logger) async throws -> OpenedPlatform {
+/// Opens the store, migrates it, seeds it on first start, assembles the platform, and runs `body`
+/// with it; the store is closed when `body` returns or throws. `cityhub` commands, the server and
+/// the tests all open the platform through here.
+public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any WallClock = SystemClock(), logger: Logger,
+                                      _ body: (OpenedPlatform) async throws -> T) async throws -> T {
     let location = try StoreLocation(config.databaseURL)
     logger.info("opening store", metadata: ["location": "\(location)"])
-    let store = try await Store.open(location, logger: logger, leaseTimeout: .seconds(config.dbLeaseTimeout))
-    do {
+    return try await Store.withStore(location, logger: logger, leaseTimeout: .seconds(config.dbLeaseTimeout)) { store in
         try await store.migrate(allMigrations)
         let platform = Platform(store: store, clock: clock, hasher: PasswordHasher(cost: config.bcryptCost),
                                 settings: HTTPSettings(maxBodySize: config.maxBodySize, secureCookies: config.secureCookies),
@@ -57,10 +59,7 @@ public func openPlatform(_ config: CityConfiguration, clock: any WallClock = Sys
                                                                          staff: platform.staff, citizens: platform.citizens),
                                                 adminPassword: config.adminPassword, demoPassword: config.demoPassword)
         }
-        return OpenedPlatform(platform: platform, store: store, pages: try await PageRenderer.load(), seed: seed)
-    } catch {
-        await store.close()
-        throw error
+        return try await body(OpenedPlatform(platform: platform, store: store, pages: try await PageRenderer.load(), seed: seed))
     }
 }
 

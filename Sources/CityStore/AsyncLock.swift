@@ -55,16 +55,3 @@ public final class AsyncLock: @unchecked Sendable {
         next?.resume()
     }
 }
-
-/// A thread-safe counter for round-robin choices.
-final class AtomicCounter: @unchecked Sendable {
-    private let mutex = NSLock()
-    private var value = 0
-
-    func increment() -> Int {
-        mutex.withLock {
-            value &+= 1
-            return value & Int.max
-        }
-    }
-}

@@ -86,27 +86,30 @@ extension Store {
     /// This store's dialect.
     public var dialect: Dialect { Dialect(engine: engine) }
 
-    /// Applies every migration not yet recorded, in (module order, number) order, in one
-    /// transaction under a cross-process lock, so several servers starting together migrate once.
+    /// Applies every migration not yet recorded, in (module order, number) order, each in its own
+    /// transaction under a cross-process lock (several servers starting together migrate once, and
+    /// a failing migration leaves the ones before it applied and itself not at all).
     /// - Returns: the migrations applied now.
     @discardableResult
     public func migrate(_ migrations: [Migration]) async throws -> [Migration] {
         let dialect = self.dialect
         let logger = self.logger
-        return try await write { db in
+        try await write { db in
             try await dialect.lockForTransaction(Self.migrationLockKey, on: db)
             try await db.raw(SQLQueryString(stringLiteral: dialect.render(Self.migrationsTable)!)).run()
-            struct Applied: Decodable { let module: String; let number: Int; let checksum: String }
-            let applied = try await db.raw("SELECT module, number, checksum FROM schema_migrations").all(decoding: Applied.self)
-            var known: [String: String] = [:]
-            for a in applied { known["\(a.module)#\(a.number)"] = a.checksum }
-            var done: [Migration] = []
-            for migration in migrations {
-                if let checksum = known["\(migration.module)#\(migration.number)"] {
-                    guard checksum == migration.checksum else {
+        }
+        var done: [Migration] = []
+        for migration in migrations {
+            let applied = try await write { db -> Bool in
+                try await dialect.lockForTransaction(Self.migrationLockKey, on: db)
+                struct Applied: Decodable { let checksum: String }
+                if let applied = try await db.raw("""
+                    SELECT checksum FROM schema_migrations WHERE module = \(bind: migration.module) AND number = \(bind: migration.number)
+                    """).first(decoding: Applied.self) {
+                    guard applied.checksum == migration.checksum else {
                         throw StoreError.migrationEdited(module: migration.module, number: migration.number)
                     }
-                    continue
+                    return false
                 }
                 for statement in migration.statements {
                     guard let sql = dialect.render(statement) else { continue }
@@ -116,11 +119,14 @@ extension Store {
                     INSERT INTO schema_migrations (module, number, name, checksum, applied_at)
                     VALUES (\(bind: migration.module), \(bind: migration.number), \(bind: migration.name), \(bind: migration.checksum), \(bind: Date()))
                     """).run()
+                return true
+            }
+            if applied {
                 logger.info("applied migration", metadata: ["module": "\(migration.module)", "number": "\(migration.number)", "name": "\(migration.name)"])
                 done.append(migration)
             }
-            return done
         }
+        return done
     }
 
     static let migrationsTable = """

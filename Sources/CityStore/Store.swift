@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresKit
+import ServiceLifecycle
 import SQLKit
 import SQLiteKit
 
@@ -106,14 +107,18 @@ public enum StoreError: CityError, Equatable {
     }
 }
 
-/// The database handle every module's storage uses.
+/// The database handle every module's storage uses, and a swift-service-lifecycle `Service`:
+/// on PostgreSQL its `run` drives the connection pool, so a store is used within `withStore`
+/// (or a service group), never with a task left behind.
 ///
-/// Reads run on a pool; writes run in a transaction. On SQLite every write transaction goes
-/// through one connection, one at a time (`BEGIN IMMEDIATE`), because WAL admits one writer and
-/// sqlite-nio's busy handler would otherwise spin two writers against each other on the small
-/// thread pool. SQLite runs with `synchronous=NORMAL`: durable across a process crash, and a power
-/// cut may lose the last transactions; a city that needs more runs PostgreSQL.
-public final class Store: Sendable {
+/// `read` runs in one read-only transaction (a count and its page see the same state; a write
+/// inside it fails). `write` runs in one read-write transaction. On SQLite every write transaction
+/// goes through one connection, one at a time (`BEGIN IMMEDIATE`), because WAL admits one writer
+/// and sqlite-nio's busy handler would otherwise spin two writers against each other on the small
+/// thread pool; reads lease one of a few reader connections (`query_only`) for their transaction.
+/// SQLite runs with `synchronous=NORMAL`: durable across a process crash, and a power cut may lose
+/// the last transactions; a city that needs more runs PostgreSQL.
+public final class Store: Sendable, Service {
     /// The engine underneath.
     public let engine: Engine
     public let logger: Logger
@@ -123,10 +128,12 @@ public final class Store: Sendable {
     /// without this bound an outage hangs every request instead of answering 503. Under load the
     /// same bound sheds work a busy pool could not start in time (503 with Retry-After).
     public let leaseTimeout: Duration
+    /// Set by `close`: any use afterwards is answered `unavailable`, on both engines.
+    private let closed = LeaseFlag()
 
     private enum Backend: Sendable {
-        case sqlite(readers: [SQLiteConnection], writer: SQLiteConnection, writeLock: AsyncLock, next: AtomicCounter)
-        case postgres(client: PostgresClient, runner: Task<Void, Never>)
+        case sqlite(readers: ConnectionPool<SQLiteConnection>, writer: SQLiteConnection, writeLock: AsyncLock)
+        case postgres(client: PostgresClient)
     }
 
     private init(engine: Engine, logger: Logger, backend: Backend, leaseTimeout: Duration) {
@@ -136,19 +143,50 @@ public final class Store: Sendable {
         self.leaseTimeout = leaseTimeout
     }
 
-    /// Opens a store. For SQLite the file's folder is created when missing.
-    public static func open(_ location: StoreLocation, logger: Logger = Logger(label: "cityhub.store"), poolSize: Int = 10,
-                            leaseTimeout: Duration = .seconds(5)) async throws -> Store {
+    /// Opens a store, runs `body` with it while its service runs, and closes it whatever happens.
+    /// On PostgreSQL a wrong URL or an unreachable server fails here, before `body` runs.
+    public static func withStore<T: Sendable>(_ location: StoreLocation, logger: Logger = Logger(label: "cityhub.store"), poolSize: Int = 10,
+                                              leaseTimeout: Duration = .seconds(5), _ body: (Store) async throws -> T) async throws -> T {
+        let store = try await open(location, logger: logger, poolSize: poolSize, leaseTimeout: leaseTimeout)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await store.run() }
+            do {
+                if store.engine == .postgres { _ = try await store.read { try await $0.raw("SELECT 1 AS one").all() } }
+                let result = try await body(store)
+                await store.close()
+                group.cancelAll()
+                return result
+            } catch {
+                await store.close()
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+
+    /// Opens a store's connections (SQLite) or pool (PostgreSQL, idle until `run`). Prefer
+    /// `withStore`, which runs and closes it. For SQLite the file's folder is created when missing,
+    /// readable by its owner only (0700), as is the file (0600).
+    static func open(_ location: StoreLocation, logger: Logger, poolSize: Int, leaseTimeout: Duration) async throws -> Store {
         switch location.kind {
         case .sqliteFile(let path):
             let url = URL(fileURLWithPath: path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let writer = try await openSQLite(path: url.path, logger: logger)
+            let folder = url.deletingLastPathComponent()
+            if !FileManager.default.fileExists(atPath: folder.path) {
+                try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
+            // The database holds password hashes and personal data: nobody but its owner reads it.
+            let oldMask = umask(0o077)
+            defer { umask(oldMask) }
+            let writer = try await openSQLite(path: url.path, logger: logger, readOnly: false)
             // WAL is a property of the file: set it once on the writer, then open the readers.
             _ = try await writer.sql().raw("PRAGMA journal_mode=WAL").all()
+            for file in [url.path, url.path + "-wal", url.path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+                try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+            }
             var readers: [SQLiteConnection] = []
-            for _ in 0..<2 { readers.append(try await openSQLite(path: url.path, logger: logger)) }
-            return Store(engine: .sqlite, logger: logger, backend: .sqlite(readers: readers, writer: writer, writeLock: AsyncLock(), next: AtomicCounter()),
+            for _ in 0..<4 { readers.append(try await openSQLite(path: url.path, logger: logger, readOnly: true)) }
+            return Store(engine: .sqlite, logger: logger, backend: .sqlite(readers: ConnectionPool(readers), writer: writer, writeLock: AsyncLock()),
                          leaseTimeout: leaseTimeout)
         case .postgres(let url):
             let sqlConfig = try SQLPostgresConfiguration(url: url)
@@ -167,40 +205,49 @@ public final class Store: Sendable {
                 throw StoreError.badLocation(location.description)
             }
             config.options.maximumConnections = poolSize
-            let client = PostgresClient(configuration: config, backgroundLogger: logger)
-            let runner = Task { await client.run() }
-            // Let the client's run loop start before the first lease, so it is not leased cold.
-            try? await Task.sleep(for: .milliseconds(5))
-            let store = Store(engine: .postgres, logger: logger, backend: .postgres(client: client, runner: runner), leaseTimeout: leaseTimeout)
-            // Fail fast on a wrong URL rather than at the first request.
-            do {
-                _ = try await store.read { try await $0.raw("SELECT 1 AS one").all() }
-            } catch {
-                runner.cancel()
-                throw error
-            }
-            return store
+            return Store(engine: .postgres, logger: logger, backend: .postgres(client: PostgresClient(configuration: config, backgroundLogger: logger)),
+                         leaseTimeout: leaseTimeout)
         }
     }
 
-    private static func openSQLite(path: String, logger: Logger) async throws -> SQLiteConnection {
+    /// Drives the store until cancelled or told to shut down gracefully: PostgreSQL's connection
+    /// pool runs here; SQLite has nothing to drive and waits.
+    public func run() async throws {
+        switch backend {
+        case .postgres(let client):
+            await cancelWhenGracefulShutdown { await client.run() }
+        case .sqlite:
+            await cancelWhenGracefulShutdown {
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+            }
+        }
+    }
+
+    private static func openSQLite(path: String, logger: Logger, readOnly: Bool) async throws -> SQLiteConnection {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         let db = connection.sql()
-        // busy_timeout replaces sqlite-nio's spinning busy handler with one that sleeps.
-        for pragma in ["PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=10000"] {
+        // busy_timeout replaces sqlite-nio's spinning busy handler with one that sleeps; readers
+        // refuse writes, so a write inside `read` is an error rather than a silent second writer.
+        var pragmas = ["PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=10000"]
+        if readOnly { pragmas.append("PRAGMA query_only=ON") }
+        for pragma in pragmas {
             _ = try await db.raw(SQLQueryString(stringLiteral: pragma)).all()
         }
         return connection
     }
 
-    /// Runs read-only work on a pooled connection.
+    /// Runs read-only work in one transaction: every query in `body` sees the same snapshot, and a
+    /// write fails.
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         switch backend {
-        case .sqlite(let readers, _, _, let next):
-            return try await body(readers[next.increment() % readers.count].sql())
-        case .postgres(let client, _):
+        case .sqlite(let readers, _, _):
+            return try await readers.withConnection { connection in
+                try await Self.transaction(on: connection.sql(), begin: "BEGIN", body)
+            }
+        case .postgres(let client):
             return try await leasing(client) { connection in
-                try await body(connection.sql())
+                try await Self.transaction(on: connection.sql(), begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
             }
         }
     }
@@ -235,12 +282,13 @@ public final class Store: Sendable {
 
     /// Runs work in one transaction: committed when `body` returns, rolled back when it throws.
     public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         switch backend {
-        case .sqlite(_, let writer, let lock, _):
+        case .sqlite(_, let writer, let lock):
             return try await lock.withLock {
                 try await Self.transaction(on: writer.sql(), begin: "BEGIN IMMEDIATE", body)
             }
-        case .postgres(let client, _):
+        case .postgres(let client):
             return try await leasing(client) { connection in
                 try await Self.transaction(on: connection.sql(), begin: "BEGIN", body)
             }
@@ -262,10 +310,11 @@ public final class Store: Sendable {
 
     /// Runs work on one connection outside a transaction, e.g. bulk loads that commit in batches.
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         switch backend {
-        case .sqlite(_, let writer, let lock, _):
+        case .sqlite(_, let writer, let lock):
             return try await lock.withLock { try await body(writer.sql()) }
-        case .postgres(let client, _):
+        case .postgres(let client):
             return try await leasing(client) { try await body($0.sql()) }
         }
     }
@@ -282,7 +331,7 @@ public final class Store: Sendable {
                     waker.yield()
                 }
             }
-            if case .postgres(let client, _) = backend {
+            if case .postgres(let client) = backend {
                 group.addTask {
                     try await client.withConnection { connection in
                         try await connection.listen(on: channel) { notifications in
@@ -306,18 +355,20 @@ public final class Store: Sendable {
         (try? await read { try await $0.raw("SELECT 1 AS one").all() }) != nil
     }
 
-    /// Closes every connection. The store must not be used afterwards.
+    /// Closes SQLite's connections (PostgreSQL's pool closes when `run` ends). The store must not
+    /// be used afterwards.
     public func close() async {
+        guard !closed.isSet else { return }
+        closed.set()
         switch backend {
-        case .sqlite(let readers, let writer, let lock, _):
+        case .sqlite(let readers, let writer, let lock):
             await lock.withLock {
                 // Fold the WAL back into the main file so a copied database file is complete.
                 _ = try? await writer.sql().raw("PRAGMA wal_checkpoint(TRUNCATE)").all()
             }
-            for connection in readers + [writer] { try? await connection.close() }
-        case .postgres(_, let runner):
-            runner.cancel()
-            _ = await runner.value
+            for connection in await readers.drain() + [writer] { try? await connection.close() }
+        case .postgres:
+            break
         }
     }
 }

@@ -40,15 +40,10 @@ enum Harness {
                     _ body: @escaping @Sendable (any TestClientProtocol, OpenedPlatform) async throws -> Void) async throws {
         try await TestStores.withDatabaseURL(engine) { url in
             let config = configuration(url: url, maxBodySize: maxBodySize)
-            let opened = try await openPlatform(config, logger: logger)
-            do {
+            try await withPlatform(config, logger: logger) { opened in
                 let app = buildApplication(opened, config: config)
                 try await app.test(setup) { client in try await body(client, opened) }
-            } catch {
-                await opened.store.close()
-                throw error
             }
-            await opened.store.close()
         }
     }
 }

@@ -118,10 +118,9 @@ struct OpenAPITests {
     @Test("every route the router serves is in the document, and every documented path is routed")
     func coversRoutes() async throws {
         try await TestStores.withDatabaseURL(.sqlite) { url in
-            let opened = try await openPlatform(Harness.configuration(url: url), logger: Harness.logger)
-            let router = buildRouter(platform: opened.platform, domains: opened.domains)
-            await opened.store.close()
-            let routed = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \($0.path.description)" })
+            let routed = try await withPlatform(Harness.configuration(url: url), logger: Harness.logger) { opened in
+                Set(buildRouter(platform: opened.platform, domains: opened.domains).routes.map { "\($0.method.rawValue.lowercased()) \($0.path.description)" })
+            }
             let document = try #require(try JSONSerialization.jsonObject(with: openAPIDocument()) as? [String: Any])
             let paths = try #require(document["paths"] as? [String: [String: Any]])
             let documented = Set(paths.flatMap { path, operations in operations.keys.map { "\($0) \(path)" } })

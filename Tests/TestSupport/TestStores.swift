@@ -40,24 +40,19 @@ public enum TestStores {
                 throw TestStoreError.postgresNotConfigured
             }
             let name = "cityhub_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
-            let admin = try await Store.open(try StoreLocation(adminURL), logger: logger, poolSize: 1)
-            do {
-                try await admin.read { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
-            } catch {
-                await admin.close()
-                throw error
-            }
             guard var parts = URLComponents(string: adminURL) else { throw TestStoreError.postgresNotConfigured }
             parts.path = "/" + name
-            do {
-                let result = try await body(parts.string!)
-                try? await admin.read { try await $0.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
-                await admin.close()
-                return result
-            } catch {
-                try? await admin.read { try await $0.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
-                await admin.close()
-                throw error
+            return try await Store.withStore(try StoreLocation(adminURL), logger: logger, poolSize: 1) { admin in
+                // CREATE and DROP DATABASE run outside a transaction.
+                try await admin.withConnection { try await $0.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+                do {
+                    let result = try await body(parts.string!)
+                    try? await admin.withConnection { try await $0.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
+                    return result
+                } catch {
+                    try? await admin.withConnection { try await $0.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
+                    throw error
+                }
             }
         }
     }
@@ -67,15 +62,9 @@ public enum TestStores {
                                          _ body: (Store) async throws -> T) async throws -> T {
         try await withDatabaseURL(engine) { url in
             // A generous lease bound: the whole suite runs in parallel on two cores.
-            let store = try await Store.open(try StoreLocation(url), logger: logger, leaseTimeout: .seconds(30))
-            do {
+            try await Store.withStore(try StoreLocation(url), logger: logger, leaseTimeout: .seconds(30)) { store in
                 try await store.migrate(migrations)
-                let result = try await body(store)
-                await store.close()
-                return result
-            } catch {
-                await store.close()
-                throw error
+                return try await body(store)
             }
         }
     }

@@ -48,31 +48,16 @@ struct CommonOptions: ParsableArguments {
     /// happens. A module's refusal is printed in Chinese and English, without a stack of types.
     func withPlatform<T: Sendable>(_ body: (OpenedPlatform, CityConfiguration) async throws -> T) async throws -> T {
         let config = try configuration(["seed.onFirstStart": "false"])
-        let opened = try await openPlatform(config, logger: logger(config))
         do {
-            let result = try await body(opened, config)
-            await opened.store.close()
-            return result
+            return try await CityApp.withPlatform(config, logger: logger(config)) { opened in try await body(opened, config) }
         } catch let error as any CityError {
-            await opened.store.close()
             throw ValidationError("\(error.messageZh) / \(error.messageEn)")
-        } catch {
-            await opened.store.close()
-            throw error
         }
     }
 
     /// Opens the store alone (no migrations), runs `body`, and closes it whatever happens.
     func withStore<T: Sendable>(_ body: (Store) async throws -> T) async throws -> T {
         let config = try configuration(["seed.onFirstStart": "false"])
-        let store = try await Store.open(try StoreLocation(config.databaseURL), logger: logger(config))
-        do {
-            let result = try await body(store)
-            await store.close()
-            return result
-        } catch {
-            await store.close()
-            throw error
-        }
+        return try await Store.withStore(try StoreLocation(config.databaseURL), logger: logger(config), body)
     }
 }

@@ -18,8 +18,7 @@ struct Serve: AsyncParsableCommand {
         if let port { extra["http.port"] = String(port) }
         let config = try common.configuration(extra)
         let logger = common.logger(config)
-        let opened = try await openPlatform(config, logger: logger)
-        do {
+        try await withPlatform(config, logger: logger) { opened in
             if let seed = opened.seed { printSeed(seed) }
             let day = ISO8601DateFormatter().string(from: Date()).prefix(10)
             try await opened.platform.jobs.enqueue(NewJob(kind: "identity.purge-sessions", dedupeKey: "purge-sessions-\(day)"))
@@ -28,13 +27,9 @@ struct Serve: AsyncParsableCommand {
                 say("CityHub is running at \(url)  (store: \((try? StoreLocation(config.databaseURL).description) ?? "?"))")
                 say("周口城市大脑已启动：\(url)   Ctrl-C 停止 / to stop")
             }
+            // Returns once every in-flight request has finished: the store closes after it.
             try await app.runService()
-        } catch {
-            await opened.store.close()
-            throw error
         }
-        // Every in-flight request has finished by now: close the store last.
-        await opened.store.close()
         logger.info("stopped cleanly")
     }
 }
