@@ -128,6 +128,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "RegistryTests",
+            dependencies: ["Registry", "Identity", "CityStore", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CityAppTests",
+            dependencies: ["CityApp", "CityStore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CityHTTPTests",
             dependencies: [
                 "CityApp", "CityHTTP", "Identity", "CityStore", "TestSupport",

@@ -111,9 +111,13 @@ extension Store {
                     }
                     return false
                 }
-                for statement in migration.statements {
-                    guard let sql = dialect.render(statement) else { continue }
-                    try await db.raw(SQLQueryString(stringLiteral: sql)).run()
+                do {
+                    for statement in migration.statements {
+                        guard let sql = dialect.render(statement) else { continue }
+                        try await db.raw(SQLQueryString(stringLiteral: sql)).run()
+                    }
+                } catch {
+                    throw StoreError.migrationFailed(module: migration.module, number: migration.number, cause: String(reflecting: error))
                 }
                 try await db.raw("""
                     INSERT INTO schema_migrations (module, number, name, checksum, applied_at)

@@ -66,12 +66,18 @@ public enum StoreError: CityError, Equatable {
     /// The database cannot be reached; the cause is for the log.
     case unavailable(cause: String)
     case migrationEdited(module: String, number: Int)
+    /// A migration's statements failed; nothing of it was applied.
+    case migrationFailed(module: String, number: Int, cause: String)
+    /// Work inside `read` tried to change something.
+    case writeInsideRead
 
     public var code: String {
         switch self {
         case .badLocation: "store.bad-location"
         case .unavailable: "store.unavailable"
         case .migrationEdited: "store.migration-edited"
+        case .migrationFailed: "store.migration-failed"
+        case .writeInsideRead: "store.write-inside-read"
         }
     }
 
@@ -79,7 +85,7 @@ public enum StoreError: CityError, Equatable {
         switch self {
         case .badLocation: .invalidInput
         case .unavailable: .unavailable
-        case .migrationEdited: .internal
+        case .migrationEdited, .migrationFailed, .writeInsideRead: .internal
         }
     }
 
@@ -88,6 +94,8 @@ public enum StoreError: CityError, Equatable {
         case .badLocation: "数据库地址无法识别（应为 SQLite 文件路径或 postgres:// 地址）"
         case .unavailable: "数据库暂不可用"
         case .migrationEdited(let m, let n): "已执行的数据库迁移 \(m)#\(n) 被修改过"
+        case .migrationFailed(let m, let n, _): "数据库迁移 \(m)#\(n) 执行失败，未作任何修改"
+        case .writeInsideRead: "只读事务中不能写入"
         }
     }
 
@@ -96,14 +104,18 @@ public enum StoreError: CityError, Equatable {
         case .badLocation: "Database location not understood (expected an SQLite file path or a postgres:// URL)"
         case .unavailable: "The database is unavailable"
         case .migrationEdited(let m, let n): "Applied migration \(m)#\(n) has been edited since it ran"
+        case .migrationFailed(let m, let n, _): "Migration \(m)#\(n) failed and changed nothing"
+        case .writeInsideRead: "A read-only transaction cannot write"
         }
     }
 
     public var field: String? { nil }
 
     public var underlying: String? {
-        if case .unavailable(let cause) = self { return cause }
-        return nil
+        switch self {
+        case .unavailable(let cause), .migrationFailed(_, _, let cause): cause
+        default: nil
+        }
     }
 }
 
@@ -240,15 +252,21 @@ public final class Store: Sendable, Service {
     /// write fails.
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
-        switch backend {
-        case .sqlite(let readers, _, _):
-            return try await readers.withConnection { connection in
-                try await Self.transaction(on: connection.sql(), begin: "BEGIN", body)
+        do {
+            switch backend {
+            case .sqlite(let readers, _, _):
+                return try await readers.withConnection { connection in
+                    try await Self.transaction(on: connection.sql(), begin: "BEGIN", body)
+                }
+            case .postgres(let client):
+                return try await leasing(client) { connection in
+                    try await Self.transaction(on: connection.sql(), begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+                }
             }
-        case .postgres(let client):
-            return try await leasing(client) { connection in
-                try await Self.transaction(on: connection.sql(), begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
-            }
+        } catch let error as SQLiteError where error.reason == .readOnly {
+            throw StoreError.writeInsideRead
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "25006" {
+            throw StoreError.writeInsideRead
         }
     }
 

@@ -50,6 +50,60 @@ struct StoreTests {
         }
     }
 
+    @Test("a failing migration leaves the ones before it applied and itself not at all", arguments: TestEngine.all)
+    func migrationEachInItsOwnTransaction(engine: TestEngine) async throws {
+        try await TestStores.with(engine) { store in
+            let good = Migration(module: "test", number: 1, name: "good", statements: ["CREATE TABLE good (x INTEGER)"])
+            let bad = Migration(module: "test", number: 2, name: "bad", statements: ["CREATE TABLE half (x INTEGER)", "CREATE TABLE broken (x NOSUCHTYPE NOT VALID SQL"])
+            let failure = await #expect(throws: StoreError.self) { try await store.migrate(StoreMigrations.all + [good, bad]) }
+            #expect(failure?.code == "store.migration-failed" && failure?.messageEn.contains("test#2") == true)
+            struct Row: Decodable { let module: String; let number: Int }
+            let applied = try await store.read { try await $0.raw("SELECT module, number FROM schema_migrations WHERE module = 'test'").all(decoding: Row.self) }
+            #expect(applied.map(\.number) == [1])
+            // `half` went with its migration's transaction; `good` stayed.
+            try await store.read { db in _ = try await db.raw("SELECT COUNT(*) AS n FROM good").all() }
+            let missing: [String] = try await store.read { db in
+                store.engine == .sqlite
+                    ? try await db.raw("SELECT name FROM sqlite_master WHERE name = 'half'").all().map { try $0.decode(column: "name", as: String.self) }
+                    : try await db.raw("SELECT tablename AS name FROM pg_tables WHERE tablename = 'half'").all().map { try $0.decode(column: "name", as: String.self) }
+            }
+            #expect(missing.isEmpty)
+        }
+    }
+
+    @Test("a read is one read-only transaction: a write inside it fails, and its queries see one snapshot", arguments: TestEngine.all)
+    func readIsReadOnlySnapshot(engine: TestEngine) async throws {
+        let extra = Migration(module: "test", number: 1, name: "notes", statements: ["CREATE TABLE notes (id {id}, body TEXT NOT NULL)"])
+        try await TestStores.with(engine, migrations: StoreMigrations.all + [extra]) { store in
+            await #expect(throws: StoreError.writeInsideRead) {
+                try await store.read { try await $0.raw("INSERT INTO notes (body) VALUES ('sneaked')").run() }
+            }
+            struct Count: Decodable { let n: Int }
+            #expect(try await store.read { try await $0.raw("SELECT COUNT(*) AS n FROM notes").first(decoding: Count.self)?.n } == 0)
+            // A write committed between a read's two queries is not seen by the second.
+            let (first, second) = try await store.read { db in
+                let first = try await db.raw("SELECT COUNT(*) AS n FROM notes").first(decoding: Count.self)!.n
+                try await store.write { try await $0.raw("INSERT INTO notes (body) VALUES ('between')").run() }
+                let second = try await db.raw("SELECT COUNT(*) AS n FROM notes").first(decoding: Count.self)!.n
+                return (first, second)
+            }
+            #expect(first == 0 && second == 0)
+            #expect(try await store.read { try await $0.raw("SELECT COUNT(*) AS n FROM notes").first(decoding: Count.self)?.n } == 1)
+        }
+    }
+
+    @Test("the SQLite file and its folder are readable by their owner only")
+    func sqlitePermissions() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cityhub-perm-\(UUID().uuidString)").appendingPathComponent("data")
+        defer { try? FileManager.default.removeItem(at: folder.deletingLastPathComponent()) }
+        let file = folder.appendingPathComponent("city.sqlite").path
+        try await Store.withStore(try StoreLocation(file)) { store in try await store.migrate(StoreMigrations.all) }
+        let folderMode = try FileManager.default.attributesOfItem(atPath: folder.path)[.posixPermissions] as? Int
+        let fileMode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+        #expect(folderMode == 0o700)
+        #expect(fileMode == 0o600)
+    }
+
     @Test("a transaction commits on return and rolls back on throw", arguments: TestEngine.all)
     func transactions(engine: TestEngine) async throws {
         struct Boom: Error {}

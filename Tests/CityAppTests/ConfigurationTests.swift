@@ -1,4 +1,5 @@
 import CityApp
+import CityStore
 import Foundation
 import Logging
 import Testing
@@ -34,7 +35,7 @@ struct ConfigurationTests {
         #expect(throws: ConfigurationError.invalid(key: "http.port", value: "eighty")) {
             try CityConfiguration.load(environment: ["CITYHUB_HTTP_PORT": "eighty"])
         }
-        #expect(throws: (any Error).self) { try CityConfiguration.load(environment: ["CITYHUB_DATABASE_URL": "mysql://x"]) }
+        #expect(throws: StoreError.badLocation("mysql://x")) { try CityConfiguration.load(environment: ["CITYHUB_DATABASE_URL": "mysql://x"]) }
     }
 }
 
