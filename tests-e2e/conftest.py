@@ -58,6 +58,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ)
         self.env.update({"CITYHUB_ADMIN_PASSWORD": ADMIN_PASSWORD, "CITYHUB_DEMO_PASSWORD": DEMO_PASSWORD})
+        # The audit checkpoint key of this server (and its CLI runs), outside the working directory.
+        self.env["CITYHUB_AUDIT_KEY_FILE"] = os.path.join(tempfile.mkdtemp(prefix="cityhub-audit-"), "audit-checkpoint.key")
         self.env.update(env or {})
         self.proc = None
         self.log = None

@@ -93,9 +93,10 @@ def test_audit_verify_passes_then_names_the_tampered_row(server, database):
     for code in ["411602", "411621", "411603"]:
         request("GET", server.url + f"/api/v1/divisions/{code}", token=token)
     server.stop()
+    # The server signed a checkpoint of the chain's head as it stopped.
     ok = server.cli("audit", "verify")
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "intact" in ok.stdout
+    assert "intact" in ok.stdout and "anchored by 1 signed checkpoint" in ok.stdout
     if database.endswith(".sqlite"):
         drop = ["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"]
     else:
@@ -109,6 +110,23 @@ def test_audit_verify_passes_then_names_the_tampered_row(server, database):
     tamper(database, ["DELETE FROM audit_log WHERE seq = 2"])
     worse = server.cli("audit", "verify")
     assert worse.returncode == 1 and "deleted" in worse.stdout and "seq 3" in worse.stdout
+
+
+@pytest.mark.parametrize("database", engines(), indirect=True)
+def test_a_deleted_tail_is_caught_by_the_signed_checkpoint(server, database):
+    token = server.token("huaiyang.handler")
+    for code in ["411602", "411621", "411603"]:
+        request("GET", server.url + f"/api/v1/divisions/{code}", token=token)
+    signed = server.cli("audit", "checkpoint")
+    assert signed.returncode == 0 and "signed audit checkpoint" in signed.stdout, signed.stdout + signed.stderr
+    server.stop()
+    # Someone with the database owner's rights deletes the last entries: every remaining link holds.
+    drop = (["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"] if database.endswith(".sqlite")
+            else ["DROP TRIGGER audit_log_no_change ON audit_log"])
+    tamper(database, drop + ["DELETE FROM audit_log WHERE seq > (SELECT MAX(seq) - 3 FROM audit_log)"])
+    caught = server.cli("audit", "verify")
+    assert caught.returncode == 1, caught.stdout
+    assert "truncated" in caught.stdout and "tail was deleted" in caught.stdout
 
 
 @pytest.mark.skipif("postgres" not in engines(), reason="needs CITYHUB_TEST_POSTGRES_URL")

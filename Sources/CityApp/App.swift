@@ -47,10 +47,12 @@ public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any Wa
     logger.info("opening store", metadata: ["location": "\(location)"])
     return try await Store.withStore(location, logger: logger, leaseTimeout: .seconds(config.dbLeaseTimeout)) { store in
         try await store.migrate(allMigrations)
+        let notary = try AuditNotary.load(keyFile: URL(fileURLWithPath: config.resolvedAuditKeyFile),
+                                          checkpointFile: URL(fileURLWithPath: config.resolvedAuditCheckpointFile))
         let platform = Platform(store: store, clock: clock, hasher: PasswordHasher(cost: config.bcryptCost),
                                 settings: HTTPSettings(maxBodySize: config.maxBodySize, secureCookies: config.secureCookies),
                                 metrics: MetricsBootstrap.registry, logger: logger,
-                                loginFailureLimit: config.loginFailureLimit)
+                                loginFailureLimit: config.loginFailureLimit, notary: notary)
         // Learn where the revocations feed stands before any caller is cached.
         try await platform.revocations.catchUp()
         var seed: ReferenceData.Report? = nil
@@ -69,6 +71,9 @@ public func buildApplication(_ opened: OpenedPlatform, config: CityConfiguration
                              onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
     let platform = opened.platform
     var services: [any Service] = [RevocationFollower(revocations: platform.revocations)]
+    if config.auditCheckpointInterval > 0, let notary = platform.notary {
+        services.append(AuditCheckpointer(audit: platform.audit, notary: notary, interval: .seconds(config.auditCheckpointInterval), logger: platform.logger))
+    }
     if config.runJobs {
         services.append(JobRunner(queue: platform.jobs, handlers: [
             "identity.purge-sessions": { _ in
@@ -99,6 +104,49 @@ extension OpenedPlatform {
 /// The OpenAPI document of the API and the pages, without opening a store.
 public func openAPIDocument() -> Data {
     CityHTTP.openAPIDocument(with: [WebPages.fragment])
+}
+
+/// Signs the audit chain's head at intervals and once more at shutdown, into the checkpoint file
+/// and the log: two places outside the database that anchor it.
+struct AuditCheckpointer: Service {
+    let audit: AuditLog
+    let notary: AuditNotary
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        let last = LastCheckpoint(try? AuditNotary.read(notary.checkpointFile).filter { $0.keyId == notary.keyId }.max { $0.seq < $1.seq })
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if !Task.isCancelled { await sign(after: last) }
+            }
+        }
+        await sign(after: last)
+    }
+
+    @Sendable func sign(after last: LastCheckpoint) async {
+        do {
+            if let checkpoint = try await audit.checkpoint(with: notary, after: last.value) {
+                last.value = checkpoint
+                logger.notice("audit checkpoint", metadata: ["seq": "\(checkpoint.seq)", "hash": "\(checkpoint.hash)", "key": "\(checkpoint.keyId)",
+                                                             "signature": "\(checkpoint.signature)"])
+            }
+        } catch {
+            logger.warning("could not sign an audit checkpoint", metadata: ["error": "\(String(reflecting: error))"])
+        }
+    }
+
+    /// The last checkpoint this process signed.
+    final class LastCheckpoint: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: AuditCheckpoint?
+        init(_ value: AuditCheckpoint?) { stored = value }
+        var value: AuditCheckpoint? {
+            get { lock.withLock { stored } }
+            set { lock.withLock { stored = newValue } }
+        }
+    }
 }
 
 /// Follows the revocations feed for as long as the server runs.

@@ -36,13 +36,34 @@ public struct CityConfiguration: Sendable, Equatable {
     public var loginFailureLimit = 30
     /// Seconds a request waits for a PostgreSQL connection before answering 503.
     public var dbLeaseTimeout = 5
+    /// The key that signs audit checkpoints; never in the database. Default: beside an SQLite
+    /// database, else `data/audit-checkpoint.key`. Created (0600) on first start.
+    public var auditKeyFile: String?
+    /// Where signed audit checkpoints are appended. Default: beside the key.
+    public var auditCheckpointFile: String?
+    /// Seconds between audit checkpoints; 0 turns the periodic checkpoint off.
+    public var auditCheckpointInterval = 300
+
+    /// The key file in use.
+    public var resolvedAuditKeyFile: String {
+        if let auditKeyFile { return auditKeyFile }
+        if case .sqliteFile(let path)? = (try? StoreLocation(databaseURL))?.kind {
+            return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("audit-checkpoint.key").path
+        }
+        return "data/audit-checkpoint.key"
+    }
+
+    /// The checkpoint file in use.
+    public var resolvedAuditCheckpointFile: String {
+        auditCheckpointFile ?? URL(fileURLWithPath: resolvedAuditKeyFile).deletingLastPathComponent().appendingPathComponent("audit-checkpoints.jsonl").path
+    }
 
     public init() {}
 
     /// The keys this configuration understands.
     public static let keys = ["http.host", "http.port", "db.url", "identity.bcryptCost", "http.maxBodySize", "http.secureCookies",
                               "seed.onFirstStart", "identity.adminPassword", "identity.demoPassword", "log.level", "jobs.run", "identity.loginFailureLimit", "log.format",
-                              "db.leaseTimeout"]
+                              "db.leaseTimeout", "audit.keyFile", "audit.checkpointFile", "audit.checkpointInterval"]
 
     /// Shorter environment names the README uses.
     static let aliases = ["CITYHUB_DATABASE_URL": "db.url", "CITYHUB_ADMIN_PASSWORD": "identity.adminPassword",
@@ -90,6 +111,9 @@ public struct CityConfiguration: Sendable, Equatable {
             case "jobs.run": config.runJobs = try bool(key, value)
             case "identity.loginFailureLimit": config.loginFailureLimit = try int(key, value, 1...1_000_000)
             case "db.leaseTimeout": config.dbLeaseTimeout = try int(key, value, 1...600)
+            case "audit.keyFile": config.auditKeyFile = value.isEmpty ? nil : value
+            case "audit.checkpointFile": config.auditCheckpointFile = value.isEmpty ? nil : value
+            case "audit.checkpointInterval": config.auditCheckpointInterval = try int(key, value, 0...86_400)
             default: throw ConfigurationError.unknownKey(key)
             }
         }

@@ -44,13 +44,17 @@ public struct Platform: Sendable {
     public let metrics: PrometheusCollectorRegistry
     public let logger: Logger
 
+    /// Signs audit checkpoints with a key kept outside the database.
+    public let notary: AuditNotary?
+
     public init(store: Store, clock: any WallClock, hasher: PasswordHasher, settings: HTTPSettings, metrics: PrometheusCollectorRegistry,
-                logger: Logger, loginFailureLimit: Int = 30) {
+                logger: Logger, loginFailureLimit: Int = 30, notary: AuditNotary? = nil) {
         self.store = store
         self.clock = clock
         let audit = AuditLog(store: store, clock: clock)
         self.audit = audit
-        self.auditReader = AuditReader(audit: audit)
+        self.auditReader = AuditReader(audit: audit, notary: notary)
+        self.notary = notary
         self.jobs = JobQueue(store: store, clock: clock)
         self.organisations = OrganisationBook(store: store, clock: clock)
         let principals = PrincipalCache()

@@ -81,6 +81,12 @@ public struct AuditProblem: Sendable, Equatable, CustomStringConvertible {
         case deleted
         /// The row is intact but not where the chain puts it.
         case reordered
+        /// The chain ends before a row a signed checkpoint names.
+        case truncated
+        /// A row differs from what a signed checkpoint says it was (the chain was re-hashed).
+        case rewritten
+        /// A checkpoint whose signature does not verify.
+        case forgedCheckpoint
     }
 
     public let kind: Kind
@@ -96,8 +102,12 @@ public struct AuditVerification: Sendable {
     public let checked: Int
     /// Problems, in chain order (at most 1,000 are listed).
     public let problems: [AuditProblem]
-    /// The hash of the last row: record it elsewhere to detect a truncated tail later.
+    /// The hash of the last row.
     public let headHash: String
+    /// Signed checkpoints checked (0 when the chain was checked on its own).
+    public var checkpoints = 0
+    /// The latest row a genuine checkpoint anchors.
+    public var anchoredAt: Int64? = nil
     public var isIntact: Bool { problems.isEmpty }
 }
 

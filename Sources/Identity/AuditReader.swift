@@ -7,9 +7,12 @@ import Foundation
 /// audited.
 public struct AuditReader: Sendable {
     let audit: AuditLog
+    /// Signs and keeps the checkpoints the chain is checked against, when configured.
+    let notary: AuditNotary?
 
-    public init(audit: AuditLog) {
+    public init(audit: AuditLog, notary: AuditNotary? = nil) {
         self.audit = audit
+        self.notary = notary
     }
 
     /// Entries newest first, optionally for one record.
@@ -28,6 +31,7 @@ public struct AuditReader: Sendable {
         try caller.require(anyOf: .auditor)
         let scope = try caller.staffScope()
         guard scope.level <= .city else { throw IdentityError.outsideScope(.zhoukou) }
-        return try await audit.verify()
+        guard let notary else { return try await audit.verify() }
+        return try await audit.verify(against: try AuditNotary.read(notary.checkpointFile), signedBy: notary.publicKey)
     }
 }

@@ -26,6 +26,9 @@ enum Harness {
         config.maxBodySize = maxBodySize
         config.port = 0
         config.dbLeaseTimeout = 30
+        // The checkpoint key and file of each test's own, never in the working directory.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cityhub-audit-\(UUID().uuidString)")
+        config.auditKeyFile = folder.appendingPathComponent("audit-checkpoint.key").path
         return config
     }
 

@@ -1,5 +1,5 @@
 import CityCore
-import CityStore
+@testable import CityStore
 import Foundation
 import SQLKit
 import TestSupport
@@ -158,6 +158,79 @@ struct AuditLogTests {
             #expect(Set(seqs) == Set(1...500))
             let verification = try await log.verify()
             #expect(verification.isIntact && verification.checked == 500)
+        }
+    }
+
+    static func notary() throws -> (AuditNotary, URL) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cityhub-notary-\(UUID().uuidString)")
+        return (try AuditNotary.load(keyFile: folder.appendingPathComponent("audit.key"), checkpointFile: folder.appendingPathComponent("checkpoints.jsonl")), folder)
+    }
+
+    @Test("a deleted tail passes the chain check alone, and is caught against the signed checkpoint", arguments: TestEngine.all)
+    func truncatedTail(engine: TestEngine) async throws {
+        try await TestStores.with(engine) { store in
+            let (notary, folder) = try Self.notary()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let log = AuditLog(store: store)
+            try await fill(log, 10)
+            let checkpoint = try #require(try await log.checkpoint(with: notary))
+            #expect(checkpoint.seq == 10)
+            #expect(try await log.checkpoint(with: notary, after: checkpoint) == nil)
+            let key = try String(contentsOf: folder.appendingPathComponent("audit.key"), encoding: .utf8)
+            let mode = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("audit.key").path)[.posixPermissions] as? Int
+            #expect(!key.isEmpty && mode == 0o600)
+            try await tamper(store, "DELETE FROM audit_log WHERE seq > 7")
+            #expect(try await log.verify().isIntact)
+            let anchored = try await log.verify(against: try AuditNotary.read(notary.checkpointFile), signedBy: notary.publicKey)
+            #expect(!anchored.isIntact)
+            #expect(anchored.problems.map(\.kind) == [.truncated] && anchored.problems.first?.seq == 10)
+        }
+    }
+
+    @Test("a chain re-hashed after an edit passes the chain check alone, and is caught against the signed checkpoint", arguments: TestEngine.all)
+    func rehashedChain(engine: TestEngine) async throws {
+        try await TestStores.with(engine) { store in
+            let (notary, folder) = try Self.notary()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let log = AuditLog(store: store)
+            try await fill(log, 6)
+            try await log.checkpoint(with: notary)
+            try await fill(log, 2)
+            try await log.checkpoint(with: notary)
+            // Someone with the owner's rights edits row 3 and recomputes every hash from there on.
+            let rows = try await log.entries(limit: 100).sorted { $0.seq < $1.seq }
+            var prev = rows[1].hash
+            var statements: [SQLQueryString] = []
+            for row in rows[2...] {
+                var entry = AuditEntry(actor: row.actor, action: row.action, recordType: row.recordType, recordID: row.recordID, divisionCode: row.divisionCode,
+                                       purpose: row.purpose, source: row.source, requestID: row.requestID, outcome: row.outcome, detail: row.detail)
+                if row.seq == 3 { entry.outcome = "denied" }
+                let hash = AuditLog.chainHash(prevHash: prev, at: row.at, entry: entry)
+                statements.append("UPDATE audit_log SET outcome = \(bind: entry.outcome), prev_hash = \(bind: prev), hash = \(bind: hash) WHERE seq = \(bind: row.seq)")
+                prev = hash
+            }
+            try await tamper(store, statements[0])
+            for statement in statements.dropFirst() { try await store.write { try await $0.raw(statement).run() } }
+            #expect(try await log.verify().isIntact)
+            let anchored = try await log.verify(against: try AuditNotary.read(notary.checkpointFile), signedBy: notary.publicKey)
+            #expect(anchored.problems.map(\.kind) == [.rewritten, .rewritten] && anchored.problems.map(\.seq) == [6, 8])
+            #expect(anchored.checkpoints == 2 && anchored.anchoredAt == 8)
+        }
+    }
+
+    @Test("a checkpoint forged without the key is reported, not trusted", arguments: TestEngine.all)
+    func forgedCheckpoint(engine: TestEngine) async throws {
+        try await TestStores.with(engine) { store in
+            let (notary, folder) = try Self.notary()
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let (other, otherFolder) = try Self.notary()
+            defer { try? FileManager.default.removeItem(at: otherFolder) }
+            let log = AuditLog(store: store)
+            try await fill(log, 3)
+            let genuine = try #require(try await log.checkpoint(with: notary))
+            let forged = AuditCheckpoint(seq: 2, hash: genuine.hash, at: genuine.at, keyId: genuine.keyId, signature: try other.sign(seq: 2, hash: genuine.hash, at: genuine.at).signature)
+            let result = try await log.verify(against: [genuine, forged], signedBy: notary.publicKey)
+            #expect(result.problems.map(\.kind) == [.forgedCheckpoint] && result.checkpoints == 1)
         }
     }
 }

@@ -55,7 +55,13 @@ struct AuditProblemDTO: Codable, APIShape {
     let message: String
     enum CodingKeys: String, CodingKey, CaseIterable { case seq, kind, message }
     static let schemaName = "AuditProblem"
-    static func schema(_ field: CodingKeys) -> JSONValue { field == .seq ? Schema.integer : Schema.string() }
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .seq: Schema.integer
+        case .kind: Schema.enumeration(["edited", "deleted", "reordered", "truncated", "rewritten", "forgedCheckpoint"])
+        case .message: Schema.string()
+        }
+    }
 }
 
 /// What a verification of the chain found.
@@ -64,7 +70,10 @@ struct AuditVerificationDTO: ResponseEncodable, APIShape {
     let checked: Int
     let headHash: String
     let problems: [AuditProblemDTO]
-    enum CodingKeys: String, CodingKey, CaseIterable { case intact, checked, headHash, problems }
+    let checkpoints: Int
+    let anchoredAt: Int64?
+    enum CodingKeys: String, CodingKey, CaseIterable { case intact, checked, headHash, problems, checkpoints, anchoredAt }
+    static let requiredFields: [CodingKeys] = [.intact, .checked, .headHash, .problems, .checkpoints]
     static let schemaName = "AuditVerification"
     static func schema(_ field: CodingKeys) -> JSONValue {
         switch field {
@@ -72,11 +81,13 @@ struct AuditVerificationDTO: ResponseEncodable, APIShape {
         case .checked: Schema.integer
         case .headHash: Schema.string()
         case .problems: Schema.array(Schema.ref(AuditProblemDTO.self))
+        case .checkpoints: ["type": "integer", "description": "signed checkpoints the chain was checked against"]
+        case .anchoredAt: ["type": ["integer", "null"], "description": "the latest row a signed checkpoint anchors"]
         }
     }
 
     init(_ v: AuditVerification) {
-        intact = v.isIntact; checked = v.checked; headHash = v.headHash
+        intact = v.isIntact; checked = v.checked; headHash = v.headHash; checkpoints = v.checkpoints; anchoredAt = v.anchoredAt
         problems = v.problems.map { AuditProblemDTO(seq: $0.seq, kind: $0.kind.rawValue, message: $0.message) }
     }
 }
