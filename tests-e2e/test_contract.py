@@ -33,7 +33,7 @@ def run_schemathesis(server, token, tmp_path, name):
 
 
 def test_fuzzing_as_a_county_user_finds_no_5xx_and_no_breach_of_the_document(shared_server, tmp_path):
-    run_schemathesis(shared_server, shared_server.token("huaiyang.handler"), tmp_path, "county user")
+    run_schemathesis(shared_server, shared_server.token("huaiyang.handler"), tmp_path, "county staff member")
 
 
 # After the county run: the administrator's fuzzing resets passwords (PUT /api/v1/staff/{username}/password).

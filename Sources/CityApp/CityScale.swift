@@ -49,15 +49,15 @@ public enum CityScale {
         let roles: [Role] = [.departmentHandler, .departmentHandler, .departmentHandler, .inspector, .dataSteward, .dispatcher, .commandOperator]
         let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗")
         let given = Array("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂")
-        var users: [NewStaffMember] = []
+        var members: [NewStaffMember] = []
         for i in 0..<size.staff {
             let unit = units[i % units.count]
             let name = String(surnames[i % surnames.count]) + String(given[(i / surnames.count) % given.count]) + String(given[(i / 7) % given.count])
-            users.append(NewStaffMember(username: String(format: "s%06d", i + 1), displayName: name, organisationCode: unit.code,
+            members.append(NewStaffMember(username: String(format: "s%06d", i + 1), displayName: name, organisationCode: unit.code,
                                       roles: [roles[i % roles.count]], password: nil))
         }
         let hash: String? = if let staffPassword { await hasher.hash(staffPassword) } else { nil }
-        let created = try await platform.staff.load(users, passwordHashes: Array(repeating: hash, count: users.count), source: "scale \(size.staff)",
+        let created = try await platform.staff.load(members, passwordHashes: Array(repeating: hash, count: members.count), source: "scale \(size.staff)",
                                                     by: Principal.commandLine(), origin: .commandLine)
         return Result(organisations: try await platform.organisations.count(), staff: try await platform.staff.count(), newStaff: created)
     }

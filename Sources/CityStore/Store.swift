@@ -300,15 +300,20 @@ public final class Store: Sendable, Service {
 
     /// Runs work in one transaction: committed when `body` returns, rolled back when it throws.
     public func write<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await writeOnConnection { db, _ in try await body(db) }
+    }
+
+    /// A write transaction that also hands over the PostgreSQL connection (for COPY).
+    func writeOnConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase, PostgresConnection?) async throws -> T) async throws -> T {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         switch backend {
         case .sqlite(_, let writer, let lock):
             return try await lock.withLock {
-                try await Self.transaction(on: writer.sql(), begin: "BEGIN IMMEDIATE", body)
+                try await Self.transaction(on: writer.sql(), begin: "BEGIN IMMEDIATE") { try await body($0, nil) }
             }
         case .postgres(let client):
             return try await leasing(client) { connection in
-                try await Self.transaction(on: connection.sql(), begin: "BEGIN", body)
+                try await Self.transaction(on: connection.sql(), begin: "BEGIN") { try await body($0, connection) }
             }
         }
     }

@@ -23,7 +23,7 @@ public struct PasswordHasher: Sendable {
         await Self.offload { Bcrypt.verify(password, hash: hash) }
     }
 
-    /// A hash to verify against when the user does not exist, so timing does not reveal usernames.
+    /// A hash to verify against when the account does not exist, so timing does not reveal usernames.
     static let decoy = Bcrypt.hash("decoy-password-for-timing", cost: 10)
 
     private static func offload<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {

@@ -1,4 +1,4 @@
-// Identity: organisations, staff users, roles, citizens, API keys, sessions, and the division
+// Identity: organisations, staff members, roles, citizens, API keys, sessions, and the division
 // scope of every caller. It decides who someone is and what they may touch; it knows nothing of
 // HTTP and renders nothing.
 import CityCore

@@ -83,8 +83,8 @@ public struct StaffDirectory: Sendable {
         let now = clock.now()
         let dialect = store.dialect
         let hash = passwordHash
-        let created = try await store.write { db in
-            let inserted = try await Self.insert([member], hashes: [hash], caller: caller, now: now, on: db)
+        let created = try await store.bulkWrite { db, copier in
+            let inserted = try await Self.insert([member], hashes: [hash], caller: caller, now: now, dialect: dialect, on: db, copier: copier)
             guard inserted == 1 else { throw IdentityError.usernameTaken(member.username) }
             let row = try await Self.members(where: "username = \(bind: member.username)", on: db).first!
             try await AuditLog.append(AuditEntry(actor: caller.auditActor, action: "identity.staff.create", recordType: "staff", recordID: row.username,
@@ -109,13 +109,14 @@ public struct StaffDirectory: Sendable {
         let dialect = store.dialect
         let hashes = passwordHashes ?? Array(repeating: nil, count: members.count)
         var inserted = 0
-        // 2,000 rows × 7 values = 14,000 bound parameters: under SQLite's 32,766 and PostgreSQL's 65,535.
-        let batchSize = 2_000
+        // SQLite: 2,000 rows × 7 values = 14,000 bound parameters, under its 32,766. PostgreSQL
+        // streams each batch with COPY, so its batches are as large as one transaction should be.
+        let batchSize = store.engine == .postgres ? 25_000 : 2_000
         for (batchIndex, batch) in members.chunked(batchSize).enumerated() {
             let first = batchIndex * batchSize
             let batchHashes = Array(hashes[first..<(first + batch.count)])
-            inserted += try await store.write { db in
-                let new = try await Self.insert(Array(batch), hashes: batchHashes, caller: caller, now: now, on: db)
+            inserted += try await store.bulkWrite { db, copier in
+                let new = try await Self.insert(Array(batch), hashes: batchHashes, caller: caller, now: now, dialect: dialect, on: db, copier: copier)
                 try await AuditLog.append(AuditEntry(actor: caller.auditActor, action: "identity.staff.import", recordType: "file",
                                                      recordID: source, origin: origin,
                                                      detail: "rows \(first + 1)-\(first + batch.count): \(new) new"), at: now, dialect: dialect, on: db)
@@ -134,7 +135,8 @@ public struct StaffDirectory: Sendable {
 
     /// Inserts accounts and their roles; returns how many were new. Organisations must exist and lie
     /// within the caller's scope (one outside it is reported as unknown: its existence is not told).
-    private static func insert(_ batch: [NewStaffMember], hashes: [String?], caller: Principal, now: Date, on db: any SQLDatabase) async throws -> Int {
+    private static func insert(_ batch: [NewStaffMember], hashes: [String?], caller: Principal, now: Date, dialect: Dialect,
+                               on db: any SQLDatabase, copier: BulkCopier) async throws -> Int {
         let codes = Array(Set(batch.map(\.organisationCode)))
         var divisions: [String: String] = [:]
         for chunk in codes.chunked(500) {
@@ -145,26 +147,41 @@ public struct StaffDirectory: Sendable {
                 divisions[row.code] = row.divisionCode
             }
         }
-        var query: SQLQueryString = "INSERT INTO staff_users (username, display_name, organisation_code, division_code, password_hash, active, created_at) VALUES "
-        for (i, (member, hash)) in zip(batch, hashes).enumerated() {
+        var rows: [[BulkValue]] = []
+        rows.reserveCapacity(batch.count)
+        for (member, hash) in zip(batch, hashes) {
             guard let division = divisions[member.organisationCode] else { throw IdentityError.unknownOrganisation(member.organisationCode) }
-            if i > 0 { query += ", " }
-            query += "(\(bind: member.username), \(bind: member.displayName), \(bind: member.organisationCode), \(bind: division), \(bind: hash), \(bind: hash != nil), \(bind: now))"
+            rows.append([.text(member.username), .text(member.displayName), .text(member.organisationCode), .text(division),
+                         hash.map { .text($0) } ?? .null, .bool(hash != nil), .date(now)])
         }
-        query += " ON CONFLICT (username) DO NOTHING RETURNING id, username"
+        let columns = ["username", "display_name", "organisation_code", "division_code", "password_hash", "active", "created_at"]
         struct Inserted: Decodable { let id: Int64; let username: String }
-        let rows = try await db.raw(query).all(decoding: Inserted.self)
-        let ids = Dictionary(uniqueKeysWithValues: rows.map { ($0.username, $0.id) })
-        let roleRows = batch.flatMap { member in ids[member.username].map { id in member.roles.sorted().map { (id, $0.rawValue) } } ?? [] }
-        for chunk in roleRows.chunked(5_000) {
-            var roleQuery: SQLQueryString = "INSERT INTO staff_roles (user_id, role) VALUES "
-            for (i, (id, role)) in chunk.enumerated() {
-                if i > 0 { roleQuery += ", " }
-                roleQuery += "(\(bind: id), \(bind: role))"
+        let inserted: [Inserted]
+        if dialect.engine == .postgres {
+            // COPY cannot skip existing rows: stage the batch, then insert what is new in one statement.
+            try await db.raw("""
+                CREATE TEMP TABLE staff_staging (username TEXT, display_name TEXT, organisation_code TEXT, division_code TEXT,
+                password_hash TEXT, active BOOLEAN, created_at TIMESTAMPTZ) ON COMMIT DROP
+                """).run()
+            try await copier.copy(into: "staff_staging", columns: columns, rows: rows)
+            inserted = try await db.raw("""
+                INSERT INTO staff_users (username, display_name, organisation_code, division_code, password_hash, active, created_at)
+                SELECT username, display_name, organisation_code, division_code, password_hash, active, created_at FROM staff_staging
+                ON CONFLICT (username) DO NOTHING RETURNING id, username
+                """).all(decoding: Inserted.self)
+        } else {
+            var query: SQLQueryString = "INSERT INTO staff_users (username, display_name, organisation_code, division_code, password_hash, active, created_at) VALUES "
+            for (i, row) in rows.enumerated() {
+                if i > 0 { query += ", " }
+                query += "(\(bind: row[0].bind), \(bind: row[1].bind), \(bind: row[2].bind), \(bind: row[3].bind), \(bind: row[4].bind), \(bind: row[5].bind), \(bind: row[6].bind))"
             }
-            try await db.raw(roleQuery).run()
+            query += " ON CONFLICT (username) DO NOTHING RETURNING id, username"
+            inserted = try await db.raw(query).all(decoding: Inserted.self)
         }
-        return rows.count
+        let ids = Dictionary(uniqueKeysWithValues: inserted.map { ($0.username, $0.id) })
+        let roleRows = batch.flatMap { member in ids[member.username].map { id in member.roles.sorted().map { [BulkValue.int(id), .text($0.rawValue)] } } ?? [] }
+        try await copier.copy(into: "staff_roles", columns: ["user_id", "role"], rows: roleRows)
+        return inserted.count
     }
 
     static let invalidUsername = IdentityError.invalidField(

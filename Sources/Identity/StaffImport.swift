@@ -4,7 +4,7 @@ import Foundation
 /// Reads staff accounts from CSV (the HR system's export): a header line, then one account a line.
 /// Columns: `username,display_name,organisation_code,roles` with roles separated by `;`. Bad lines
 /// are reported by line number and skipped; the good ones load. Accounts start without a password
-/// and are activated by an administrator (`cityhub user set-password`).
+/// and are activated by an administrator (`cityhub staff set-password`).
 public enum StaffImport {
     /// A line the import refused.
     public struct Rejection: Sendable, Equatable, CustomStringConvertible {

@@ -73,7 +73,7 @@ struct APITests {
         }
     }
 
-    @Test("a county user sees its own county and is refused another's with a 403 that is audited", arguments: TestEngine.all)
+    @Test("a county staff member sees its own county and is refused another's with a 403 that is audited", arguments: TestEngine.all)
     func divisionScope(engine: TestEngine) async throws {
         try await Harness.run(engine) { client, opened in
             let token = try await client.token("huaiyang.handler")

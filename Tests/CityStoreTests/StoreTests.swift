@@ -104,6 +104,27 @@ struct StoreTests {
         #expect(fileMode == 0o600)
     }
 
+    @Test("a bulk copy stores exactly what it was given: tabs, newlines, backslashes, NULL, dates, on both engines (COPY on PostgreSQL)", arguments: TestEngine.all)
+    func bulkCopy(engine: TestEngine) async throws {
+        let extra = Migration(module: "test", number: 1, name: "bulk", statements: ["CREATE TABLE bulk (n {bigint} NOT NULL, body TEXT, flag {bool} NOT NULL, at {timestamp} NOT NULL)"])
+        try await TestStores.with(engine, migrations: StoreMigrations.all + [extra]) { store in
+            let at = Date(timeIntervalSince1970: 1_795_000_000.123)
+            let tricky = ["tab\there", "line\nbreak\r\n", #"back\slash \N not null"#, "周口市 川汇区", ""]
+            var rows: [[BulkValue]] = tricky.enumerated().map { [.int(Int64($0.offset)), .text($0.element), .bool($0.offset % 2 == 0), .date(at)] }
+            rows.append([.int(99), .null, .bool(false), .date(at)])
+            rows += (100..<20_100).map { [.int(Int64($0)), .text("row \($0)"), .bool(true), .date(at)] }
+            let all = rows
+            try await store.bulkWrite { _, copier in try await copier.copy(into: "bulk", columns: ["n", "body", "flag", "at"], rows: all) }
+            struct Row: Decodable { let n: Int64; let body: String?; let flag: Bool; let at: Date }
+            let back = try await store.read { try await $0.raw("SELECT n, body, flag, at FROM bulk WHERE n < 100 ORDER BY n").all(decoding: Row.self) }
+            #expect(back.map(\.body) == tricky + [nil])
+            #expect(back.map(\.flag) == [true, false, true, false, true, false])
+            #expect(back.allSatisfy { abs($0.at.timeIntervalSince(at)) < 0.001 })
+            struct Count: Decodable { let n: Int }
+            #expect(try await store.read { try await $0.raw("SELECT COUNT(*) AS n FROM bulk").first(decoding: Count.self)?.n } == 20_006)
+        }
+    }
+
     @Test("a transaction commits on return and rolls back on throw", arguments: TestEngine.all)
     func transactions(engine: TestEngine) async throws {
         struct Boom: Error {}

@@ -31,7 +31,7 @@ func withIdentity<T: Sendable>(_ engine: TestEngine, clock: ManualClock = Manual
 
 @Suite("Identity: staff, sessions, keys, citizens, on every engine")
 struct IdentityTests {
-    @Test("a staff user logs in with the right password and gets the organisation's division as scope", arguments: TestEngine.all)
+    @Test("a staff member logs in with the right password and gets the organisation's division as scope", arguments: TestEngine.all)
     func login(engine: TestEngine) async throws {
         try await withIdentity(engine) { _, staff, _ in
             try await staff.create(NewStaffMember(username: "zhang.wei", displayName: "张伟", organisationCode: "411602-CMB",
@@ -210,7 +210,7 @@ struct PrincipalTests {
     let county = Principal(kind: .staff, id: "h", displayName: "孙浩", organisationCode: "411603-CMB", scope: DivisionScope(DivisionCode("411603")!), roles: [.departmentHandler])
     let admin = Principal(kind: .staff, id: "admin", displayName: "管理员", organisationCode: "411600-BDB", scope: .city, roles: [.platformAdmin])
 
-    @Test("a county user sees its own county only; the city sees all")
+    @Test("a county staff member sees its own county only; the city sees all")
     func scope() throws {
         #expect(county.canSee(DivisionCode("411603")!))
         #expect(!county.canSee(DivisionCode("411602")!))
