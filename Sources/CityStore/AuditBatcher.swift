@@ -37,6 +37,8 @@ final class AuditBatcher: @unchecked Sendable {
     private func flush() async {
         let dialect = store.dialect
         while true {
+            // Let the tasks that are about to append join this batch: fewer, larger transactions.
+            await Task.yield()
             let batch: [Waiter] = mutex.withLock {
                 let batch = Array(pending.prefix(Self.maxBatch))
                 pending.removeFirst(batch.count)

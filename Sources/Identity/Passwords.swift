@@ -1,4 +1,5 @@
 import CityCore
+import CityStore
 import Crypto
 import Dispatch
 import Foundation
@@ -63,6 +64,7 @@ public enum Secrets {
 
     /// SHA-256 hex of a high-entropy secret (tokens, API keys): bcrypt is for low-entropy passwords.
     public static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        // Not String(format:) per byte: on the path of every authorised request, that was a quarter of its CPU.
+        SHA256.hash(data: Data(text.utf8)).hexString
     }
 }

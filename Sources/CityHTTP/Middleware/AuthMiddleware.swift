@@ -24,9 +24,6 @@ struct AuthMiddleware: RouterMiddleware {
             // The credential store did not answer: say so as problem+json rather than drop the request.
             return ProblemMiddleware<Context>.response(for: ProblemMiddleware<Context>.cityError(from: error, context: context), request: request, context: context)
         }
-        if let principal = context.principal {
-            context.logger[metadataKey: "principal"] = .string(principal.auditActor)
-        }
         return try await next(request, context)
     }
 
@@ -34,9 +31,11 @@ struct AuthMiddleware: RouterMiddleware {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
-                let token = String(parts[1]).trimmingCharacters(in: .whitespaces)
-                context.principal = try await sessions.resolve(token)
-                context.sessionToken = token
+                var token = parts[1][...]
+                while token.first == " " || token.first == "\t" { token = token.dropFirst() }
+                while token.last == " " || token.last == "\t" { token = token.dropLast() }
+                context.principal = try await sessions.resolve(String(token))
+                context.sessionToken = String(token)
             }
             if context.principal == nil { context.authFailure = .unauthenticated }
         } else if let key = request.headers[.apiKey] {

@@ -17,7 +17,7 @@ struct RequestLogMiddleware<Context: CityContext>: RouterMiddleware {
             "method": .string(request.method.rawValue),
             "path": .string(request.uri.path),
             "status": .stringConvertible(status),
-            "ms": .string(String(format: "%.2f", ms)),
+            "ms": .string(String((ms * 100).rounded() / 100)),
         ])
         return response
     }
