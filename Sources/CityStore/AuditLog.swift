@@ -165,9 +165,10 @@ public struct AuditLog: Sendable {
         guard !entries.isEmpty else { return [] }
         // One chain for every process: hold the chain's lock until this transaction ends.
         try await dialect.lockForTransaction(lockKey, on: db)
-        let last = try await db.raw("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first()
-        var seq = try last?.decode(column: "seq", as: Int64.self) ?? 0
-        var prevHash = try last?.decode(column: "hash", as: String.self) ?? genesisHash
+        struct Head: Decodable { let seq: Int64; let hash: String }
+        let last = try await db.raw("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first(decoding: Head.self)
+        var seq = last?.seq ?? 0
+        var prevHash = last?.hash ?? genesisHash
         var records: [AuditRecord] = []
         records.reserveCapacity(entries.count)
         for (raw, date) in entries {
@@ -229,27 +230,20 @@ public struct AuditLog: Sendable {
                     : " AND division_code LIKE \(bind: divisionPrefix + "%")"
             }
             query += " ORDER BY seq DESC LIMIT \(bind: limit) OFFSET \(bind: offset)"
-            return try await db.raw(query).all().map(Self.record)
+            return try await db.raw(query).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map(\.record)
         }
     }
 
-    static func record(_ row: any SQLRow) throws -> AuditRecord {
-        AuditRecord(
-            seq: try row.decode(column: "seq", as: Int64.self),
-            at: try row.decode(column: "at", as: Date.self),
-            actor: try row.decode(column: "actor", as: String.self),
-            action: try row.decode(column: "action", as: String.self),
-            recordType: try row.decode(column: "record_type", as: String?.self),
-            recordID: try row.decode(column: "record_id", as: String?.self),
-            divisionCode: try row.decode(column: "division_code", as: String?.self),
-            purpose: try row.decode(column: "purpose", as: String?.self),
-            source: try row.decode(column: "source", as: String?.self),
-            requestID: try row.decode(column: "request_id", as: String?.self),
-            outcome: try row.decode(column: "outcome", as: String.self),
-            detail: try row.decode(column: "detail", as: String?.self),
-            prevHash: try row.decode(column: "prev_hash", as: String.self),
-            hash: try row.decode(column: "hash", as: String.self)
-        )
+    /// An `audit_log` row.
+    struct Row: Decodable {
+        let seq: Int64; let at: Date; let actor: String; let action: String; let recordType: String?; let recordId: String?
+        let divisionCode: String?; let purpose: String?; let source: String?; let requestId: String?; let outcome: String
+        let detail: String?; let prevHash: String; let hash: String
+
+        var record: AuditRecord {
+            AuditRecord(seq: seq, at: at, actor: actor, action: action, recordType: recordType, recordID: recordId, divisionCode: divisionCode,
+                        purpose: purpose, source: source, requestID: requestId, outcome: outcome, detail: detail, prevHash: prevHash, hash: hash)
+        }
     }
 
     /// Walks the whole chain in order and reports every row that was edited, deleted or moved.
@@ -265,7 +259,8 @@ public struct AuditLog: Sendable {
         while true {
             let cursor = after
             let batch = try await store.read { db in
-                try await db.raw("SELECT * FROM audit_log WHERE seq > \(bind: cursor) ORDER BY seq LIMIT \(bind: batchSize)").all().map(Self.record)
+                try await db.raw("SELECT * FROM audit_log WHERE seq > \(bind: cursor) ORDER BY seq LIMIT \(bind: batchSize)")
+                    .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map(\.record)
             }
             if batch.isEmpty { break }
             for row in batch {

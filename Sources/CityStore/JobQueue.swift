@@ -4,7 +4,7 @@ import Logging
 import SQLKit
 
 /// A job claimed from the queue, leased to one worker until `lockedUntil`.
-public struct Job: Sendable, Equatable {
+public struct Job: Sendable, Equatable, Decodable {
     public let id: Int64
     public let queue: String
     public let kind: String
@@ -59,14 +59,15 @@ public struct JobQueue: Sendable {
     /// caused it commits.
     @discardableResult
     public static func enqueue(_ job: NewJob, now: Date, on db: any SQLDatabase) async throws -> Int64? {
+        struct Inserted: Decodable { let id: Int64 }
         let row = try await db.raw("""
             INSERT INTO jobs (queue, kind, payload, dedupe_key, state, run_at, attempts, max_attempts, created_at)
             VALUES (\(bind: job.queue), \(bind: job.kind), \(bind: job.payload), \(bind: job.dedupeKey), 'queued',
                     \(bind: job.runAt ?? now), 0, \(bind: job.maxAttempts), \(bind: now))
             ON CONFLICT (dedupe_key) DO NOTHING
             RETURNING id
-            """).first()
-        return try row?.decode(column: "id", as: Int64.self)
+            """).first(decoding: Inserted.self)
+        return row?.id
     }
 
     /// Claims up to `limit` due jobs of a queue for `worker`, leased for `lease` seconds. Jobs whose
@@ -86,17 +87,8 @@ public struct JobQueue: Sendable {
                     LIMIT \(bind: limit)\(skipLocked)
                 )
                 RETURNING id, queue, kind, payload, attempts, max_attempts
-                """).all()
-            return try rows.map { row in
-                Job(
-                    id: try row.decode(column: "id", as: Int64.self),
-                    queue: try row.decode(column: "queue", as: String.self),
-                    kind: try row.decode(column: "kind", as: String.self),
-                    payload: try row.decode(column: "payload", as: String.self),
-                    attempts: try row.decode(column: "attempts", as: Int.self),
-                    maxAttempts: try row.decode(column: "max_attempts", as: Int.self)
-                )
-            }.sorted { $0.id < $1.id }
+                """).all(decoding: Job.self, keyDecodingStrategy: .convertFromSnakeCase)
+            return rows.sorted { $0.id < $1.id }
         }
     }
 
@@ -138,10 +130,9 @@ public struct JobQueue: Sendable {
     /// Counts of jobs by state, for /metrics and the admin.
     public func counts(queue: String = "default") async throws -> [String: Int] {
         try await store.read { db in
-            let rows = try await db.raw("SELECT state, COUNT(*) AS n FROM jobs WHERE queue = \(bind: queue) GROUP BY state").all()
-            var out: [String: Int] = [:]
-            for row in rows { out[try row.decode(column: "state", as: String.self)] = try row.decode(column: "n", as: Int.self) }
-            return out
+            struct Row: Decodable { let state: String; let n: Int }
+            let rows = try await db.raw("SELECT state, COUNT(*) AS n FROM jobs WHERE queue = \(bind: queue) GROUP BY state").all(decoding: Row.self)
+            return Dictionary(uniqueKeysWithValues: rows.map { ($0.state, $0.n) })
         }
     }
 }

@@ -89,28 +89,25 @@ public struct CitizenAccounts: Sendable {
 
     /// Checks a phone number and password.
     public func authenticate(phone: String, password: String) async throws -> Principal {
+        struct Row: Decodable { let id: Int64; let displayName: String; let passwordHash: String }
         let row = try await store.read { db in
-            try await db.raw("SELECT id, display_name, password_hash FROM citizens WHERE phone = \(bind: phone)").first()
+            try await db.raw("SELECT id, display_name, password_hash FROM citizens WHERE phone = \(bind: phone)")
+                .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
-        guard let row else {
-            _ = await hasher.verify(password, hash: PasswordHasher.decoy)
-            throw IdentityError.invalidCredentials
-        }
-        guard await hasher.verify(password, hash: try row.decode(column: "password_hash", as: String.self)) else {
-            throw IdentityError.invalidCredentials
-        }
-        return Principal(kind: .citizen, id: String(try row.decode(column: "id", as: Int64.self)),
-                         displayName: try row.decode(column: "display_name", as: String.self), organisationCode: nil, scope: nil, roles: [])
+        // One bcrypt check whether or not the number is registered: timing does not tell.
+        let verified = await hasher.verify(password, hash: row?.passwordHash ?? PasswordHasher.decoy)
+        guard let row, verified else { throw IdentityError.invalidCredentials }
+        return Principal(kind: .citizen, id: String(row.id), displayName: row.displayName, organisationCode: nil, scope: nil, roles: [])
     }
 
     /// The principal for a citizen id, or nil.
     public func principal(id: String) async throws -> Principal? {
         guard let numeric = Int64(id) else { return nil }
+        struct Row: Decodable { let displayName: String }
         let row = try await store.read { db in
-            try await db.raw("SELECT id, display_name FROM citizens WHERE id = \(bind: numeric)").first()
+            try await db.raw("SELECT display_name FROM citizens WHERE id = \(bind: numeric)").first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
-        guard let row else { return nil }
-        return Principal(kind: .citizen, id: id, displayName: try row.decode(column: "display_name", as: String.self), organisationCode: nil, scope: nil, roles: [])
+        return row.map { Principal(kind: .citizen, id: id, displayName: $0.displayName, organisationCode: nil, scope: nil, roles: []) }
     }
 
     /// The caller's own account, unmasked (it is theirs); the read is audited all the same.

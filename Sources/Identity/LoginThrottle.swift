@@ -71,6 +71,7 @@ public struct LoginThrottle: Sendable {
         let id = try await store.write { db -> Int64 in
             try await dialect.lockForTransaction(Self.lockKey, on: db)
             struct Count: Decodable { let n: Int; let oldest: Date? }
+            struct Inserted: Decodable { let id: Int64 }
             func retryAfter(_ count: Count) -> Int {
                 max(1, Int(((count.oldest ?? now).addingTimeInterval(window).timeIntervalSince(now)).rounded(.up)))
             }
@@ -85,7 +86,7 @@ public struct LoginThrottle: Sendable {
             if byAccount.n >= accountLimit { throw IdentityError.accountLocked(retryAfter: retryAfter(byAccount)) }
             return try await db.raw("""
                 INSERT INTO login_failures (source, username, at) VALUES (\(bind: source), \(bind: account), \(bind: now)) RETURNING id
-                """).first()!.decode(column: "id", as: Int64.self)
+                """).first(decoding: Inserted.self)!.id
         }
         return Attempt(id: id, source: source, account: account)
     }

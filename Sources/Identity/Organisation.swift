@@ -129,14 +129,16 @@ public struct OrganisationBook: Sendable {
     /// Every organisation code.
     public func allCodes() async throws -> Set<String> {
         try await store.read { db in
-            Set(try await db.raw("SELECT code FROM organisations").all().map { try $0.decode(column: "code", as: String.self) })
+            struct Row: Decodable { let code: String }
+            return Set(try await db.raw("SELECT code FROM organisations").all(decoding: Row.self).map(\.code))
         }
     }
 
     /// How many organisations there are.
     public func count() async throws -> Int {
         try await store.read { db in
-            try await db.raw("SELECT COUNT(*) AS n FROM organisations").first()?.decode(column: "n", as: Int.self) ?? 0
+            struct Count: Decodable { let n: Int }
+            return try await db.raw("SELECT COUNT(*) AS n FROM organisations").first(decoding: Count.self)?.n ?? 0
         }
     }
 

@@ -53,7 +53,8 @@ public struct Revocations: Sendable {
     public func catchUp() async throws {
         guard let last = cache.lastApplied else {
             let head = try await store.read { db in
-                try await db.raw("SELECT MAX(seq) AS seq FROM revocations").first()?.decode(column: "seq", as: Int64?.self)
+                struct Head: Decodable { let seq: Int64? }
+                return try await db.raw("SELECT MAX(seq) AS seq FROM revocations").first(decoding: Head.self)?.seq
             }
             cache.setApplied(head ?? 0)
             return

@@ -263,8 +263,9 @@ public struct StaffDirectory: Sendable {
     }
 
     /// Accounts within the caller's scope, optionally of one organisation, for the roles that
-    /// route and oversee work. Names are personal data: platform administrators see them, everyone
-    /// else masked; the read is audited with its purpose.
+    /// route and oversee work. Names are personal data: a platform administrator who states a
+    /// purpose (`origin.purpose`) sees them; everyone else, and an administrator who states none,
+    /// sees them masked. The read is audited with its purpose.
     public func list(by caller: Principal, organisationCode: String? = nil, page: PageRequest, origin: AuditOrigin) async throws -> StaffPage {
         try caller.require(anyOf: .auditor, .dataSteward, .dispatcher, .commandOperator)
         let scope = try caller.staffScope()
@@ -284,7 +285,7 @@ public struct StaffDirectory: Sendable {
         }
         // An organisation outside the scope is as unknown as one that does not exist.
         guard var result = found else { throw IdentityError.unknownOrganisation(organisationCode ?? "") }
-        let unmasked = caller.roles.contains(.platformAdmin)
+        let unmasked = caller.roles.contains(.platformAdmin) && !(origin.purpose ?? "").trimmingCharacters(in: .whitespaces).isEmpty
         if !unmasked { result.items = result.items.map { $0.masked() } }
         try await audit.append(AuditEntry(actor: caller.auditActor, action: "identity.staff.list", recordType: "staff", recordID: organisationCode ?? "*",
                                           divisionCode: scope.root.rawValue, origin: origin,

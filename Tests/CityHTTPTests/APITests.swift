@@ -156,11 +156,17 @@ struct APITests {
             #expect(masked["masked"] as? Bool == true)
             #expect(names.sorted() == ["李*", "王*"])
             let admin = try await client.token("admin", Harness.adminPassword)
-            let clear = try await client.get("/api/v1/staff?organisation=411600-CMD", token: admin).json
+            // Even an administrator sees names only for a stated purpose, and the purpose is audited.
+            let unstated = try await client.get("/api/v1/staff?organisation=411600-CMD", token: admin).json
+            #expect(unstated["masked"] as? Bool == true)
+            #expect((unstated["items"] as? [[String: Any]] ?? []).compactMap { $0["displayName"] as? String }.sorted() == ["李*", "王*"])
+            let clear = try await client.get("/api/v1/staff?organisation=411600-CMD", token: admin, headers: [.init("X-Purpose")!: "账号核对 account check"]).json
+            #expect(clear["masked"] as? Bool == false)
             #expect((clear["items"] as? [[String: Any]] ?? []).compactMap { $0["displayName"] as? String }.sorted() == ["李强", "王丽"])
             let reads = try await opened.platform.audit.entries(limit: 50).filter { $0.action == "identity.staff.list" }
-            #expect(reads.count == 2)
+            #expect(reads.count == 3)
             #expect(reads.contains { $0.actor == "staff:auditor" && $0.purpose == "年度审计 annual audit" })
+            #expect(reads.contains { $0.actor == "staff:admin" && $0.purpose == "账号核对 account check" && $0.detail?.hasSuffix("unmasked") == true })
         }
     }
 
@@ -188,7 +194,8 @@ struct APITests {
             let listed = try await client.get("/api/v1/apikeys", token: admin).text
             #expect(listed.contains(id) && !listed.contains(secret))
             // Another county's administrator neither sees nor revokes it.
-            try await client.post("/api/v1/staff", json: #"{"username":"huaiyang.admin","displayName":"管理","organisationCode":"411603-BDB","roles":["platformAdmin"],"password":"CountyAdmin2026"}"#, headers: auth)
+            let countyCreated = try await client.post("/api/v1/staff", json: #"{"username":"huaiyang.admin","displayName":"管理","organisationCode":"411603-BDB","roles":["platformAdmin"],"password":"CountyAdmin2026"}"#, headers: auth)
+            #expect(countyCreated.status == .created)
             let countyAdmin = try await client.token("huaiyang.admin", "CountyAdmin2026")
             #expect(!(try await client.get("/api/v1/apikeys", token: countyAdmin).text.contains(id)))
             try await client.execute(uri: "/api/v1/apikeys/\(id)", method: .delete, headers: [.authorization: "Bearer \(countyAdmin)"])

@@ -11,7 +11,7 @@ enum IdentityAPI {
         .init("get", "/api/v1/organisations/{code}", id: "getOrganisation", summary: "One organisation (404 when unknown or outside scope)", tag: "identity",
               pathParameters: [("code", Schema.string())], success: (200, OrganisationDTO.schemaName, APIFragment.json),
               answers: [(404, "no such organisation within the caller's scope")]),
-        .init("get", "/api/v1/staff", id: "listStaff", summary: "Staff members within scope; names masked except for admins; audited", tag: "identity",
+        .init("get", "/api/v1/staff", id: "listStaff", summary: "Staff members within scope; names masked except for admins stating a purpose in X-Purpose; audited", tag: "identity",
               query: [.init("organisation", Schema.string(), "only this organisation")] + paging, success: (200, StaffPageDTO.schemaName, APIFragment.json),
               answers: [(422, "no such organisation within the caller's scope")]),
         .init("post", "/api/v1/staff", id: "createStaff", summary: "Create a staff account (platform admin)", tag: "identity",
