@@ -160,15 +160,28 @@ public struct AuditLog: Sendable {
         try await append([(entry, date)], dialect: dialect, on: db)[0]
     }
 
-    /// Appends entries in order inside the caller's transaction, with one multi-row insert.
-    static func append(_ entries: [(AuditEntry, Date)], dialect: Dialect, on db: any SQLDatabase) async throws -> [AuditRecord] {
+    /// Appends entries after `head` inside the caller's transaction, provided `head` is still the
+    /// chain's last row: the insert checks it (under the chain's lock), so no separate read is needed.
+    /// - Returns: the records, or nil when another writer appended since (nothing was inserted).
+    static func append(_ entries: [(AuditEntry, Date)], after head: (seq: Int64, hash: String), dialect: Dialect,
+                       on db: any SQLDatabase) async throws -> [AuditRecord]? {
         guard !entries.isEmpty else { return [] }
-        // One chain for every process: hold the chain's lock until this transaction ends.
         try await dialect.lockForTransaction(lockKey, on: db)
-        struct Head: Decodable { let seq: Int64; let hash: String }
-        let last = try await db.raw("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first(decoding: Head.self)
-        var seq = last?.seq ?? 0
-        var prevHash = last?.hash ?? genesisHash
+        let records = chain(entries, after: head)
+        var query: SQLQueryString = """
+            INSERT INTO audit_log (seq, at, actor, action, record_type, record_id, division_code, purpose, source, request_id, outcome, detail, prev_hash, hash)
+            SELECT * FROM (VALUES
+            """
+        appendValues(records, to: &query)
+        query += ") AS v WHERE (SELECT COALESCE(MAX(seq), 0) FROM audit_log) = \(bind: head.seq) RETURNING seq"
+        struct Inserted: Decodable { let seq: Int64 }
+        let inserted = try await db.raw(query).all(decoding: Inserted.self)
+        return inserted.count == records.count ? records : nil
+    }
+
+    /// Records for `entries` chained after `head`, in their stored (bounded) form.
+    static func chain(_ entries: [(AuditEntry, Date)], after head: (seq: Int64, hash: String)) -> [AuditRecord] {
+        var (seq, prevHash) = head
         var records: [AuditRecord] = []
         records.reserveCapacity(entries.count)
         for (raw, date) in entries {
@@ -182,9 +195,10 @@ public struct AuditLog: Sendable {
                                        outcome: entry.outcome, detail: entry.detail, prevHash: prevHash, hash: hash))
             prevHash = hash
         }
-        var query: SQLQueryString = """
-            INSERT INTO audit_log (seq, at, actor, action, record_type, record_id, division_code, purpose, source, request_id, outcome, detail, prev_hash, hash) VALUES
-            """
+        return records
+    }
+
+    static func appendValues(_ records: [AuditRecord], to query: inout SQLQueryString) {
         for (i, r) in records.enumerated() {
             query += i == 0 ? " " : ", "
             query += """
@@ -192,6 +206,20 @@ public struct AuditLog: Sendable {
                 \(bind: r.purpose), \(bind: r.source), \(bind: r.requestID), \(bind: r.outcome), \(bind: r.detail), \(bind: r.prevHash), \(bind: r.hash))
                 """
         }
+    }
+
+    /// Appends entries in order inside the caller's transaction, with one multi-row insert.
+    static func append(_ entries: [(AuditEntry, Date)], dialect: Dialect, on db: any SQLDatabase) async throws -> [AuditRecord] {
+        guard !entries.isEmpty else { return [] }
+        // One chain for every process: hold the chain's lock until this transaction ends.
+        try await dialect.lockForTransaction(lockKey, on: db)
+        struct Head: Decodable { let seq: Int64; let hash: String }
+        let last = try await db.raw("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first(decoding: Head.self)
+        let records = chain(entries, after: (last?.seq ?? 0, last?.hash ?? genesisHash))
+        var query: SQLQueryString = """
+            INSERT INTO audit_log (seq, at, actor, action, record_type, record_id, division_code, purpose, source, request_id, outcome, detail, prev_hash, hash) VALUES
+            """
+        appendValues(records, to: &query)
         try await db.raw(query).run()
         return records
     }

@@ -233,4 +233,29 @@ struct AuditLogTests {
             #expect(result.problems.map(\.kind) == [.forgedCheckpoint] && result.checkpoints == 1)
         }
     }
+
+    @Test("two writers (two processes' batchers) and in-transaction appends interleave into one unbroken chain", arguments: TestEngine.all)
+    func writersInterleave(engine: TestEngine) async throws {
+        try await TestStores.with(engine) { store in
+            let a = AuditLog(store: store), b = AuditLog(store: store)
+            for round in 0..<5 {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for i in 0..<20 {
+                        group.addTask {
+                            try await (i % 2 == 0 ? a : b).append(AuditEntry(actor: "staff:w\(i)", action: "test.write", recordID: "\(round).\(i)"))
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                // A module's change appends inside its own transaction, behind both batchers' backs.
+                let dialect = store.dialect
+                try await store.write { db in
+                    try await AuditLog.append(AuditEntry(actor: "cli:test", action: "test.change", recordID: "\(round)"), at: Date(), dialect: dialect, on: db)
+                }
+            }
+            let result = try await a.verify()
+            #expect(result.isIntact && result.checked == 105)
+            #expect(try await a.head()?.seq == 105)
+        }
+    }
 }

@@ -121,6 +121,10 @@ public indirect enum JSONValue: Sendable, Equatable, Codable, ExpressibleByStrin
     }
 
     static func quote(_ s: String) -> String {
+        // Most strings need no escape: copy them whole (this is on the path of every refusal).
+        if !s.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -129,7 +133,9 @@ public indirect enum JSONValue: Sendable, Equatable, Codable, ExpressibleByStrin
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(scalar)
             }
         }
