@@ -72,6 +72,31 @@ struct AuthAPITests {
         }
     }
 
+    @Test("citizens: a sign-in is audited, guessing one account's password locks it for that address, registrations are limited per address", arguments: TestEngine.all)
+    func citizenLimits(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            let login = try await client.post("/api/v1/citizens/login", json: #"{"phone":"13800000000","password":"\#(Harness.demoPassword)"}"#)
+            #expect(login.status == .ok)
+            let signIns = try await opened.platform.audit.entries(limit: 20).filter { $0.action == "identity.citizen.login" && $0.outcome == "ok" }
+            #expect(signIns.count == 1 && signIns.first?.actor.hasPrefix("citizen:") == true)
+            for _ in 0..<5 {
+                try await client.post("/api/v1/citizens/login", json: #"{"phone":"13800000000","password":"Guessing12345"}"#)
+                    .expectProblem(.unauthorized, code: "identity.invalid-credentials")
+            }
+            let locked = try await client.post("/api/v1/citizens/login", json: #"{"phone":"13800000000","password":"\#(Harness.demoPassword)"}"#)
+            locked.expectProblem(.tooManyRequests, code: "identity.account-locked")
+            #expect(locked.headers[.retryAfter] != nil)
+            // Five registrations an address; the sixth waits (and costs no bcrypt hash).
+            for i in 0..<5 {
+                let r = try await client.post("/api/v1/citizens", json: #"{"phone":"1391234560\#(i)","displayName":"市民\#(i)","password":"Citizen2026"}"#)
+                #expect(r.status == .created)
+            }
+            let sixth = try await client.post("/api/v1/citizens", json: #"{"phone":"13912345609","displayName":"市民","password":"Citizen2026"}"#)
+            sixth.expectProblem(.tooManyRequests, code: "identity.too-many-registrations")
+            #expect(sixth.headers[.retryAfter] != nil)
+        }
+    }
+
     @Test("a NUL byte in a login, a query or a citizen's name is a 400 naming the field; the audit chain stays intact", arguments: TestEngine.all)
     func controlCharacters(engine: TestEngine) async throws {
         try await Harness.run(engine) { client, opened in
