@@ -1,4 +1,4 @@
-/// CityStore's own tables: the job queue and the audit log.
+/// CityStore's own tables: the job queue, the audit log and the platform change log.
 public enum StoreMigrations {
     public static let all: [Migration] = [
         Migration(module: "store", number: 1, name: "job queue", statements: [
@@ -52,6 +52,22 @@ public enum StoreMigrations {
             BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$
             """,
             "postgres:CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+        ]),
+        Migration(module: "store", number: 3, name: "platform change log", statements: [
+            """
+            CREATE TABLE change_log (
+                cursor {bigint} PRIMARY KEY,
+                at {timestamp} NOT NULL,
+                module TEXT NOT NULL,
+                record_type TEXT NOT NULL,
+                record_key TEXT NOT NULL,
+                division_code TEXT,
+                operation TEXT NOT NULL CHECK (operation IN ('created', 'updated', 'deleted')),
+                fields TEXT NOT NULL,
+                actor TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX change_log_record ON change_log (record_type, record_key)",
         ]),
     ]
 }

@@ -58,7 +58,18 @@ public struct DivisionBook: Sendable {
         let dialect = store.dialect
         let (accepted, rejectedCount) = (divisions, rejected.count)
         try await store.write { db in
+            // What existed before decides created or updated in the change log.
+            struct Existing: Decodable { let code: String }
+            var existing: Set<String> = []
+            for chunk in accepted.map(\.code.rawValue).chunked(500) {
+                existing.formUnion(try await db.raw("SELECT code FROM divisions WHERE code IN (\(binds: Array(chunk)))").all(decoding: Existing.self).map(\.code))
+            }
             try await Self.upsert(accepted, now: now, on: db)
+            try await ChangeLog.record(accepted.map { d in
+                NewChange(module: "registry", recordType: "division", recordKey: d.code.rawValue, divisionCode: d.code.rawValue,
+                          operation: existing.contains(d.code.rawValue) ? .updated : .created,
+                          fields: ["name", "level", "parentCode", "label", "boundary", "source"], actor: caller.auditActor)
+            }, at: now, dialect: dialect, on: db)
             try await AuditLog.append(AuditEntry(actor: caller.auditActor, action: "registry.division.import", recordType: "file", recordID: source,
                                                  origin: origin, detail: "\(accepted.count) imported, \(rejectedCount) rejected"),
                                       at: now, dialect: dialect, on: db)

@@ -38,9 +38,15 @@ struct DivisionBookTests {
             #expect(report.rejected[0].reason.contains("adcode"))
             let entries = try await AuditLog(store: store).entries().filter { $0.action == "registry.division.import" }
             #expect(entries.count == 1 && entries[0].detail == "3 imported, 2 rejected" && entries[0].actor == "cli:test")
-            // Re-importing updates in place.
+            // Each division went to the platform change log with the import, created the first time.
+            let log = ChangeLog(store: store)
+            let first = try await log.changes(after: 0, recordTypes: ["division"])
+            #expect(Set(first.map(\.recordKey)) == ["411600", "411602", "411603"] && first.allSatisfy { $0.operation == .created && $0.actor == "cli:test" })
+            // Re-importing updates in place, and says so.
             _ = try await book.importGeoJSON(Self.collection, source: "test", by: Self.admin, origin: .commandLine)
             #expect(try await book.list(by: Self.admin).count == 3)
+            let second = try await log.changes(after: first.last!.cursor)
+            #expect(second.count == 3 && second.allSatisfy { $0.operation == .updated })
         }
     }
 

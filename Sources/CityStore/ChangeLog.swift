@@ -1,0 +1,144 @@
+import CityCore
+import Foundation
+import SQLKit
+
+/// What happened to a record.
+public enum ChangeOperation: String, Sendable, Codable {
+    case created, updated, deleted
+}
+
+/// A change to record, written in the change's own transaction.
+public struct NewChange: Sendable, Equatable {
+    /// The module that owns the record (`registry`, `cases`).
+    public var module: String
+    /// The kind of record (`division`, `person`, `case`).
+    public var recordType: String
+    /// The record's key (a division code, an ID number, a case number).
+    public var recordKey: String
+    /// The division the record belongs to, for readers within a scope.
+    public var divisionCode: String?
+    public var operation: ChangeOperation
+    /// The fields that changed (all of them for a creation).
+    public var fields: [String]
+    /// Who changed it (`staff:zhang.wei`, `cli:root`).
+    public var actor: String
+
+    public init(module: String, recordType: String, recordKey: String, divisionCode: String?, operation: ChangeOperation, fields: [String], actor: String) {
+        self.module = module
+        self.recordType = recordType
+        self.recordKey = recordKey
+        self.divisionCode = divisionCode
+        self.operation = operation
+        self.fields = fields
+        self.actor = actor
+    }
+}
+
+/// One row of the platform change log, as readers see it.
+public struct Change: Sendable, Codable, Equatable {
+    /// Position in the log: strictly increasing in commit order, without gaps.
+    public let cursor: Int64
+    public let at: Date
+    public let module: String
+    public let recordType: String
+    public let recordKey: String
+    public let divisionCode: String?
+    public let operation: ChangeOperation
+    public let fields: [String]
+    public let actor: String
+}
+
+/// The platform change log: one row per change to a record of any module, written in the change's
+/// own transaction and read by cursor. The wall display streams from it, the exchange delivers
+/// from it, subscriptions replay from it; there is no second one.
+///
+/// Cursors are assigned under the lock the audit chain uses, held until the transaction commits,
+/// so they are handed out in commit order: a reader that has seen cursor N never later finds a new
+/// row below N (an identity column alone would let a slow transaction commit a smaller number
+/// after a reader moved past it). Every change is audited anyway, so the lock costs no extra wait.
+public struct ChangeLog: Sendable {
+    /// The NOTIFY channel that wakes readers on PostgreSQL (SQLite readers poll).
+    public static let channel = "cityhub_changes"
+    let store: Store
+
+    public init(store: Store) {
+        self.store = store
+    }
+
+    /// Records changes inside the caller's transaction; returns their cursors.
+    @discardableResult
+    public static func record(_ changes: [NewChange], at date: Date, dialect: Dialect, on db: any SQLDatabase) async throws -> [Int64] {
+        guard !changes.isEmpty else { return [] }
+        try await dialect.lockForTransaction(AuditLog.lockKey, on: db)
+        struct Head: Decodable { let cursor: Int64 }
+        let head = try await db.raw("SELECT COALESCE(MAX(cursor), 0) AS cursor FROM change_log").first(decoding: Head.self)?.cursor ?? 0
+        let cursors = (1...Int64(changes.count)).map { head + $0 }
+        for (chunk, base) in zip(changes.chunked(2_000), stride(from: 0, to: changes.count, by: 2_000)) {
+            var query: SQLQueryString = "INSERT INTO change_log (cursor, at, module, record_type, record_key, division_code, operation, fields, actor) VALUES "
+            for (i, change) in chunk.enumerated() {
+                if i > 0 { query += ", " }
+                query += """
+                    (\(bind: cursors[base + i]), \(bind: date), \(bind: change.module), \(bind: change.recordType), \(bind: change.recordKey), \
+                    \(bind: change.divisionCode), \(bind: change.operation.rawValue), \(bind: change.fields.joined(separator: ",")), \(bind: change.actor))
+                    """
+            }
+            try await db.raw(query).run()
+        }
+        try await dialect.notify(channel, on: db)
+        return cursors
+    }
+
+    /// Changes after `cursor`, oldest first, at most `limit`; only those of divisions within
+    /// `scopePattern` (a SQL LIKE pattern such as `4116%`) when given, and only of `recordTypes`.
+    public func changes(after cursor: Int64, limit: Int = 500, scopePattern: String? = nil, recordTypes: [String]? = nil) async throws -> [Change] {
+        struct Row: Decodable {
+            let cursor: Int64; let at: Date; let module: String; let recordType: String; let recordKey: String; let divisionCode: String?
+            let operation: String; let fields: String; let actor: String
+        }
+        let rows = try await store.read { db in
+            var query: SQLQueryString = "SELECT * FROM change_log WHERE cursor > \(bind: cursor)"
+            if let scopePattern { query += " AND division_code LIKE \(bind: scopePattern)" }
+            if let recordTypes, !recordTypes.isEmpty { query += " AND record_type IN (\(binds: recordTypes))" }
+            query += " ORDER BY cursor LIMIT \(bind: min(max(limit, 1), 10_000))"
+            return try await db.raw(query).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+        return rows.map { row in
+            Change(cursor: row.cursor, at: row.at, module: row.module, recordType: row.recordType, recordKey: row.recordKey, divisionCode: row.divisionCode,
+                   operation: ChangeOperation(rawValue: row.operation) ?? .updated, fields: row.fields.isEmpty ? [] : row.fields.split(separator: ",").map(String.init),
+                   actor: row.actor)
+        }
+    }
+
+    /// The latest cursor (0 for an empty log): where a new reader that wants only what comes next starts.
+    public func head() async throws -> Int64 {
+        struct Head: Decodable { let cursor: Int64 }
+        return try await store.read { db in
+            try await db.raw("SELECT COALESCE(MAX(cursor), 0) AS cursor FROM change_log").first(decoding: Head.self)?.cursor ?? 0
+        }
+    }
+
+    /// Calls `onChanges` with every batch of changes after `cursor` as they commit, until cancelled:
+    /// woken by NOTIFY on PostgreSQL (and polled every `interval` as well), polled on SQLite.
+    public func follow(after cursor: Int64, interval: Duration = .milliseconds(250), _ onChanges: @Sendable @escaping ([Change]) async -> Void) async throws {
+        let position = CursorBox(cursor)
+        let log = self
+        try await store.watch(channel: Self.channel, interval: interval) {
+            while let batch = try? await log.changes(after: position.value), !batch.isEmpty {
+                position.value = batch.last!.cursor
+                await onChanges(batch)
+                if batch.count < 500 { break }
+            }
+        }
+    }
+}
+
+/// A cursor shared between a follower's wake-ups (they run one at a time).
+private final class CursorBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Int64
+    init(_ value: Int64) { stored = value }
+    var value: Int64 {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
