@@ -385,11 +385,17 @@ public final class Store: Sendable, Service {
         closed.set()
         switch backend {
         case .sqlite(let readers, let writer, let lock):
+            // Readers first: a read transaction still open would make the checkpoint below wait in
+            // SQLite's busy handler, holding one of the few threads every SQLite call runs on.
+            let idle = await readers.drain()
+            for connection in idle { try? await connection.close() }
             await lock.withLock {
-                // Fold the WAL back into the main file so a copied database file is complete.
+                // Fold the WAL back into the main file so a copied database file is complete; another
+                // process reading the file (a CLI command) gets one second, not the usual ten.
+                _ = try? await writer.sql().raw("PRAGMA busy_timeout=1000").all()
                 _ = try? await writer.sql().raw("PRAGMA wal_checkpoint(TRUNCATE)").all()
             }
-            for connection in await readers.drain() + [writer] { try? await connection.close() }
+            try? await writer.close()
         case .postgres:
             break
         }
