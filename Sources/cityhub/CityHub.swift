@@ -28,6 +28,11 @@ enum LogSetup {
         LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
         return true
     }()
+    private static let bootstrapText: Bool = {
+        LoggingSystem.bootstrap { TextLogHandler(label: $0) }
+        return true
+    }()
 
     static func json() { _ = bootstrapJSON }
+    static func text() { _ = bootstrapText }
 }

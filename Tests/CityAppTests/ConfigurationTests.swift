@@ -62,3 +62,19 @@ struct JSONLogTests {
         #expect(!line.contains("\n"))
     }
 }
+
+@Suite("Text logs")
+struct TextLogTests {
+    @Test("a text line carries the metadata set before it, formatted only when written")
+    func line() {
+        let lines = JSONLogTests.Lines()
+        var logger = Logger(label: "cityhub") { TextLogHandler(label: $0, write: { lines.add($0) }) }
+        logger[metadataKey: "hb.request.id"] = "r-1"
+        logger.logLevel = .info
+        logger.debug("not written")
+        logger.info("request", metadata: ["status": "200"])
+        #expect(lines.items.count == 1)
+        let line = lines.items.first ?? ""
+        #expect(line.contains(" info cityhub: hb.request.id=r-1 status=200 ") && line.hasSuffix("request\n"))
+    }
+}

@@ -9,7 +9,7 @@ import Hummingbird
 struct InputBoundaryMiddleware<Context: CityContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        if Text.hasForbiddenControl(path) || (path.contains("%") && Text.hasForbiddenControl(path.removingPercentEncoding ?? path)) {
+        if Text.hasForbiddenControl(path) || (path.utf8.contains(UInt8(ascii: "%")) && Text.hasForbiddenControl(path.removingPercentEncoding ?? path)) {
             throw RequestProblem.controlCharacter("path")
         }
         for (name, value) in request.uri.queryParameters where Text.hasForbiddenControl(name) || Text.hasForbiddenControl(value) {

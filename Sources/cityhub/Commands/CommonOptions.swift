@@ -38,7 +38,7 @@ struct CommonOptions: ParsableArguments {
     }
 
     func logger(_ config: CityConfiguration) -> Logger {
-        if config.logFormat == "json" { LogSetup.json() }
+        if config.logFormat == "json" { LogSetup.json() } else { LogSetup.text() }
         var logger = Logger(label: "cityhub")
         logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
         return logger
