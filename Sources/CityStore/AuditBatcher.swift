@@ -36,6 +36,23 @@ final class AuditBatcher: @unchecked Sendable {
         }
     }
 
+    /// One batch. With the head this process wrote last, the insert checks that head itself: on
+    /// SQLite that single statement is the whole transaction (this process's writes are serialised
+    /// on one connection, another process's take the file's write lock for their whole
+    /// transaction); PostgreSQL also takes the chain's lock, which in-transaction appends hold.
+    /// When another writer appended in between, the head is read again.
+    private func append(_ entries: [(AuditEntry, Date)], after known: (seq: Int64, hash: String)?, dialect: Dialect) async throws -> [AuditRecord] {
+        if let known {
+            let checked: [AuditRecord]? = if dialect.engine == .sqlite {
+                try await store.withConnection { db in try await AuditLog.append(entries, after: known, dialect: dialect, on: db) }
+            } else {
+                try await store.write { db in try await AuditLog.append(entries, after: known, dialect: dialect, on: db) }
+            }
+            if let checked { return checked }
+        }
+        return try await store.write { db in try await AuditLog.append(entries, dialect: dialect, on: db) }
+    }
+
     private func flush() async {
         let dialect = store.dialect
         while true {
@@ -49,12 +66,7 @@ final class AuditBatcher: @unchecked Sendable {
             let entries = batch.map { ($0.entry, $0.at) }
             let known = head
             do {
-                let records = try await store.write { db in
-                    // The head this process wrote last, checked by the insert itself: one statement
-                    // fewer per batch while no other process appends in between.
-                    if let known, let records = try await AuditLog.append(entries, after: known, dialect: dialect, on: db) { return records }
-                    return try await AuditLog.append(entries, dialect: dialect, on: db)
-                }
+                let records = try await append(entries, after: known, dialect: dialect)
                 if let last = records.last { head = (last.seq, last.hash) }
                 for (waiter, record) in zip(batch, records) { waiter.continuation.resume(returning: record) }
             } catch {

@@ -258,4 +258,25 @@ struct AuditLogTests {
             #expect(try await a.head()?.seq == 105)
         }
     }
+
+    @Test("two processes (two stores on one database) appending at once keep one unbroken chain", arguments: TestEngine.all)
+    func twoProcesses(engine: TestEngine) async throws {
+        try await TestStores.withDatabaseURL(engine) { url in
+            let location = try StoreLocation(url)
+            try await Store.withStore(location, leaseTimeout: .seconds(30)) { first in
+                try await first.migrate(StoreMigrations.all)
+                try await Store.withStore(location, leaseTimeout: .seconds(30)) { second in
+                    let a = AuditLog(store: first), b = AuditLog(store: second)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for i in 0..<120 {
+                            group.addTask { try await (i % 2 == 0 ? a : b).append(AuditEntry(actor: "staff:p\(i % 2)", action: "test.write", recordID: "\(i)")) }
+                        }
+                        try await group.waitForAll()
+                    }
+                    let result = try await b.verify()
+                    #expect(result.isIntact && result.checked == 120)
+                }
+            }
+        }
+    }
 }
