@@ -13,25 +13,70 @@ public struct ResidentID: Hashable, Sendable, CheckedCode, CustomStringConvertib
 
     /// Parses and checks a number; nil when the form, the check character or the birth date is wrong.
     public init?(_ text: String, today: Date) {
+        guard let id = try? Self.checked(text, today: today) else { return nil }
+        self = id
+    }
+
+    private init(checkedRawValue: String) { rawValue = checkedRawValue }
+
+    /// Why a text is not a resident ID number: the exact reason, for import reports and problems.
+    public enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
+        case length(Int)
+        case characters
+        case checkCharacter(expected: Character, found: Character)
+        case impossibleBirthDate(String)
+        case futureBirthDate(String)
+
+        public var description: String {
+            switch self {
+            case .length(let n): "an ID number has 18 characters, not \(n) / 身份证号码应为 18 位，实为 \(n) 位"
+            case .characters: "the first 17 characters must be digits, the last a digit or X / 前 17 位应为数字，末位为数字或 X"
+            case .checkCharacter(let e, let f): "check character is \(f), the number's check character is \(e) / 校验码应为 \(e)，实为 \(f)"
+            case .impossibleBirthDate(let d): "birth date \(d) is not a date / 出生日期 \(d) 不存在"
+            case .futureBirthDate(let d): "birth date \(d) is in the future / 出生日期 \(d) 晚于今天"
+            }
+        }
+    }
+
+    /// Checks a number and says exactly what is wrong with it.
+    public static func checked(_ text: String, today: Date = Date()) throws(Problem) -> ResidentID {
         let upper = text.uppercased()
         let chars = Array(upper)
-        guard chars.count == 18, chars[0..<17].allSatisfy(\.isASCIIDigit),
-              chars[17].isASCIIDigit || chars[17] == "X" else { return nil }
-        let sum = zip(chars[0..<17], Self.weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
-        guard Self.checks[sum % 11] == chars[17] else { return nil }
+        guard chars.count == 18 else { throw .length(chars.count) }
+        guard chars[0..<17].allSatisfy(\.isASCIIDigit), chars[17].isASCIIDigit || chars[17] == "X" else { throw .characters }
+        let sum = zip(chars[0..<17], weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
+        guard checks[sum % 11] == chars[17] else { throw .checkCharacter(expected: checks[sum % 11], found: chars[17]) }
         let y = Int(String(chars[6..<10]))!, m = Int(String(chars[10..<12]))!, d = Int(String(chars[12..<14]))!
+        let shown = "\(String(chars[6..<10]))-\(String(chars[10..<12]))-\(String(chars[12..<14]))"
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
-        guard let birth = calendar.date(from: DateComponents(year: y, month: m, day: d)),
-              calendar.component(.day, from: birth) == d, calendar.component(.month, from: birth) == m,
-              birth <= today, y >= 1870 else { return nil }
-        rawValue = upper
+        guard y >= 1870, let birth = calendar.date(from: DateComponents(year: y, month: m, day: d)),
+              calendar.component(.day, from: birth) == d, calendar.component(.month, from: birth) == m else { throw .impossibleBirthDate(shown) }
+        guard birth <= today else { throw .futureBirthDate(shown) }
+        return ResidentID(checkedRawValue: upper)
     }
+
+    /// The birth date the number carries, `YYYY-MM-DD`.
+    public var birthDate: String {
+        let c = Array(rawValue)
+        return "\(String(c[6..<10]))-\(String(c[10..<12]))-\(String(c[12..<14]))"
+    }
+
+    /// The sex the number carries: the 17th digit is odd for men, even for women.
+    public var sex: Sex { Int(String(Array(rawValue)[16]))! % 2 == 1 ? .male : .female }
+
+    /// The division of first registration (an old code may no longer exist).
+    public var registrationDivision: String { String(rawValue.prefix(6)) }
 
     public var description: String { masked }
 
     /// Masked for display: the first 4 and last 4 characters shown.
     public var masked: String { String(rawValue.prefix(4)) + String(repeating: "*", count: 10) + String(rawValue.suffix(4)) }
+}
+
+/// Sex as a resident ID number records it.
+public enum Sex: String, Sendable, Codable, CaseIterable {
+    case male, female
 }
 
 /// A GB 32100 unified social credit code: 18 characters from a 31-letter set with a MOD 31 check.
