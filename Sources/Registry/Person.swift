@@ -57,8 +57,9 @@ public struct GoldenValue: Sendable, Equatable, Codable {
     public let disagreeing: [PersonSource]
 }
 
-/// One person as the city knows them: per field, the value the rules choose, with provenance.
-public struct GoldenPerson: Sendable, Equatable, Codable {
+/// A person as the city knows them (the golden record, GLOSSARY `Person`): per field, the value the
+/// rules choose, with provenance.
+public struct Person: Sendable, Equatable, Codable {
     public let idNumber: ResidentID
     public let fields: [PersonField: GoldenValue]
     /// The sources that hold a record of this person.
@@ -84,7 +85,7 @@ public enum GoldenRecordRules {
     ]
 
     /// The golden record of the records of one person (nil when there are none).
-    public static func merge(_ records: [PersonSourceRecord]) -> GoldenPerson? {
+    public static func merge(_ records: [PersonSourceRecord]) -> Person? {
         guard let id = records.first?.idNumber else { return nil }
         var current: [PersonSource: PersonSourceRecord] = [:]
         for record in records where record.idNumber == id {
@@ -105,6 +106,6 @@ public enum GoldenRecordRules {
             }
             fields[field] = GoldenValue(value: value, source: chosen.source, receivedAt: chosen.receivedAt, disagreeing: disagreeing)
         }
-        return GoldenPerson(idNumber: id, fields: fields, sources: PersonSource.allCases.filter { current[$0] != nil })
+        return Person(idNumber: id, fields: fields, sources: PersonSource.allCases.filter { current[$0] != nil })
     }
 }
