@@ -47,8 +47,7 @@ public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any Wa
     logger.info("opening store", metadata: ["location": "\(location)"])
     return try await Store.withStore(location, logger: logger, leaseTimeout: .seconds(config.dbLeaseTimeout)) { store in
         try await store.migrate(allMigrations)
-        let notary = try AuditNotary.load(keyFile: URL(fileURLWithPath: config.resolvedAuditKeyFile),
-                                          checkpointFile: URL(fileURLWithPath: config.resolvedAuditCheckpointFile))
+        let notary = try config.auditNotary()
         let platform = Platform(store: store, clock: clock, hasher: PasswordHasher(cost: config.bcryptCost),
                                 settings: HTTPSettings(maxBodySize: config.maxBodySize, secureCookies: config.secureCookies),
                                 metrics: MetricsBootstrap.registry, logger: logger,
@@ -115,7 +114,7 @@ struct AuditCheckpointer: Service {
     let logger: Logger
 
     func run() async throws {
-        let last = LastCheckpoint(try? AuditNotary.read(notary.checkpointFile).filter { $0.keyId == notary.keyId }.max { $0.seq < $1.seq })
+        let last = LastCheckpoint(try? notary.latest())
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)

@@ -53,6 +53,11 @@ public struct CityConfiguration: Sendable, Equatable {
         return "data/audit-checkpoint.key"
     }
 
+    /// The audit notary these settings name: its key (created on first use) and checkpoint file.
+    public func auditNotary() throws -> AuditNotary {
+        try AuditNotary.load(keyFile: URL(fileURLWithPath: resolvedAuditKeyFile), checkpointFile: URL(fileURLWithPath: resolvedAuditCheckpointFile))
+    }
+
     /// The checkpoint file in use.
     public var resolvedAuditCheckpointFile: String {
         auditCheckpointFile ?? URL(fileURLWithPath: resolvedAuditKeyFile).deletingLastPathComponent().appendingPathComponent("audit-checkpoints.jsonl").path

@@ -66,6 +66,15 @@ public struct DivisionCode: Hashable, Sendable, CheckedCode, Comparable, CustomS
 
     public static func < (lhs: DivisionCode, rhs: DivisionCode) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// A code read back from storage: one that does not parse fails the read, naming the column.
+    /// Falling back to a wider division would widen whatever scope or place the row grants.
+    public static func stored(_ text: String, column: String) throws -> DivisionCode {
+        guard let code = DivisionCode(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(column) \(text) is not a division code"))
+        }
+        return code
+    }
+
     /// Zhoukou, the reference city.
     public static let zhoukou = DivisionCode("411600")!
 }

@@ -168,15 +168,17 @@ public struct AuditLog: Sendable {
         guard !entries.isEmpty else { return [] }
         try await dialect.lockForTransaction(lockKey, on: db)
         let records = chain(entries, after: head)
-        var query: SQLQueryString = """
-            INSERT INTO audit_log (seq, at, actor, action, record_type, record_id, division_code, purpose, source, request_id, outcome, detail, prev_hash, hash)
-            SELECT * FROM (VALUES
-            """
+        var query = insertInto + " SELECT * FROM (VALUES"
         appendValues(records, to: &query)
         query += ") AS v WHERE (SELECT COALESCE(MAX(seq), 0) FROM audit_log) = \(bind: head.seq) RETURNING seq"
         struct Inserted: Decodable { let seq: Int64 }
         let inserted = try await db.raw(query).all(decoding: Inserted.self)
         return inserted.count == records.count ? records : nil
+    }
+
+    /// The insert's head, every column in the order `appendValues` binds them.
+    static var insertInto: SQLQueryString {
+        "INSERT INTO audit_log (seq, at, actor, action, record_type, record_id, division_code, purpose, source, request_id, outcome, detail, prev_hash, hash)"
     }
 
     /// Records for `entries` chained after `head`, in their stored (bounded) form.
@@ -216,9 +218,7 @@ public struct AuditLog: Sendable {
         struct Head: Decodable { let seq: Int64; let hash: String }
         let last = try await db.raw("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first(decoding: Head.self)
         let records = chain(entries, after: (last?.seq ?? 0, last?.hash ?? genesisHash))
-        var query: SQLQueryString = """
-            INSERT INTO audit_log (seq, at, actor, action, record_type, record_id, division_code, purpose, source, request_id, outcome, detail, prev_hash, hash) VALUES
-            """
+        var query = insertInto + " VALUES"
         appendValues(records, to: &query)
         try await db.raw(query).run()
         return records

@@ -77,6 +77,11 @@ public struct AuditNotary: Sendable {
         return text.split(separator: "\n").compactMap { try? decoder.decode(AuditCheckpoint.self, from: Data($0.utf8)) }
     }
 
+    /// The latest checkpoint in the file signed with this notary's key, if any.
+    public func latest() throws -> AuditCheckpoint? {
+        try Self.read(checkpointFile).filter { $0.keyId == keyId }.max { $0.seq < $1.seq }
+    }
+
     /// Whether `checkpoint` was signed by `key`.
     public static func isGenuine(_ checkpoint: AuditCheckpoint, signedBy key: Curve25519.Signing.PublicKey) -> Bool {
         guard checkpoint.keyId == keyId(key), let signature = Data(base64Encoded: checkpoint.signature) else { return false }

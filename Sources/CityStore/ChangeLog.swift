@@ -70,8 +70,7 @@ public struct ChangeLog: Sendable {
     public static func record(_ changes: [NewChange], at date: Date, dialect: Dialect, on db: any SQLDatabase) async throws -> [Int64] {
         guard !changes.isEmpty else { return [] }
         try await dialect.lockForTransaction(AuditLog.lockKey, on: db)
-        struct Head: Decodable { let cursor: Int64 }
-        let head = try await db.raw("SELECT COALESCE(MAX(cursor), 0) AS cursor FROM change_log").first(decoding: Head.self)?.cursor ?? 0
+        let head = try await head(on: db)
         let cursors = (1...Int64(changes.count)).map { head + $0 }
         for (chunk, base) in zip(changes.chunked(2_000), stride(from: 0, to: changes.count, by: 2_000)) {
             var query: SQLQueryString = "INSERT INTO change_log (cursor, at, module, record_type, record_key, division_code, operation, fields, actor) VALUES "
@@ -111,10 +110,12 @@ public struct ChangeLog: Sendable {
 
     /// The latest cursor (0 for an empty log): where a new reader that wants only what comes next starts.
     public func head() async throws -> Int64 {
+        try await store.read { db in try await Self.head(on: db) }
+    }
+
+    static func head(on db: any SQLDatabase) async throws -> Int64 {
         struct Head: Decodable { let cursor: Int64 }
-        return try await store.read { db in
-            try await db.raw("SELECT COALESCE(MAX(cursor), 0) AS cursor FROM change_log").first(decoding: Head.self)?.cursor ?? 0
-        }
+        return try await db.raw("SELECT COALESCE(MAX(cursor), 0) AS cursor FROM change_log").first(decoding: Head.self)?.cursor ?? 0
     }
 
     /// Calls `onChanges` with every batch of changes after `cursor` as they commit, until cancelled:

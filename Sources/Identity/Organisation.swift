@@ -152,10 +152,8 @@ public struct OrganisationBook: Sendable {
         let kind: String
 
         func organisation() throws -> Organisation {
-            guard let division = DivisionCode(divisionCode) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "organisations.division_code \(divisionCode) is not a division code"))
-            }
-            return Organisation(code: code, name: name, nameEn: nameEn, parentCode: parentCode, divisionCode: division, kind: kind)
+            Organisation(code: code, name: name, nameEn: nameEn, parentCode: parentCode,
+                         divisionCode: try .stored(divisionCode, column: "organisations.division_code"), kind: kind)
         }
     }
 }

@@ -70,11 +70,12 @@ public struct SessionBook: Sendable {
         // The common case, a staff session, in one query: session, account and roles together.
         struct StaffRow: Decodable {
             let expiresAt: Date; let revokedAt: Date?
-            let username: String; let displayName: String; let organisationCode: String; let divisionCode: String; let active: Bool; let role: String?
+            let id: Int64; let username: String; let displayName: String; let organisationCode: String; let divisionCode: String; let active: Bool
+            let role: String?
         }
         let staffRows = try await store.read { db in
             try await db.raw("""
-                SELECT s.expires_at, s.revoked_at, u.username, u.display_name, u.organisation_code, u.division_code, u.active, r.role
+                SELECT s.expires_at, s.revoked_at, u.id, u.username, u.display_name, u.organisation_code, u.division_code, u.active, r.role
                 FROM sessions s
                 JOIN staff_users u ON u.username = s.subject_id
                 LEFT JOIN staff_roles r ON r.user_id = u.id
@@ -83,11 +84,10 @@ public struct SessionBook: Sendable {
         }
         if let first = staffRows.first {
             guard first.revokedAt == nil, first.expiresAt > now, first.active else { return nil }
-            let roles = Set(staffRows.compactMap { $0.role.flatMap(Role.init(rawValue:)) })
-            let division = try StaffDirectory.divisionCode(first.divisionCode)
-            let principal = Principal(kind: .staff, id: first.username, displayName: first.displayName, organisationCode: first.organisationCode,
-                                      scope: DivisionScope(division), roles: roles)
-            return (principal, first.expiresAt)
+            let member = StaffMember(id: first.id, username: first.username, displayName: first.displayName, organisationCode: first.organisationCode,
+                                     divisionCode: try .stored(first.divisionCode, column: "staff_users.division_code"),
+                                     roles: staffRows.compactMap { $0.role.flatMap(Role.init(rawValue:)) }, active: first.active)
+            return (member.principal, first.expiresAt)
         }
         struct Row: Decodable { let subjectKind: String; let subjectId: String; let expiresAt: Date; let revokedAt: Date? }
         let row = try await store.read { db in

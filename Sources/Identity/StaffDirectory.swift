@@ -308,18 +308,10 @@ public struct StaffDirectory: Sendable {
         }
         return try rows.map { row in
             StaffMember(id: row.id, username: row.username, displayName: row.displayName, organisationCode: row.organisationCode,
-                        divisionCode: try divisionCode(row.divisionCode), roles: roles[row.id] ?? [], active: row.active)
+                        divisionCode: try .stored(row.divisionCode, column: "staff_users.division_code"), roles: roles[row.id] ?? [], active: row.active)
         }
     }
 
-    /// A stored division code that does not parse fails the read: falling back to a wider
-    /// division would widen the account's scope.
-    static func divisionCode(_ text: String) throws -> DivisionCode {
-        guard let code = DivisionCode(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "staff_users.division_code \(text) is not a division code"))
-        }
-        return code
-    }
 
     /// How many accounts exist.
     public func count() async throws -> Int {

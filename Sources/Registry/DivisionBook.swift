@@ -145,9 +145,7 @@ public struct DivisionBook: Sendable {
         let labelLon: Double?; let labelLat: Double?; let boundary: String?; let source: String?
 
         func division() throws -> Division {
-            guard let division = DivisionCode(code) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "divisions.code \(code) is not a division code"))
-            }
+            let division = try DivisionCode.stored(code, column: "divisions.code")
             return Division(code: division, name: name, level: DivisionCode.Level(rawValue: level) ?? division.level,
                             parentCode: parentCode.flatMap(DivisionCode.init), label: labelLon.flatMap { lon in labelLat.map { GeoPoint(lon: lon, lat: $0) } },
                             boundaryGeoJSON: boundary, source: source)

@@ -15,8 +15,7 @@ struct AuditVerify: AsyncParsableCommand {
 
     func run() async throws {
         let config = try common.configuration(["seed.onFirstStart": "false"])
-        let notary = try AuditNotary.load(keyFile: URL(fileURLWithPath: config.resolvedAuditKeyFile),
-                                          checkpointFile: URL(fileURLWithPath: config.resolvedAuditCheckpointFile))
+        let notary = try config.auditNotary()
         let checkpoints = try AuditNotary.read(notary.checkpointFile)
         let result = try await common.withStore { store in
             try await AuditLog(store: store).verify(against: checkpoints, signedBy: notary.publicKey)
@@ -39,9 +38,8 @@ struct AuditCheckpointCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try common.configuration(["seed.onFirstStart": "false"])
-        let notary = try AuditNotary.load(keyFile: URL(fileURLWithPath: config.resolvedAuditKeyFile),
-                                          checkpointFile: URL(fileURLWithPath: config.resolvedAuditCheckpointFile))
-        let last = try AuditNotary.read(notary.checkpointFile).filter { $0.keyId == notary.keyId }.max { $0.seq < $1.seq }
+        let notary = try config.auditNotary()
+        let last = try notary.latest()
         let checkpoint = try await common.withStore { store in try await AuditLog(store: store).checkpoint(with: notary, after: last) }
         if let checkpoint {
             say("signed audit checkpoint: seq \(checkpoint.seq), hash \(checkpoint.hash), key \(checkpoint.keyId)")
