@@ -36,18 +36,14 @@ final class AuditBatcher: @unchecked Sendable {
         }
     }
 
-    /// One batch. With the head this process wrote last, the insert checks that head itself: on
-    /// SQLite that single statement is the whole transaction (this process's writes are serialised
-    /// on one connection, another process's take the file's write lock for their whole
-    /// transaction); PostgreSQL also takes the chain's lock, which in-transaction appends hold.
+    /// One batch. With the head this process wrote last, the insert checks that head itself and is
+    /// the whole transaction, one round trip: on SQLite this process's writes are serialised on one
+    /// connection and another process's take the file's write lock for their whole transaction; on
+    /// PostgreSQL the statement takes the chain's lock, which in-transaction appends hold.
     /// When another writer appended in between, the head is read again.
     private func append(_ entries: [(AuditEntry, Date)], after known: (seq: Int64, hash: String)?, dialect: Dialect) async throws -> [AuditRecord] {
         if let known {
-            let checked: [AuditRecord]? = if dialect.engine == .sqlite {
-                try await store.withConnection { db in try await AuditLog.append(entries, after: known, dialect: dialect, on: db) }
-            } else {
-                try await store.write { db in try await AuditLog.append(entries, after: known, dialect: dialect, on: db) }
-            }
+            let checked = try await store.withConnection { db in try await AuditLog.append(entries, after: known, dialect: dialect, on: db) }
             if let checked { return checked }
         }
         return try await store.write { db in try await AuditLog.append(entries, dialect: dialect, on: db) }
@@ -75,3 +71,4 @@ final class AuditBatcher: @unchecked Sendable {
         }
     }
 }
+

@@ -1,6 +1,7 @@
 import CityCore
 import Crypto
 import Foundation
+import PostgresKit
 import SQLKit
 
 /// One audit entry to append: who did what to which record, when, from where, for what purpose.
@@ -163,17 +164,64 @@ public struct AuditLog: Sendable {
     /// Appends entries after `head` inside the caller's transaction, provided `head` is still the
     /// chain's last row: the insert checks it (under the chain's lock), so no separate read is needed.
     /// - Returns: the records, or nil when another writer appended since (nothing was inserted).
+    ///
+    /// It is one statement, so outside a transaction it is a transaction of its own (one round trip).
+    /// On PostgreSQL the statement takes the chain's lock itself and holds it to its commit. Its
+    /// snapshot is taken before the lock is granted, so the head check can see a head that a
+    /// writer holding the lock has since moved; the insert of a sequence number that writer took
+    /// then fails on the primary key, the whole statement with it, and that too answers nil.
     static func append(_ entries: [(AuditEntry, Date)], after head: (seq: Int64, hash: String), dialect: Dialect,
                        on db: any SQLDatabase) async throws -> [AuditRecord]? {
         guard !entries.isEmpty else { return [] }
-        try await dialect.lockForTransaction(lockKey, on: db)
         let records = chain(entries, after: head)
-        var query = insertInto + " SELECT * FROM (VALUES"
-        appendValues(records, to: &query)
-        query += ") AS v WHERE (SELECT COALESCE(MAX(seq), 0) FROM audit_log) = \(bind: head.seq) RETURNING seq"
+        var query: SQLQueryString
+        if dialect.engine == .postgres {
+            // The rows as one JSON parameter: the statement's text is the same for every batch.
+            query = "WITH chain_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(\(bind: lockKey)) AS locked) "
+                + insertInto + " SELECT r.* FROM json_populate_recordset(NULL::audit_log, \(bind: jsonRows(records))::json) AS r CROSS JOIN chain_lock"
+        } else {
+            query = insertInto + " SELECT * FROM (VALUES"
+            appendValues(records, to: &query)
+            query += ") AS v"
+        }
+        query += " WHERE (SELECT COALESCE(MAX(seq), 0) FROM audit_log) = \(bind: head.seq) RETURNING seq"
         struct Inserted: Decodable { let seq: Int64 }
-        let inserted = try await db.raw(query).all(decoding: Inserted.self)
-        return inserted.count == records.count ? records : nil
+        do {
+            let inserted = try await db.raw(query).all(decoding: Inserted.self)
+            return inserted.count == records.count ? records : nil
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            return nil
+        }
+    }
+
+    /// Records as a JSON array whose keys are the table's columns, for `json_populate_recordset`.
+    static func jsonRows(_ records: [AuditRecord]) -> String {
+        func text(_ value: String?) -> String { value.map(Text.jsonQuoted) ?? "null" }
+        var out = "["
+        for (i, r) in records.enumerated() {
+            if i > 0 { out += "," }
+            out += """
+                {"seq":\(r.seq),"at":"\(millisecondTimestamp(r.at))","actor":\(text(r.actor)),"action":\(text(r.action)),\
+                "record_type":\(text(r.recordType)),"record_id":\(text(r.recordID)),"division_code":\(text(r.divisionCode)),\
+                "purpose":\(text(r.purpose)),"source":\(text(r.source)),"request_id":\(text(r.requestID)),"outcome":\(text(r.outcome)),\
+                "detail":\(text(r.detail)),"prev_hash":"\(r.prevHash)","hash":"\(r.hash)"}
+                """
+        }
+        return out + "]"
+    }
+
+    /// `2026-11-25T18:00:00.123Z`: exactly the millisecond the chain hash covers (from whole
+    /// milliseconds, so no floating-point digit can round the other way).
+    static func millisecondTimestamp(_ date: Date) -> String {
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        var seconds = time_t(millis / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis % 1000), 3))Z"
     }
 
     /// The insert's head, every column in the order `appendValues` binds them.

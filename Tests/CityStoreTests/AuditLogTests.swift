@@ -249,13 +249,36 @@ struct AuditLogTests {
                 }
                 // A module's change appends inside its own transaction, behind both batchers' backs.
                 let dialect = store.dialect
-                try await store.write { db in
+                _ = try await store.write { db in
                     try await AuditLog.append(AuditEntry(actor: "cli:test", action: "test.change", recordID: "\(round)"), at: Date(), dialect: dialect, on: db)
                 }
             }
             let result = try await a.verify()
             #expect(result.isIntact && result.checked == 105)
             #expect(try await a.head()?.seq == 105)
+        }
+    }
+
+    @Test("a batch waiting for the chain while another transaction appends under the lock goes after it", arguments: TestEngine.all)
+    func batchBehindLockedAppend(engine: TestEngine) async throws {
+        try await TestStores.with(engine) { store in
+            let log = AuditLog(store: store)
+            try await log.append(AuditEntry(actor: "staff:a", action: "test.first"))
+            let dialect = store.dialect
+            // A module's transaction holds the chain (and, on SQLite, the only writer) while the
+            // batch, whose head is now stale, starts; it commits a moment later.
+            let holding = Task {
+                try await store.write { db in
+                    try await AuditLog.append(AuditEntry(actor: "cli:test", action: "test.change"), at: Date(), dialect: dialect, on: db)
+                    try await Task.sleep(for: .milliseconds(300))
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let record = try await log.append(AuditEntry(actor: "staff:b", action: "test.behind"))
+            try await holding.value
+            #expect(record.seq == 3)
+            let result = try await log.verify()
+            #expect(result.isIntact && result.checked == 3)
         }
     }
 
