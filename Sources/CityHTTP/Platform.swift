@@ -40,6 +40,7 @@ public struct Platform: Sendable {
     public let revocations: Revocations
     public let throttle: LoginThrottle
     public let divisions: DivisionBook
+    public let persons: PersonRegistry
     public let settings: HTTPSettings
     public let metrics: PrometheusCollectorRegistry
     public let logger: Logger
@@ -68,6 +69,7 @@ public struct Platform: Sendable {
         self.sessions = SessionBook(store: store, clock: clock, citizens: citizens, keys: keys, cache: principals)
         self.signIn = SignIn(staff: staff, citizens: citizens, sessions: sessions, throttle: throttle, audit: audit)
         self.divisions = DivisionBook(store: store, clock: clock)
+        self.persons = PersonRegistry(store: store, audit: audit, clock: clock)
         self.settings = settings
         self.metrics = metrics
         self.logger = logger

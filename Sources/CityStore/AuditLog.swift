@@ -201,27 +201,13 @@ public struct AuditLog: Sendable {
         for (i, r) in records.enumerated() {
             if i > 0 { out += "," }
             out += """
-                {"seq":\(r.seq),"at":"\(millisecondTimestamp(r.at))","actor":\(text(r.actor)),"action":\(text(r.action)),\
+                {"seq":\(r.seq),"at":"\(r.at.millisecondISO8601)","actor":\(text(r.actor)),"action":\(text(r.action)),\
                 "record_type":\(text(r.recordType)),"record_id":\(text(r.recordID)),"division_code":\(text(r.divisionCode)),\
                 "purpose":\(text(r.purpose)),"source":\(text(r.source)),"request_id":\(text(r.requestID)),"outcome":\(text(r.outcome)),\
                 "detail":\(text(r.detail)),"prev_hash":"\(r.prevHash)","hash":"\(r.hash)"}
                 """
         }
         return out + "]"
-    }
-
-    /// `2026-11-25T18:00:00.123Z`: exactly the millisecond the chain hash covers (from whole
-    /// milliseconds, so no floating-point digit can round the other way).
-    static func millisecondTimestamp(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        var seconds = time_t(millis / 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis % 1000), 3))Z"
     }
 
     /// The insert's head, every column in the order `appendValues` binds them.

@@ -20,7 +20,7 @@ public enum BulkValue: Sendable, Equatable {
         case .null: return "\\N"
         case .int(let n): return String(n)
         case .bool(let b): return b ? "t" : "f"
-        case .date(let d): return Self.timestamp(d)
+        case .date(let d): return d.millisecondISO8601
         case .text(let s):
             var out = ""
             out.reserveCapacity(s.utf8.count)
@@ -46,13 +46,6 @@ public enum BulkValue: Sendable, Equatable {
         case .date(let d): d
         case .text(let s): s
         }
-    }
-
-    static func timestamp(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        let seconds = Double(millis) / 1000
-        let formatter = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
-        return formatter.format(Date(timeIntervalSince1970: seconds))
     }
 }
 

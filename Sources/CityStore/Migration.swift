@@ -5,7 +5,7 @@ import SQLKit
 
 /// One numbered schema change of one module. The SQL is written once for both engines with type
 /// placeholders that `Dialect` fills in: `{id}` (auto-increment primary key), `{bigint}`,
-/// `{timestamp}`, `{bool}`, `{bytes}`. A statement that starts with `sqlite:` or `postgres:` runs on
+/// `{timestamp}`, `{bool}`, `{bytes}`, and `{codepoint}` after a text column that is searched by prefix. A statement that starts with `sqlite:` or `postgres:` runs on
 /// that engine only (triggers and functions, whose syntax differs). A migration is never edited after it lands: the runner
 /// records a checksum and refuses to start when an applied migration's text has changed.
 public struct Migration: Sendable {
@@ -54,6 +54,8 @@ public struct Dialect: Sendable {
         ("{timestamp}", "REAL", "TIMESTAMPTZ"),
         ("{bool}", "INTEGER", "BOOLEAN"),
         ("{bytes}", "BLOB", "BYTEA"),
+        // Text ordered by code point, so a prefix is one index range (SQLite's BINARY already is).
+        ("{codepoint}", "", "COLLATE \"C\""),
     ]
 
     /// The row-locking suffix for claiming work that several processes share: PostgreSQL skips rows

@@ -7,6 +7,12 @@ public enum RegistryError: CityError, Equatable {
     /// No division of the city contains the point.
     case noDivisionAt
     case invalidField(String, zh: String, en: String)
+    /// No person with that ID number within the caller's scope (outside it is answered the same).
+    case unknownPerson
+    /// Plain personal values were asked for without a grant that allows them.
+    case noGrantForPlain
+    /// Plain personal values were asked for without stating a purpose.
+    case purposeRequired
 
     public var code: String {
         switch self {
@@ -14,13 +20,17 @@ public enum RegistryError: CityError, Equatable {
         case .unknownDivision: "registry.unknown-division"
         case .noDivisionAt: "registry.no-division-at-point"
         case .invalidField: "registry.invalid-field"
+        case .unknownPerson: "registry.unknown-person"
+        case .noGrantForPlain: "registry.no-grant-for-plain"
+        case .purposeRequired: "registry.purpose-required"
         }
     }
 
     public var kind: ErrorKind {
         switch self {
-        case .badGeoJSON, .invalidField: .invalidInput
-        case .unknownDivision, .noDivisionAt: .notFound
+        case .badGeoJSON, .invalidField, .purposeRequired: .invalidInput
+        case .unknownDivision, .noDivisionAt, .unknownPerson: .notFound
+        case .noGrantForPlain: .forbidden
         }
     }
 
@@ -30,6 +40,9 @@ public enum RegistryError: CityError, Equatable {
         case .unknownDivision(let code): "行政区划 \(code) 不存在"
         case .noDivisionAt: "该位置不在本市任何行政区划内"
         case .invalidField(_, let zh, _): zh
+        case .unknownPerson: "在您的权限范围内没有该身份证号码的人员"
+        case .noGrantForPlain: "您没有查看明文个人信息的授权，只能查看脱敏数据"
+        case .purposeRequired: "查看明文个人信息须在 X-Purpose 中说明用途"
         }
     }
 
@@ -39,12 +52,17 @@ public enum RegistryError: CityError, Equatable {
         case .unknownDivision(let code): "Division \(code) does not exist"
         case .noDivisionAt: "No division of the city contains that point"
         case .invalidField(_, _, let en): en
+        case .unknownPerson: "No person with that ID number within your scope"
+        case .noGrantForPlain: "You hold no grant for plain personal values; masked values are available"
+        case .purposeRequired: "Plain personal values need a stated purpose in X-Purpose"
         }
     }
 
     public var field: String? {
         switch self {
         case .invalidField(let field, _, _): field
+        case .purposeRequired: "X-Purpose"
+        case .noGrantForPlain: "view"
         default: nil
         }
     }

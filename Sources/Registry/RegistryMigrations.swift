@@ -19,5 +19,46 @@ public enum RegistryMigrations {
             """,
             "CREATE INDEX divisions_parent ON divisions (parent_code)",
         ]),
+        // Persons. Both tables lead with `id_division`, the first six digits of the ID number (the
+        // place of first registration): it never changes and a lookup by number knows it, so it is
+        // the column Citus would distribute and co-locate them by, and a person who moves house
+        // stays on their shard. `division_code` (where they live now) is what scope and search use.
+        Migration(module: "registry", number: 2, name: "persons: source records and golden records", statements: [
+            """
+            CREATE TABLE person_records (
+                id_division TEXT NOT NULL,
+                id_number TEXT NOT NULL,
+                source TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                received_at {timestamp} NOT NULL,
+                name TEXT,
+                sex TEXT,
+                birth_date TEXT,
+                phone TEXT,
+                address TEXT,
+                division_code TEXT,
+                origin TEXT NOT NULL,
+                PRIMARY KEY (id_division, id_number, source, version)
+            )
+            """,
+            """
+            CREATE TABLE persons (
+                id_division TEXT NOT NULL,
+                id_number TEXT NOT NULL,
+                name TEXT {codepoint},
+                sex TEXT NOT NULL,
+                birth_date TEXT NOT NULL,
+                phone TEXT,
+                address TEXT,
+                division_code TEXT NOT NULL,
+                sources TEXT NOT NULL,
+                provenance TEXT NOT NULL,
+                created_at {timestamp} NOT NULL,
+                updated_at {timestamp} NOT NULL,
+                PRIMARY KEY (id_division, id_number)
+            )
+            """,
+            "CREATE INDEX persons_name ON persons (name, division_code)",
+        ]),
     ]
 }

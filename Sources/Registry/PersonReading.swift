@@ -1,0 +1,212 @@
+import CityCore
+import CityStore
+import Foundation
+import Identity
+import SQLKit
+
+/// How a reader wants personal fields: masked (the default) or plain, which needs a grant and a purpose.
+public enum PersonView: String, Sendable, Codable, CaseIterable {
+    case masked, plain
+}
+
+/// Who may read persons, and how. Until the exchange brings grants between organisations, the
+/// big-data bureaus' data stewards (the city's and each county's, within their scope) hold a
+/// standing grant for plain values; everyone else reads masked values.
+public enum PersonGrants {
+    /// Whether `caller` may see plain personal values.
+    public static func allowsPlain(_ caller: Principal) -> Bool {
+        caller.kind == .staff && caller.roles.contains(.dataSteward) && (caller.organisationCode?.hasSuffix("-BDB") ?? false)
+    }
+
+    /// Whether `caller`'s work needs names (those who contact or serve people: the roles that may
+    /// read persons at all, besides platform administrators); others see names masked too.
+    public static func needsNames(_ caller: Principal) -> Bool {
+        !caller.roles.isDisjoint(with: [.dataSteward, .departmentHandler, .commandOperator, .dispatcher, .inspector])
+    }
+}
+
+/// A field's provenance in the golden record, as readers see it.
+public struct FieldProvenance: Sendable, Equatable, Codable {
+    public let source: PersonSource
+    /// When that source's record was received; nil when the ID number itself is the source.
+    public let receivedAt: Date?
+    public let disagreeing: [PersonSource]
+}
+
+/// A person as a reader sees them: the golden record, masked or plain, with provenance.
+public struct PersonRecord: Sendable, Equatable, Codable {
+    public let idNumber: String
+    public let name: String?
+    public let sex: Sex
+    public let birthDate: String
+    public let phone: String?
+    public let address: String?
+    public let divisionCode: String
+    public let sources: [PersonSource]
+    public let provenance: [String: FieldProvenance]
+    public let masked: Bool
+    public let createdAt: Date
+    public let updatedAt: Date
+}
+
+/// One version of one source's record, as the per-person history shows it.
+public struct PersonRecordVersion: Sendable, Equatable, Codable {
+    public let source: PersonSource
+    public let version: Int
+    public let receivedAt: Date
+    /// The file or request it came in.
+    public let origin: String
+    /// The fields that differ from this source's previous version (all of them for the first).
+    public let changed: [String]
+    public let values: [String: String]
+}
+
+/// A person's history: every source record version, newest first.
+public struct PersonHistory: Sendable, Equatable, Codable {
+    public let idNumber: String
+    public let masked: Bool
+    public let versions: [PersonRecordVersion]
+}
+
+extension PersonRegistry {
+    /// The golden record of `id`, within the caller's scope. Plain values need `view: .plain`, a
+    /// grant and a stated purpose; every read (plain, masked or refused) is audited with its purpose.
+    /// A person outside the caller's scope is answered as unknown, so scope does not reveal who exists.
+    public func person(_ id: ResidentID, view: PersonView = .masked, by caller: Principal, origin: AuditOrigin) async throws -> PersonRecord {
+        let plain = try checkRead(view: view, by: caller, origin: origin, action: "registry.person.read", recordID: id.rawValue)
+        let stored = try await store.read { db in
+            try await db.raw("SELECT * FROM persons WHERE \(Self.keyMatch([id]))").first(decoding: StoredGolden.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+        guard let stored, let division = DivisionCode(stored.divisionCode), caller.canSee(division) else {
+            try await audit(caller, "registry.person.read", id.rawValue, origin, outcome: "not-found", detail: nil)
+            throw RegistryError.unknownPerson
+        }
+        let record = try stored.record(plain: plain, names: plain || PersonGrants.needsNames(caller))
+        try await audit(caller, "registry.person.read", id.rawValue, origin, outcome: "ok", division: stored.divisionCode, detail: plain ? "plain" : "masked")
+        return record
+    }
+
+    /// Persons named `name` (or whose name starts with it, with `prefix`) in `division` (default:
+    /// the caller's scope), ordered by name then ID number. Audited as one read naming the query
+    /// and the ID numbers returned. `total` counts up to 10,000.
+    public func search(name: String, prefix: Bool = false, division: DivisionCode? = nil, page: PageRequest, view: PersonView = .masked,
+                       by caller: Principal, origin: AuditOrigin) async throws -> Page<PersonRecord> {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 64, !Text.hasForbiddenControl(trimmed) else {
+            throw RegistryError.invalidField("name", zh: "请给出 1 到 64 字的姓名", en: "Give a name of 1 to 64 characters")
+        }
+        let plain = try checkRead(view: view, by: caller, origin: origin, action: "registry.person.search", recordID: nil)
+        let scope = try caller.staffScope()
+        let within: DivisionScope
+        if let division {
+            try caller.requireScope(division)
+            within = DivisionScope(division)
+        } else {
+            within = scope
+        }
+        let match: SQLQueryString = prefix
+            ? "name >= \(bind: trimmed) AND name < \(bind: trimmed + "\u{10FFFF}")"
+            : "name = \(bind: trimmed)"
+        let (rows, total) = try await store.read { db in
+            let rows = try await db.raw("""
+                SELECT * FROM persons WHERE \(match) AND division_code LIKE \(bind: within.likePattern)
+                ORDER BY name, id_number LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
+                """).all(decoding: StoredGolden.self, keyDecodingStrategy: .convertFromSnakeCase)
+            struct Count: Decodable { let n: Int }
+            let total = try await db.raw("""
+                SELECT COUNT(*) AS n FROM (SELECT 1 FROM persons WHERE \(match) AND division_code LIKE \(bind: within.likePattern) LIMIT 10000) AS m
+                """).first(decoding: Count.self)?.n ?? 0
+            return (rows, total)
+        }
+        let names = plain || PersonGrants.needsNames(caller)
+        let items = try rows.map { try $0.record(plain: plain, names: names) }
+        let ids = rows.map(\.idNumber).joined(separator: ",")
+        try await audit(caller, "registry.person.search", nil, origin, outcome: "ok", division: within.root.rawValue,
+                        detail: "name \(prefix ? "prefix " : "")\(trimmed) in \(within.root): \(rows.count) of \(total), \(plain ? "plain" : "masked"): \(ids)")
+        return Page(items: items, total: total, limit: page.limit, offset: page.offset)
+    }
+
+    /// Every version of every source's record of `id`, newest first, masked as `person` masks.
+    public func history(_ id: ResidentID, view: PersonView = .masked, by caller: Principal, origin: AuditOrigin) async throws -> PersonHistory {
+        let plain = try checkRead(view: view, by: caller, origin: origin, action: "registry.person.history", recordID: id.rawValue)
+        let (stored, rows) = try await store.read { db in
+            let stored = try await db.raw("SELECT * FROM persons WHERE \(Self.keyMatch([id]))").first(decoding: StoredGolden.self, keyDecodingStrategy: .convertFromSnakeCase)
+            let rows = try await db.raw("SELECT * FROM person_records WHERE \(Self.keyMatch([id])) ORDER BY source, version")
+                .all(decoding: RecordRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            return (stored, rows)
+        }
+        guard let stored, let division = DivisionCode(stored.divisionCode), caller.canSee(division) else {
+            try await audit(caller, "registry.person.history", id.rawValue, origin, outcome: "not-found", detail: nil)
+            throw RegistryError.unknownPerson
+        }
+        let names = plain || PersonGrants.needsNames(caller)
+        var previous: [PersonSource: PersonSourceRecord] = [:]
+        var versions: [PersonRecordVersion] = []
+        for row in rows {
+            let record = try row.record()
+            let before = previous[record.source]
+            let changed = PersonField.allCases.filter { before == nil ? record.values[$0] != nil : before?.values[$0] != record.values[$0] }.map(\.column)
+            previous[record.source] = record
+            var values: [String: String] = [:]
+            for (field, value) in record.values { values[field.column] = plain ? value : Self.masked(field, value, names: names) }
+            versions.append(PersonRecordVersion(source: record.source, version: row.version, receivedAt: row.receivedAt, origin: row.origin,
+                                                changed: changed, values: values))
+        }
+        versions.sort { ($0.receivedAt, $0.source.rawValue, $0.version) > ($1.receivedAt, $1.source.rawValue, $1.version) }
+        try await audit(caller, "registry.person.history", id.rawValue, origin, outcome: "ok", division: stored.divisionCode,
+                        detail: "\(versions.count) versions, \(plain ? "plain" : "masked")")
+        return PersonHistory(idNumber: plain ? id.rawValue : Mask.idNumber(id.rawValue), masked: !plain, versions: versions)
+    }
+
+    /// Checks that `caller` may read persons in `view`; returns whether values are plain. (A
+    /// refusal is audited where it is answered: the HTTP layer audits every 403.)
+    func checkRead(view: PersonView, by caller: Principal, origin: AuditOrigin, action: String, recordID: String?) throws -> Bool {
+        try caller.require(anyOf: .dataSteward, .departmentHandler, .commandOperator, .dispatcher, .inspector)
+        _ = try caller.staffScope()
+        guard view == .plain else { return false }
+        guard PersonGrants.allowsPlain(caller) else { throw RegistryError.noGrantForPlain }
+        guard let purpose = origin.purpose, !purpose.trimmingCharacters(in: .whitespaces).isEmpty else { throw RegistryError.purposeRequired }
+        return true
+    }
+
+    func audit(_ caller: Principal, _ action: String, _ recordID: String?, _ origin: AuditOrigin, outcome: String, division: String? = nil,
+               detail: String?) async throws {
+        try await auditLog.append(AuditEntry(actor: caller.auditActor, action: action, recordType: "person", recordID: recordID,
+                                                                          divisionCode: division, origin: origin, outcome: outcome, detail: detail))
+    }
+
+    static func masked(_ field: PersonField, _ value: String, names: Bool) -> String {
+        switch field {
+        case .name: names ? value : Mask.name(value)
+        case .phone: Mask.phone(value)
+        case .address: Mask.address(value)
+        case .birthDate: Mask.birthDate(value)
+        case .sex, .divisionCode: value
+        }
+    }
+}
+
+extension StoredGolden {
+    struct ProvenanceJSON: Decodable {
+        let source: PersonSource
+        let receivedAt: String?
+        let disagreeing: [PersonSource]
+    }
+
+    func record(plain: Bool, names: Bool) throws -> PersonRecord {
+        let parsed = try JSONDecoder().decode([String: ProvenanceJSON].self, from: Data(provenance.utf8))
+        var provenance: [String: FieldProvenance] = [:]
+        for (key, value) in parsed {
+            let column = PersonField(rawValue: key)?.column ?? key
+            provenance[column] = FieldProvenance(source: value.source, receivedAt: value.receivedAt.flatMap { try? Date($0, strategy: .iso8601) },
+                                                 disagreeing: value.disagreeing)
+        }
+        func show(_ field: PersonField, _ value: String?) -> String? {
+            value.map { plain ? $0 : PersonRegistry.masked(field, $0, names: names) }
+        }
+        return PersonRecord(idNumber: plain ? idNumber : Mask.idNumber(idNumber), name: show(.name, name), sex: Sex(rawValue: sex) ?? .male,
+                            birthDate: show(.birthDate, birthDate) ?? "", phone: show(.phone, phone), address: show(.address, address),
+                            divisionCode: divisionCode, sources: sources.split(separator: ",").compactMap { PersonSource(rawValue: String($0)) },
+                            provenance: provenance, masked: !plain, createdAt: createdAt, updatedAt: updatedAt)
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import CityCore
+import CityStore
+import Foundation
+import Identity
+import Registry
+
+/// `cityhub import persons FILE --source DEPT`: a source department's person records.
+struct ImportPersons: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "persons",
+        abstract: "Import a department's person records (CSV with a header, or .ndjson): id_number,name,sex,birth_date,phone,address,division_code.",
+        discussion: """
+            Rows are checked one by one (ID number check character and birth date, contradictions with the number, \
+            phone, division within the city); bad rows are reported by line and skipped, good rows kept. Batches commit \
+            as they go: a re-run of the same file changes nothing, and a run interrupted halfway can simply run again.
+            """)
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The CSV or NDJSON (.ndjson, .jsonl) file, UTF-8.") var file: String
+    @Option(name: .long, help: "The sending department: public-security, civil-affairs, health, hrss, or its organisation code (411600-PSB).")
+    var source: String
+    @Option(name: .long, help: "Write each rejected row with its line number and reasons to this CSV file.") var rejects: String?
+    @Flag(name: .long, help: "End with one JSON line: {\"read\",\"imported\",\"updated\",\"unchanged\",\"rejected\"}.") var json = false
+    @Option(name: .long, help: "Rows per transaction.") var batchSize = 5_000
+
+    func validate() throws {
+        guard PersonSource(department: source) != nil else {
+            throw ValidationError("--source \(source) is not a department that sends persons (public-security, civil-affairs, health, hrss, or e.g. 411600-PSB)")
+        }
+        guard (1...50_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 50000") }
+    }
+
+    func run() async throws {
+        let source = PersonSource(department: source)!
+        let bar = ProgressBar(enabled: isatty(2) == 1)
+        let summary = try await common.withPlatform { opened, _ in
+            let importer = PersonImporter(registry: opened.platform.persons, clock: opened.platform.clock, batchSize: batchSize)
+            do {
+                return try await importer.run(path: file, source: source, rejectsPath: rejects, by: .commandLine(), audit: .commandLine) { bar.show($0) }
+            } catch let error as ImportFileError {
+                throw ValidationError(error.description)
+            }
+        }
+        bar.finish()
+        let seconds = bar.elapsed
+        var line = "Read \(summary.read) rows: \(summary.imported) imported, \(summary.updated) updated, \(summary.unchanged) unchanged, \(summary.rejected) rejected"
+        line += String(format: " in %.1f s (%.0f rows/s).", seconds, Double(summary.read) / max(seconds, 0.001))
+        if summary.rejected > 0, let rejects { line += " Rejected rows with their reasons: \(rejects)" }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        }
+    }
+}
+
+/// A one-line progress bar on a terminal's standard error: rows, rows/s, share of the file, ETA.
+final class ProgressBar: @unchecked Sendable {
+    private let enabled: Bool
+    private let started = ContinuousClock.now
+    private let lock = NSLock()
+    private var lastShown = ContinuousClock.now - .seconds(1)
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    var elapsed: Double {
+        let d = ContinuousClock.now - started
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    func show(_ p: ImportProgress) {
+        guard enabled else { return }
+        lock.withLock {
+            guard ContinuousClock.now - lastShown > .milliseconds(200) else { return }
+            lastShown = ContinuousClock.now
+            let seconds = max(elapsed, 0.001)
+            let rate = Double(p.rows) / seconds
+            var text = "\r  \(p.rows) rows  \(Int(rate)) rows/s"
+            if p.fileSize > 0 {
+                let share = Double(p.bytesRead) / Double(p.fileSize)
+                let eta = share > 0 ? seconds * (1 - share) / share : 0
+                let width = 24
+                let done = Int(share * Double(width))
+                text += "  [" + String(repeating: "#", count: done) + String(repeating: ".", count: width - done) + "]"
+                text += String(format: " %3.0f%%  ETA %dm%02ds", share * 100, Int(eta) / 60, Int(eta) % 60)
+            }
+            FileHandle.standardError.write(Data((text + "   ").utf8))
+        }
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}
