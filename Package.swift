@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "CityHTTPTests",
             dependencies: [
-                "CityApp", "CityHTTP", "Identity", "CityStore", "TestSupport",
+                "CityApp", "CityHTTP", "Identity", "CityStore", "Registry", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

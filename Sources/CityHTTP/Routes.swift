@@ -43,6 +43,7 @@ public func buildRouter(platform: Platform, domains: [any RouteDomain] = []) -> 
     let staff = signedIn.group(context: StaffContext.self)
     IdentityController(organisations: platform.organisations, staff: platform.staff, keys: platform.keys).addRoutes(to: staff)
     RegistryController(divisions: platform.divisions).addRoutes(to: staff)
+    PersonController(persons: platform.persons).addRoutes(to: staff)
     AuditController(reader: platform.auditReader).addRoutes(to: staff)
     routes.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router

@@ -2,6 +2,7 @@ import CityApp
 import CityCore
 import CityHTTP
 import CityStore
+import Registry
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -58,6 +59,55 @@ struct RegistryAPITests {
             // The value sent and wrong is named, not the one left out.
             try await client.get("/api/v1/divisions/locate?lat=abc", token: token).expectProblem(.badRequest, code: "request.invalid-query", field: "lat")
             try await client.get("/api/v1/divisions/locate?lat=33", token: token).expectProblem(.badRequest, code: "request.invalid-query", field: "lon")
+        }
+    }
+}
+
+@Suite("Registry: persons over HTTP, on every engine")
+struct PersonAPITests {
+    static func load(_ opened: OpenedPlatform) async throws {
+        let rows = [("411602198506126153", "王建国", "411602", "13800001234"), ("411603199001010025", "王建国", "411603", "13900005678")]
+        let records = rows.map { id, name, division, phone in
+            PersonSourceRecord(idNumber: ResidentID(id)!, source: .publicSecurity, receivedAt: Date(),
+                               values: [.name: name, .divisionCode: division, .phone: phone, .address: "周口市七一路100号"])
+        }
+        _ = try await opened.platform.persons.load(records, origin: "test.csv", by: .commandLine(user: "test"), audit: .commandLine)
+    }
+
+    @Test("masked by default, plain only for a steward stating a purpose, refused with the exact reason, scoped, audited", arguments: TestEngine.all)
+    func personReads(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            try await Self.load(opened)
+            let handler = try await client.token("handler")
+            let masked = try await client.get("/api/v1/registry/persons/411602198506126153", token: handler, headers: [HTTPField.Name("X-Purpose")!: "case 2026-1"])
+            #expect(masked.status == .ok)
+            #expect(masked.json["idNumber"] as? String == "4116**********6153" && masked.json["phone"] as? String == "138****1234"
+                && masked.json["masked"] as? Bool == true && masked.json["name"] as? String == "王建国")
+            #expect((masked.json["provenance"] as? [String: Any])?["phone"] != nil)
+            try await client.get("/api/v1/registry/persons/411602198506126153?view=plain", token: handler, headers: [HTTPField.Name("X-Purpose")!: "x"])
+                .expectProblem(.forbidden, code: "registry.no-grant-for-plain")
+            let steward = try await client.token("steward")
+            try await client.get("/api/v1/registry/persons/411602198506126153?view=plain", token: steward)
+                .expectProblem(.badRequest, code: "registry.purpose-required", field: "X-Purpose")
+            let plain = try await client.get("/api/v1/registry/persons/411602198506126153?view=plain", token: steward, headers: [HTTPField.Name("X-Purpose")!: "quality review"])
+            #expect(plain.json["idNumber"] as? String == "411602198506126153" && plain.json["phone"] as? String == "13800001234")
+            // A bad number is refused with the exact reason; one outside the caller's scope is as unknown as a missing one.
+            let bad = try await client.get("/api/v1/registry/persons/411602198506126150", token: handler)
+            bad.expectProblem(.badRequest, code: "request.invalid-field", field: "idNumber")
+            #expect((bad.json["detail"] as? String ?? "").contains("check character") || (bad.json["title"] as? String ?? "").contains("校验码"))
+            let county = try await client.get("/api/v1/registry/persons/411602198506126153", token: try await client.token("huaiyang.handler"))
+            county.expectProblem(.notFound, code: "registry.unknown-person")
+            let found = try await client.get("/api/v1/registry/persons?name=%E7%8E%8B%E5%BB%BA%E5%9B%BD", token: handler).json
+            #expect(found["total"] as? Int == 2)
+            let history = try await client.get("/api/v1/registry/persons/411602198506126153/history", token: handler).json
+            #expect((history["versions"] as? [[String: Any]])?.count == 1)
+            try await client.get("/api/v1/registry/persons/411602198506126153", token: try await client.token("auditor"))
+                .expectProblem(.forbidden, code: "identity.forbidden-role")
+
+            let reads = try await opened.platform.audit.entries(recordType: "person", recordID: "411602198506126153")
+            #expect(reads.contains { $0.actor == "staff:handler" && $0.purpose == "case 2026-1" && $0.action == "registry.person.read" && $0.detail == "masked" })
+            #expect(reads.contains { $0.actor == "staff:steward" && $0.purpose == "quality review" && $0.detail == "plain" })
+            #expect(reads.contains { $0.actor == "staff:huaiyang.handler" && $0.outcome == "not-found" })
         }
     }
 }

@@ -1,3 +1,5 @@
+import Registry
+
 /// The registry domain's operations and shapes.
 enum RegistryAPI {
     static let fragment = APIFragment(operations: [
@@ -10,5 +12,24 @@ enum RegistryAPI {
         .init("get", "/api/v1/divisions/{code}", id: "getDivision", summary: "One division with its boundary (403 outside scope)", tag: "registry",
               pathParameters: [("code", Schema.string())], success: (200, DivisionDTO.schemaName, APIFragment.json),
               answers: [(404, "no such division within the caller's scope")]),
-    ], shapes: [DivisionDTO.self, DivisionList.self])
+        .init("get", "/api/v1/registry/persons", id: "searchPersons",
+              summary: "Persons by name within scope (exact, or by prefix), masked unless view=plain with a grant and X-Purpose; audited", tag: "registry",
+              query: [.init("name", Schema.string(min: 1, max: 64), "the name, or its beginning with prefix=true", required: true),
+                      .init("prefix", Schema.boolean, "match names that start with name"),
+                      .init("division", Schema.divisionCode, "within this division (default: the caller's scope)"),
+                      Self.view] + IdentityAPI.paging,
+              success: (200, PersonPageDTO.schemaName, APIFragment.json)),
+        .init("get", "/api/v1/registry/persons/{idNumber}", id: "getPerson",
+              summary: "A person's golden record with provenance; masked unless view=plain with a grant and X-Purpose; every read audited", tag: "registry",
+              query: [Self.view], pathParameters: [("idNumber", Self.idNumber)], success: (200, PersonDTO.schemaName, APIFragment.json),
+              answers: [(404, "no such person within the caller's scope")]),
+        .init("get", "/api/v1/registry/persons/{idNumber}/history", id: "getPersonHistory",
+              summary: "Every version of every source's record of a person, newest first; masked as the person read; audited", tag: "registry",
+              query: [Self.view], pathParameters: [("idNumber", Self.idNumber)], success: (200, PersonHistoryDTO.schemaName, APIFragment.json),
+              answers: [(404, "no such person within the caller's scope")]),
+    ], shapes: [DivisionDTO.self, DivisionList.self, PersonDTO.self, FieldProvenanceDTO.self, PersonPageDTO.self, PersonVersionDTO.self, PersonHistoryDTO.self])
+
+    static let view = APIOperation.Query("view", Schema.enumeration(PersonView.allCases.map(\.rawValue)),
+                                         "masked (default) or plain: plain needs a grant (the big-data bureaus' data stewards) and a purpose in the X-Purpose header")
+    static let idNumber = Schema.string("resident ID number (GB 11643): 17 digits and a check character", pattern: "^[0-9]{17}[0-9Xx]$")
 }

@@ -1,0 +1,66 @@
+import CityCore
+import Foundation
+import Hummingbird
+import Registry
+
+/// The persons registry (自然人库): one person, their history, and search by name within scope.
+/// Masked unless `view=plain` with a grant and an `X-Purpose`; every read audited by the registry.
+struct PersonController {
+    let persons: PersonRegistry
+
+    func addRoutes(to api: RouterGroup<StaffContext>) {
+        api.get("/registry/persons", use: searchPersons)
+        api.get("/registry/persons/{idNumber}", use: getPerson)
+        api.get("/registry/persons/{idNumber}/history", use: personHistory)
+    }
+
+    @Sendable func getPerson(_ request: Request, context: StaffContext) async throws -> PersonDTO {
+        PersonDTO(try await persons.person(try Self.idNumber(context), view: try Self.view(request), by: context.caller, origin: context.auditOrigin))
+    }
+
+    @Sendable func personHistory(_ request: Request, context: StaffContext) async throws -> PersonHistoryDTO {
+        PersonHistoryDTO(try await persons.history(try Self.idNumber(context), view: try Self.view(request), by: context.caller, origin: context.auditOrigin))
+    }
+
+    @Sendable func searchPersons(_ request: Request, context: StaffContext) async throws -> PersonPageDTO {
+        let query = request.uri.queryParameters
+        guard let name = query["name"].map(String.init), !name.isEmpty else {
+            throw RequestProblem.badQuery("name", zh: "请给出要查找的姓名 name", en: "Give the name to search for in name")
+        }
+        var division: DivisionCode?
+        if let text = query["division"] {
+            guard let code = DivisionCode(String(text)) else {
+                throw RequestProblem.badQuery("division", zh: "division 应为 6、9 或 12 位行政区划代码", en: "division must be a 6, 9 or 12 digit division code")
+            }
+            division = code
+        }
+        let prefix: Bool
+        switch query["prefix"] {
+        case nil, "false": prefix = false
+        case "true": prefix = true
+        default: throw RequestProblem.badQuery("prefix", zh: "prefix 应为 true 或 false", en: "prefix must be true or false")
+        }
+        let page = try await persons.search(name: name, prefix: prefix, division: division, page: try PageRequest(request), view: try Self.view(request),
+                                            by: context.caller, origin: context.auditOrigin)
+        return PersonPageDTO(page)
+    }
+
+    /// The ID number in the path, or a 400 that says exactly what is wrong with it.
+    static func idNumber(_ context: StaffContext) throws -> ResidentID {
+        let text = try context.parameters.require("idNumber")
+        do {
+            return try ResidentID.checked(text)
+        } catch {
+            throw RequestProblem.invalidPath("idNumber", zh: "身份证号码无效：\(error.description.components(separatedBy: " / ").last ?? "")",
+                                             en: "Invalid ID number: \(error.description.components(separatedBy: " / ").first ?? "")")
+        }
+    }
+
+    static func view(_ request: Request) throws -> PersonView {
+        guard let text = request.uri.queryParameters["view"] else { return .masked }
+        guard let view = PersonView(rawValue: String(text)) else {
+            throw RequestProblem.badQuery("view", zh: "view 应为 masked 或 plain", en: "view must be masked or plain")
+        }
+        return view
+    }
+}

@@ -1,0 +1,128 @@
+import CityCore
+import Foundation
+import Hummingbird
+import Registry
+
+/// Where a golden-record field came from.
+struct FieldProvenanceDTO: Codable, APIShape {
+    let source: String
+    let receivedAt: Date?
+    let disagreeing: [String]
+    enum CodingKeys: String, CodingKey, CaseIterable { case source, receivedAt, disagreeing }
+    static let requiredFields: [CodingKeys] = [.source, .disagreeing]
+    static let schemaName = "FieldProvenance"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .source: PersonDTO.sourceSchema
+        case .receivedAt: ["type": ["string", "null"], "format": "date-time", "description": "null when the ID number itself is the source"]
+        case .disagreeing: Schema.array(PersonDTO.sourceSchema)
+        }
+    }
+}
+
+/// A person's golden record as a reader may see it.
+struct PersonDTO: ResponseEncodable, APIShape {
+    let idNumber: String
+    let name: String?
+    let sex: String
+    let birthDate: String
+    let phone: String?
+    let address: String?
+    let divisionCode: String
+    let sources: [String]
+    let provenance: [String: FieldProvenanceDTO]
+    let masked: Bool
+    let createdAt: Date
+    let updatedAt: Date
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case idNumber, name, sex, birthDate, phone, address, divisionCode, sources, provenance, masked, createdAt, updatedAt
+    }
+    static let requiredFields: [CodingKeys] = [.idNumber, .sex, .birthDate, .divisionCode, .sources, .provenance, .masked, .createdAt, .updatedAt]
+    static let schemaName = "Person"
+    static let sourceSchema = Schema.enumeration(PersonSource.allCases.map(\.rawValue))
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .idNumber: Schema.string("18 characters; masked as 4116**********123X unless plain")
+        case .name, .phone, .address: Schema.nullableString
+        case .sex: Schema.enumeration(Sex.allCases.map(\.rawValue))
+        case .birthDate: Schema.string("YYYY-MM-DD; masked as YYYY-**-** unless plain")
+        case .divisionCode: Schema.divisionCode
+        case .sources: Schema.array(sourceSchema)
+        case .provenance: ["type": "object", "additionalProperties": Schema.ref(FieldProvenanceDTO.self),
+                           "description": "per field (name, sex, birth_date, phone, address, division_code): the source chosen and the sources that disagree"]
+        case .masked: Schema.boolean
+        case .createdAt, .updatedAt: Schema.string(format: "date-time")
+        }
+    }
+
+    init(_ p: PersonRecord) {
+        idNumber = p.idNumber; name = p.name; sex = p.sex.rawValue; birthDate = p.birthDate; phone = p.phone; address = p.address
+        divisionCode = p.divisionCode; sources = p.sources.map(\.rawValue); masked = p.masked; createdAt = p.createdAt; updatedAt = p.updatedAt
+        provenance = p.provenance.mapValues { FieldProvenanceDTO(source: $0.source.rawValue, receivedAt: $0.receivedAt, disagreeing: $0.disagreeing.map(\.rawValue)) }
+    }
+}
+
+/// A page of persons found by name.
+struct PersonPageDTO: ResponseEncodable, APIShape {
+    let items: [PersonDTO]
+    let total: Int
+    let limit: Int
+    let offset: Int
+    enum CodingKeys: String, CodingKey, CaseIterable { case items, total, limit, offset }
+    static let schemaName = "PersonPage"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .items: Schema.array(Schema.ref(PersonDTO.self))
+        case .total: ["type": "integer", "description": "matches, counted up to 10,000"]
+        case .limit, .offset: Schema.integer
+        }
+    }
+
+    init(_ page: Page<PersonRecord>) {
+        items = page.items.map(PersonDTO.init); total = page.total; limit = page.limit; offset = page.offset
+    }
+}
+
+/// One version of one source's record.
+struct PersonVersionDTO: Codable, APIShape {
+    let source: String
+    let version: Int
+    let receivedAt: Date
+    let origin: String
+    let changed: [String]
+    let values: [String: String]
+    enum CodingKeys: String, CodingKey, CaseIterable { case source, version, receivedAt, origin, changed, values }
+    static let schemaName = "PersonRecordVersion"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .source: PersonDTO.sourceSchema
+        case .version: Schema.integer
+        case .receivedAt: Schema.string(format: "date-time")
+        case .origin: Schema.string("the file or request it came in")
+        case .changed: Schema.array(Schema.string())
+        case .values: ["type": "object", "additionalProperties": Schema.string(), "description": "masked as the person read masks them"]
+        }
+    }
+}
+
+/// Every version of every source's record of one person, newest first.
+struct PersonHistoryDTO: ResponseEncodable, APIShape {
+    let idNumber: String
+    let masked: Bool
+    let versions: [PersonVersionDTO]
+    enum CodingKeys: String, CodingKey, CaseIterable { case idNumber, masked, versions }
+    static let schemaName = "PersonHistory"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .idNumber: Schema.string()
+        case .masked: Schema.boolean
+        case .versions: Schema.array(Schema.ref(PersonVersionDTO.self))
+        }
+    }
+
+    init(_ h: PersonHistory) {
+        idNumber = h.idNumber; masked = h.masked
+        versions = h.versions.map { PersonVersionDTO(source: $0.source.rawValue, version: $0.version, receivedAt: $0.receivedAt, origin: $0.origin,
+                                                     changed: $0.changed, values: $0.values) }
+    }
+}
