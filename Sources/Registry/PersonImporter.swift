@@ -92,15 +92,27 @@ public struct PersonImporter: Sendable {
         var seen = Set<UInt64>()
         var batch: [PersonSourceRecord] = []
         batch.reserveCapacity(batchSize)
-        func flush() async throws {
-            guard !batch.isEmpty else { return }
-            let counts = try await registry.load(batch, origin: origin, by: caller, audit: audit)
+        // One batch loads while the next is read and checked (two cores: parsing and the database
+        // overlap). Batches still commit one after another, in file order.
+        var loading: Task<PersonImportCounts, any Error>?
+        func settle() async throws {
+            guard let running = loading else { return }
+            loading = nil
+            let counts = try await running.value
             summary.imported += counts.imported
             summary.updated += counts.updated
             summary.unchanged += counts.unchanged
-            batch.removeAll(keepingCapacity: true)
             try rejects?.sync()
             progress(ImportProgress(rows: summary.read, bytesRead: reader.bytesRead, fileSize: reader.fileSize, elapsed: ContinuousClock.now - started))
+        }
+        func flush() async throws {
+            try await settle()
+            guard !batch.isEmpty else { return }
+            let rows = batch
+            batch = []
+            batch.reserveCapacity(batchSize)
+            let registry = registry
+            loading = Task { try await registry.load(rows, origin: origin, by: caller, audit: audit) }
         }
         while let next = reader.next() {
             summary.read += 1
@@ -145,6 +157,7 @@ public struct PersonImporter: Sendable {
             if batch.count >= batchSize { try await flush() }
         }
         try await flush()
+        try await settle()
         try rejects?.close()
         return summary
     }

@@ -12,8 +12,11 @@ public enum PersonRow {
                               today: Date) -> Result<PersonSourceRecord, RowRejection> {
         var reasons: [String] = []
         func value(_ key: String) -> String? {
-            guard let raw = values[key]?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
-            return raw
+            guard let raw = values[key] else { return nil }
+            // Spaces and tabs (also the ideographic space) around a value are not part of it.
+            func blank(_ c: Character) -> Bool { c == " " || c == "\t" || c == "\u{3000}" }
+            guard let first = raw.firstIndex(where: { !blank($0) }), let last = raw.lastIndex(where: { !blank($0) }) else { return nil }
+            return first == raw.startIndex && last == raw.index(before: raw.endIndex) ? raw : String(raw[first...last])
         }
         for (key, text) in values where Text.hasForbiddenControl(text) {
             reasons.append("\(key) holds a control character / \(key) 含控制字符")
