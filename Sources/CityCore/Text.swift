@@ -37,6 +37,10 @@ public enum Text {
 
     /// `text` as a JSON string literal, quotes included (RFC 8259: `"`, `\` and C0 controls escaped).
     public static func jsonQuoted(_ text: String) -> String {
+        // Most strings need no escape: copy them whole (this is on the path of every refusal).
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {

@@ -1,6 +1,7 @@
 // CityHTTP: the Hummingbird application. Request contexts, authentication, one controller per
 // module, problem+json, the OpenAPI document. Handlers are thin: they parse, authorise, call a
 // module's API and shape the answer; rules live in the modules.
+import CityCore
 import Foundation
 
 /// Any JSON value, with key order kept: built in code (the OpenAPI document) or decoded from
@@ -120,25 +121,5 @@ public indirect enum JSONValue: Sendable, Equatable, Codable, ExpressibleByStrin
         }
     }
 
-    static func quote(_ s: String) -> String {
-        // Most strings need no escape: copy them whole (this is on the path of every refusal).
-        if !s.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
-            return "\"" + s + "\""
-        }
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { Text.jsonQuoted(s) }
 }
