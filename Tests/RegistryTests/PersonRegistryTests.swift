@@ -57,6 +57,28 @@ struct PersonRegistryTests {
         }
     }
 
+    @Test("an NDJSON file is read like a CSV: numbers as written, a line that is no object rejected by number", arguments: TestEngine.all)
+    func ndjson(engine: TestEngine) async throws {
+        try await TestStores.with(engine, migrations: Self.migrations) { store in
+            let registry = PersonRegistry(store: store, audit: AuditLog(store: store))
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("persons-\(UUID().uuidString).ndjson").path
+            let rejects = path + ".rejects.csv"
+            defer { try? FileManager.default.removeItem(atPath: path); try? FileManager.default.removeItem(atPath: rejects) }
+            try """
+                {"id_number":"411602198506126153","name":"王建国","sex":"男","birth_date":"19850612","division_code":411602,"phone":"+86 138 0000 1234"}
+
+                [1,2]
+                {"id_number":"411603199001010025","name":"李娜","division_code":"411603","phone":"12345"}
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            let summary = try await PersonImporter(registry: registry).run(path: path, source: .health, rejectsPath: rejects, by: Self.operator_, audit: .commandLine)
+            #expect(summary.read == 3 && summary.imported == 1 && summary.rejected == 2)
+            let lines = try String(contentsOfFile: rejects, encoding: .utf8).split(separator: "\n")
+            #expect(lines.count == 3 && lines[1].hasPrefix("3,") && lines[1].contains("not a JSON object") && lines[2].hasPrefix("4,") && lines[2].contains("phone 12345"))
+            let person = try await registry.person(ResidentID("411602198506126153")!, view: .plain, by: Self.steward, origin: AuditOrigin(purpose: "test"))
+            #expect(person.sex == .male && person.birthDate == "1985-06-12" && person.phone == "13800001234" && person.sources == [.health])
+        }
+    }
+
     @Test("two sources make one golden record: per-field priority, provenance, disagreement, change log and history", arguments: TestEngine.all)
     func goldenRecord(engine: TestEngine) async throws {
         try await TestStores.with(engine, migrations: Self.migrations) { store in
