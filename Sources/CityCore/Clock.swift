@@ -32,23 +32,12 @@ extension Date {
     /// stored or sent as text are the same millisecond on both engines.
     public var millisecondISO8601: String {
         let millis = Int64((timeIntervalSince1970 * 1000).rounded())
-        var seconds = time_t(millis.dividedRoundingDown(by: 1000))
+        // Floor division, so instants before 1970 keep a positive millisecond part.
+        let (q, r) = millis.quotientAndRemainder(dividingBy: 1000)
+        var seconds = time_t(r < 0 ? q - 1 : q)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func pad(_ value: Int, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        let ms = Int(millis - millis.dividedRoundingDown(by: 1000) * 1000)
-        return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
-            + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(ms, 3))Z"
-    }
-}
-
-extension Int64 {
-    /// Division that rounds towards minus infinity (for instants before 1970 too).
-    func dividedRoundingDown(by divisor: Int64) -> Int64 {
-        let q = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? q - 1 : q
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec, Int32(r < 0 ? r + 1000 : r))
     }
 }

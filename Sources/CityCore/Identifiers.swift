@@ -27,15 +27,27 @@ public struct ResidentID: Hashable, Sendable, CheckedCode, CustomStringConvertib
         case impossibleBirthDate(String)
         case futureBirthDate(String)
 
-        public var description: String {
+        public var messageEn: String {
             switch self {
-            case .length(let n): "an ID number has 18 characters, not \(n) / 身份证号码应为 18 位，实为 \(n) 位"
-            case .characters: "the first 17 characters must be digits, the last a digit or X / 前 17 位应为数字，末位为数字或 X"
-            case .checkCharacter(let e, let f): "check character is \(f), the number's check character is \(e) / 校验码应为 \(e)，实为 \(f)"
-            case .impossibleBirthDate(let d): "birth date \(d) is not a date / 出生日期 \(d) 不存在"
-            case .futureBirthDate(let d): "birth date \(d) is in the future / 出生日期 \(d) 晚于今天"
+            case .length(let n): "an ID number has 18 characters, not \(n)"
+            case .characters: "the first 17 characters must be digits, the last a digit or X"
+            case .checkCharacter(let e, let f): "check character is \(f), the number's check character is \(e)"
+            case .impossibleBirthDate(let d): "birth date \(d) is not a date"
+            case .futureBirthDate(let d): "birth date \(d) is in the future"
             }
         }
+
+        public var messageZh: String {
+            switch self {
+            case .length(let n): "身份证号码应为 18 位，实为 \(n) 位"
+            case .characters: "前 17 位应为数字，末位为数字或 X"
+            case .checkCharacter(let e, let f): "校验码应为 \(e)，实为 \(f)"
+            case .impossibleBirthDate(let d): "出生日期 \(d) 不存在"
+            case .futureBirthDate(let d): "出生日期 \(d) 晚于今天"
+            }
+        }
+
+        public var description: String { "\(messageEn) / \(messageZh)" }
     }
 
     /// The check character for the first 17 characters (ISO 7064 MOD 11-2).
@@ -76,8 +88,8 @@ public struct ResidentID: Hashable, Sendable, CheckedCode, CustomStringConvertib
         let chars = Array(upper)
         guard chars.count == 18 else { throw .length(chars.count) }
         guard chars[0..<17].allSatisfy(\.isASCIIDigit), chars[17].isASCIIDigit || chars[17] == "X" else { throw .characters }
-        let sum = zip(chars[0..<17], weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
-        guard checks[sum % 11] == chars[17] else { throw .checkCharacter(expected: checks[sum % 11], found: chars[17]) }
+        let expected = checkCharacter(upper)
+        guard expected == chars[17] else { throw .checkCharacter(expected: expected, found: chars[17]) }
         let y = Int(String(chars[6..<10]))!, m = Int(String(chars[10..<12]))!, d = Int(String(chars[12..<14]))!
         let shown = "\(String(chars[6..<10]))-\(String(chars[10..<12]))-\(String(chars[12..<14]))"
         guard y >= 1870, (1...12).contains(m), (1...Self.days(inMonth: m, year: y)).contains(d) else { throw .impossibleBirthDate(shown) }
@@ -100,7 +112,11 @@ public struct ResidentID: Hashable, Sendable, CheckedCode, CustomStringConvertib
     public var description: String { masked }
 
     /// Masked for display: the first 4 and last 4 characters shown.
-    public var masked: String { String(rawValue.prefix(4)) + String(repeating: "*", count: 10) + String(rawValue.suffix(4)) }
+    public var masked: String { Mask.idNumber(rawValue) }
+
+    /// The 17 digits before the check character, as an integer (the check character follows from
+    /// them): a compact key when millions of numbers are remembered at once.
+    public var digits: UInt64 { UInt64(rawValue.prefix(17))! }
 }
 
 /// Sex as a resident ID number records it.

@@ -14,6 +14,20 @@ public struct FileRecord: Sendable {
 public enum FileRecordError: Error, Equatable, Sendable {
     case notUTF8(line: Int)
     case unterminatedQuote(line: Int)
+
+    /// The line the unreadable record starts on.
+    public var line: Int {
+        switch self {
+        case .notUTF8(let line), .unterminatedQuote(let line): line
+        }
+    }
+
+    public var reason: String {
+        switch self {
+        case .notUTF8: "not UTF-8 / 非 UTF-8 编码"
+        case .unterminatedQuote: "a quote is never closed / 引号未闭合"
+        }
+    }
 }
 
 /// Streams the records of a CSV (RFC 4180: quoted fields, `""` inside quotes, line breaks inside

@@ -71,4 +71,3 @@ final class AuditBatcher: @unchecked Sendable {
         }
     }
 }
-

@@ -368,6 +368,13 @@ public struct AuditOrigin: Sendable {
 
     /// A command-line operator.
     public static let commandLine = AuditOrigin(source: "cli")
+
+    /// The purpose the caller stated, if it says anything (not blank): what reading personal
+    /// data in plain needs.
+    public var statedPurpose: String? {
+        guard let purpose, !purpose.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        return purpose
+    }
 }
 
 extension AuditEntry {

@@ -5,8 +5,9 @@ import SQLKit
 
 /// One numbered schema change of one module. The SQL is written once for both engines with type
 /// placeholders that `Dialect` fills in: `{id}` (auto-increment primary key), `{bigint}`,
-/// `{timestamp}`, `{bool}`, `{bytes}`, and `{codepoint}` after a text column that is searched by prefix. A statement that starts with `sqlite:` or `postgres:` runs on
-/// that engine only (triggers and functions, whose syntax differs). A migration is never edited after it lands: the runner
+/// `{timestamp}`, `{bool}`, `{bytes}`, and `{codepoint}` after a text column searched by prefix.
+/// A statement that starts with `sqlite:` or `postgres:` runs on that engine only (triggers and
+/// functions, whose syntax differs). A migration is never edited after it lands: the runner
 /// records a checksum and refuses to start when an applied migration's text has changed.
 public struct Migration: Sendable {
     /// The owning module, e.g. `store`, `identity`.

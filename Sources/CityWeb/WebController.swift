@@ -81,7 +81,7 @@ public struct WebPages: RouteDomain {
         let form = (try? URLEncodedFormDecoder().decode(LoginForm.self, from: String(buffer: buffer))) ?? LoginForm(username: nil, password: nil)
         let username = form.username ?? ""
         // Citizens sign in on the portal with their phone number, not here.
-        if CitizenAccounts.isMobile(username) {
+        if Phone.isMobile(username) {
             return page("login", status: .unauthorized, username: username,
                         error: ("此处为工作人员登录。市民请使用手机号在市民端登录（POST /api/v1/citizens/login）。",
                                 "This sign-in is for staff. Citizens sign in with their phone number on the citizen portal (POST /api/v1/citizens/login)."))

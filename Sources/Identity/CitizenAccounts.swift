@@ -32,17 +32,11 @@ public struct CitizenAccounts: Sendable {
     /// each answer says whether a phone number is registered, so both are bounded.
     public static let registrationsPerAddress = 5
 
-    /// Whether `phone` is a mainland mobile number: 11 digits starting with 1[3-9].
-    public static func isMobile(_ phone: String) -> Bool {
-        let chars = Array(phone)
-        return chars.count == 11 && chars.allSatisfy(\.isASCIIDigit) && chars[0] == "1" && "3456789".contains(chars[1])
-    }
-
     /// Registers a citizen from `origin`: a mainland mobile number, a name, an acceptable password.
     /// An address may register `registrationsPerAddress` accounts per window, counted before the
     /// password is hashed. The audit entry commits with the account.
     public func register(phone: String, displayName: String, password: String, origin: AuditOrigin) async throws -> Citizen {
-        guard Self.isMobile(phone) else {
+        guard Phone.isMobile(phone) else {
             throw IdentityError.invalidField("phone", zh: "手机号应为 11 位大陆手机号码", en: "phone must be an 11-digit mainland mobile number")
         }
         guard (1...40).contains(displayName.count), !Text.hasForbiddenControl(displayName) else {
@@ -53,7 +47,7 @@ public struct CitizenAccounts: Sendable {
         do {
             _ = try await throttle.begin(source: origin.source, account: "citizen-registration", accountLimit: Self.registrationsPerAddress)
         } catch IdentityError.accountLocked(let seconds), IdentityError.tooManyAttempts(let seconds) {
-            try await audit.appendRefusal(AuditEntry(actor: "anonymous", action: "identity.citizen.register", recordType: "citizen", recordID: Masking.phone(phone),
+            try await audit.appendRefusal(AuditEntry(actor: "anonymous", action: "identity.citizen.register", recordType: "citizen", recordID: Mask.phone(phone),
                                                      origin: origin, outcome: "denied", detail: IdentityError.tooManyRegistrations(retryAfter: seconds).code),
                                           foldKey: "\(origin.source ?? "-")|identity.citizen.register")
             throw IdentityError.tooManyRegistrations(retryAfter: seconds)
@@ -122,20 +116,5 @@ public struct CitizenAccounts: Sendable {
         origin.purpose = "self"
         try await audit.append(AuditEntry(actor: caller.auditActor, action: "identity.citizen.read", recordType: "citizen", recordID: caller.id, origin: origin))
         return Citizen(id: row.id, phone: row.phone, displayName: row.displayName)
-    }
-}
-
-/// Masking of personal fields for display where no grant allows the full value.
-public enum Masking {
-    /// 138****0000
-    public static func phone(_ phone: String) -> String {
-        guard phone.count >= 7 else { return String(repeating: "*", count: phone.count) }
-        return String(phone.prefix(3)) + String(repeating: "*", count: phone.count - 7) + String(phone.suffix(4))
-    }
-
-    /// 张* / 欧阳** : keeps the first character of a name.
-    public static func name(_ name: String) -> String {
-        guard let first = name.first else { return name }
-        return String(first) + String(repeating: "*", count: max(name.count - 1, 1))
     }
 }

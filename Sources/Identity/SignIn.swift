@@ -42,7 +42,7 @@ public struct SignIn: Sendable {
                 try await citizens.authenticate(phone: phone, password: password)
             }
         } catch let error as IdentityError {
-            try await auditRefusal(action: "identity.citizen.login", recordType: "citizen", recordID: Masking.phone(phone), error: error, channel: .api, origin: origin)
+            try await auditRefusal(action: "identity.citizen.login", recordType: "citizen", recordID: Mask.phone(phone), error: error, channel: .api, origin: origin)
             throw error
         }
         return try await sessions.issue(for: principal, channel: .api, origin: origin)

@@ -20,7 +20,7 @@ public struct StaffMember: Sendable, Codable, Equatable {
     }
 
     func masked() -> StaffMember {
-        StaffMember(id: id, username: username, displayName: Masking.name(displayName), organisationCode: organisationCode,
+        StaffMember(id: id, username: username, displayName: Mask.name(displayName), organisationCode: organisationCode,
                     divisionCode: divisionCode, roles: roles, active: active)
     }
 }
@@ -285,7 +285,7 @@ public struct StaffDirectory: Sendable {
         }
         // An organisation outside the scope is as unknown as one that does not exist.
         guard var result = found else { throw IdentityError.unknownOrganisation(organisationCode ?? "") }
-        let unmasked = caller.roles.contains(.platformAdmin) && !(origin.purpose ?? "").trimmingCharacters(in: .whitespaces).isEmpty
+        let unmasked = caller.roles.contains(.platformAdmin) && origin.statedPurpose != nil
         if !unmasked { result.items = result.items.map { $0.masked() } }
         try await audit.append(AuditEntry(actor: caller.auditActor, action: "identity.staff.list", recordType: "staff", recordID: organisationCode ?? "*",
                                           divisionCode: scope.root.rawValue, origin: origin,

@@ -23,7 +23,7 @@ public struct PersonGenerator {
     static let streets = ["七一路", "八一大道", "交通路", "中州大道", "工农路", "建设大道", "文昌大道", "太昊路", "汉阳路", "富民路"]
 
     private var state: UInt64
-    private var issued: Set<String> = []
+    private var issued: Set<UInt64> = []
 
     public init(seed: UInt64) {
         state = seed &+ 0x9E37_79B9_7F4A_7C15
@@ -56,18 +56,17 @@ public struct PersonGenerator {
         let year = Calendar(identifier: .gregorian).component(.year, from: today) - 1 - random(95)
         let month = 1 + random(12)
         let day = 1 + random(ResidentID.days(inMonth: month, year: year))
-        var id = ""
+        var id: ResidentID
         repeat {
-            let sequence = String(format: "%03d", random(1000))
-            let body = String(format: "%@%04d%02d%02d%@", registration, year, month, day, sequence)
-            id = body + String(ResidentID.checkCharacter(body))
-        } while !issued.insert(id).inserted
-        let male = Int(String(Array(id)[16]))! % 2 == 1
+            let body = String(format: "%@%04d%02d%02d%03d", registration, year, month, day, random(1000))
+            id = ResidentID(body + String(ResidentID.checkCharacter(body)))!
+        } while !issued.insert(id.digits).inserted
+        let male = id.sex == .male
         let surname = weighted(Self.surnames, total: 1_000) ?? String(Self.tail[random(Self.tail.count)])
         var given = String(Self.givenCharacters[random(Self.givenCharacters.count)])
         if random(10) < 7 { given.append(Self.givenCharacters[random(Self.givenCharacters.count)]) }
         let phone = "1" + String(Array("3456789")[random(7)]) + String(format: "%09d", random(1_000_000_000))
         let address = "周口市\(Self.streets[random(Self.streets.count)])\(1 + random(300))号"
-        return "\(id),\(surname)\(given),\(male ? "male" : "female"),\(String(format: "%04d-%02d-%02d", year, month, day)),\(phone),\(address),\(county)"
+        return "\(id.rawValue),\(surname)\(given),\(male ? "male" : "female"),\(String(format: "%04d-%02d-%02d", year, month, day)),\(phone),\(address),\(county)"
     }
 }

@@ -114,45 +114,42 @@ public struct PersonImporter: Sendable {
             let registry = registry
             loading = Task { try await registry.load(rows, origin: origin, by: caller, audit: audit) }
         }
+        func reject(_ line: Int, _ reason: String, _ raw: String) throws {
+            summary.rejected += 1
+            try rejects?.write(line: line, reason: reason, raw: raw)
+        }
         while let next = reader.next() {
             summary.read += 1
             let record: FileRecord
             switch next {
             case .failure(let error):
-                summary.rejected += 1
-                let line: Int
-                switch error { case .notUTF8(let l), .unterminatedQuote(let l): line = l }
-                try rejects?.write(line: line, reason: error == .notUTF8(line: line) ? "not UTF-8 / 非 UTF-8 编码" : "a quote is never closed / 引号未闭合", raw: "")
+                try reject(error.line, error.reason, "")
                 continue
             case .success(let r): record = r
             }
             let values: [String: String]
             if let header {
                 guard record.fields.count == header.count else {
-                    summary.rejected += 1
-                    try rejects?.write(line: record.line, reason: "\(record.fields.count) fields where the header has \(header.count) / 字段数与表头不符", raw: record.raw)
+                    try reject(record.line, "\(record.fields.count) fields where the header has \(header.count) / 字段数与表头不符", record.raw)
                     continue
                 }
                 values = Dictionary(zip(header, record.fields), uniquingKeysWith: { first, _ in first })
             } else {
                 guard let parsed = Self.jsonObject(record.raw) else {
-                    summary.rejected += 1
-                    try rejects?.write(line: record.line, reason: "not a JSON object / 不是 JSON 对象", raw: record.raw)
+                    try reject(record.line, "not a JSON object / 不是 JSON 对象", record.raw)
                     continue
                 }
                 values = parsed
             }
             switch PersonRow.record(values, source: source, receivedAt: receivedAt, scope: scope, today: receivedAt) {
             case .success(let row):
-                guard seen.insert(UInt64(row.idNumber.rawValue.prefix(17))!).inserted else {
-                    summary.rejected += 1
-                    try rejects?.write(line: record.line, reason: "id_number repeats an earlier row of this file / 身份证号码在本文件中重复", raw: record.raw)
+                guard seen.insert(row.idNumber.digits).inserted else {
+                    try reject(record.line, "id_number repeats an earlier row of this file / 身份证号码在本文件中重复", record.raw)
                     continue
                 }
                 batch.append(row)
             case .failure(let rejection):
-                summary.rejected += 1
-                try rejects?.write(line: record.line, reason: rejection.description, raw: record.raw)
+                try reject(record.line, rejection.description, record.raw)
             }
             if batch.count >= batchSize { try await flush() }
         }

@@ -68,21 +68,36 @@ public struct PersonHistory: Sendable, Equatable, Codable {
     public let versions: [PersonRecordVersion]
 }
 
+/// What a reader is shown: plain values, or masked ones with or without names.
+struct Disclosure {
+    let plain: Bool
+    /// Whether names are shown (always with plain values; masked values show them to those whose work needs them).
+    let names: Bool
+
+    func show(_ field: PersonField, _ value: String) -> String {
+        if plain { return value }
+        return switch field {
+        case .name: names ? value : Mask.name(value)
+        case .phone: Mask.phone(value)
+        case .address: Mask.address(value)
+        case .birthDate: Mask.birthDate(value)
+        case .sex, .divisionCode: value
+        }
+    }
+
+    func showIDNumber(_ text: String) -> String { plain ? text : Mask.idNumber(text) }
+}
+
 extension PersonRegistry {
     /// The golden record of `id`, within the caller's scope. Plain values need `view: .plain`, a
     /// grant and a stated purpose; every read (plain, masked or refused) is audited with its purpose.
     /// A person outside the caller's scope is answered as unknown, so scope does not reveal who exists.
     public func person(_ id: ResidentID, view: PersonView = .masked, by caller: Principal, origin: AuditOrigin) async throws -> PersonRecord {
-        let plain = try checkRead(view: view, by: caller, origin: origin, action: "registry.person.read", recordID: id.rawValue)
-        let stored = try await store.read { db in
-            try await db.raw("SELECT * FROM persons WHERE \(Self.keyMatch([id]))").first(decoding: StoredGolden.self, keyDecodingStrategy: .convertFromSnakeCase)
-        }
-        guard let stored, let division = DivisionCode(stored.divisionCode), caller.canSee(division) else {
-            try await audit(caller, "registry.person.read", id.rawValue, origin, outcome: "not-found", detail: nil)
-            throw RegistryError.unknownPerson
-        }
-        let record = try stored.record(plain: plain, names: plain || PersonGrants.needsNames(caller))
-        try await audit(caller, "registry.person.read", id.rawValue, origin, outcome: "ok", division: stored.divisionCode, detail: plain ? "plain" : "masked")
+        let disclosure = try checkRead(view: view, by: caller, origin: origin)
+        let found = try await store.read { db in try await Self.storedGolden(of: [id], on: db)[id] }
+        let stored = try await visible(id, action: "registry.person.read", by: caller, origin: origin, found)
+        let record = try stored.record(disclosure)
+        try await audit(caller, "registry.person.read", id.rawValue, origin, outcome: "ok", division: stored.divisionCode, detail: disclosure.plain ? "plain" : "masked")
         return record
     }
 
@@ -95,15 +110,9 @@ extension PersonRegistry {
         guard !trimmed.isEmpty, trimmed.count <= 64, !Text.hasForbiddenControl(trimmed) else {
             throw RegistryError.invalidField("name", zh: "请给出 1 到 64 字的姓名", en: "Give a name of 1 to 64 characters")
         }
-        let plain = try checkRead(view: view, by: caller, origin: origin, action: "registry.person.search", recordID: nil)
-        let scope = try caller.staffScope()
-        let within: DivisionScope
-        if let division {
-            try caller.requireScope(division)
-            within = DivisionScope(division)
-        } else {
-            within = scope
-        }
+        let disclosure = try checkRead(view: view, by: caller, origin: origin)
+        if let division { try caller.requireScope(division) }
+        let within = try division.map(DivisionScope.init) ?? caller.staffScope()
         let match: SQLQueryString = prefix
             ? "name >= \(bind: trimmed) AND name < \(bind: trimmed + "\u{10FFFF}")"
             : "name = \(bind: trimmed)"
@@ -118,28 +127,23 @@ extension PersonRegistry {
                 """).first(decoding: Count.self)?.n ?? 0
             return (rows, total)
         }
-        let names = plain || PersonGrants.needsNames(caller)
-        let items = try rows.map { try $0.record(plain: plain, names: names) }
+        let items = try rows.map { try $0.record(disclosure) }
         let ids = rows.map(\.idNumber).joined(separator: ",")
         try await audit(caller, "registry.person.search", nil, origin, outcome: "ok", division: within.root.rawValue,
-                        detail: "name \(prefix ? "prefix " : "")\(trimmed) in \(within.root): \(rows.count) of \(total), \(plain ? "plain" : "masked"): \(ids)")
+                        detail: "name \(prefix ? "prefix " : "")\(trimmed) in \(within.root): \(rows.count) of \(total), \(disclosure.plain ? "plain" : "masked"): \(ids)")
         return Page(items: items, total: total, limit: page.limit, offset: page.offset)
     }
 
     /// Every version of every source's record of `id`, newest first, masked as `person` masks.
     public func history(_ id: ResidentID, view: PersonView = .masked, by caller: Principal, origin: AuditOrigin) async throws -> PersonHistory {
-        let plain = try checkRead(view: view, by: caller, origin: origin, action: "registry.person.history", recordID: id.rawValue)
+        let disclosure = try checkRead(view: view, by: caller, origin: origin)
         let (stored, rows) = try await store.read { db in
-            let stored = try await db.raw("SELECT * FROM persons WHERE \(Self.keyMatch([id]))").first(decoding: StoredGolden.self, keyDecodingStrategy: .convertFromSnakeCase)
+            let stored = try await Self.storedGolden(of: [id], on: db)[id]
             let rows = try await db.raw("SELECT * FROM person_records WHERE \(Self.keyMatch([id])) ORDER BY source, version")
                 .all(decoding: RecordRow.self, keyDecodingStrategy: .convertFromSnakeCase)
             return (stored, rows)
         }
-        guard let stored, let division = DivisionCode(stored.divisionCode), caller.canSee(division) else {
-            try await audit(caller, "registry.person.history", id.rawValue, origin, outcome: "not-found", detail: nil)
-            throw RegistryError.unknownPerson
-        }
-        let names = plain || PersonGrants.needsNames(caller)
+        let person = try await visible(id, action: "registry.person.history", by: caller, origin: origin, stored)
         var previous: [PersonSource: PersonSourceRecord] = [:]
         var versions: [PersonRecordVersion] = []
         for row in rows {
@@ -148,41 +152,41 @@ extension PersonRegistry {
             let changed = PersonField.allCases.filter { before == nil ? record.values[$0] != nil : before?.values[$0] != record.values[$0] }.map(\.column)
             previous[record.source] = record
             var values: [String: String] = [:]
-            for (field, value) in record.values { values[field.column] = plain ? value : Self.masked(field, value, names: names) }
+            for (field, value) in record.values { values[field.column] = disclosure.show(field, value) }
             versions.append(PersonRecordVersion(source: record.source, version: row.version, receivedAt: row.receivedAt, origin: row.origin,
                                                 changed: changed, values: values))
         }
         versions.sort { ($0.receivedAt, $0.source.rawValue, $0.version) > ($1.receivedAt, $1.source.rawValue, $1.version) }
-        try await audit(caller, "registry.person.history", id.rawValue, origin, outcome: "ok", division: stored.divisionCode,
-                        detail: "\(versions.count) versions, \(plain ? "plain" : "masked")")
-        return PersonHistory(idNumber: plain ? id.rawValue : Mask.idNumber(id.rawValue), masked: !plain, versions: versions)
+        try await audit(caller, "registry.person.history", id.rawValue, origin, outcome: "ok", division: person.divisionCode,
+                        detail: "\(versions.count) versions, \(disclosure.plain ? "plain" : "masked")")
+        return PersonHistory(idNumber: disclosure.showIDNumber(id.rawValue), masked: !disclosure.plain, versions: versions)
     }
 
-    /// Checks that `caller` may read persons in `view`; returns whether values are plain. (A
-    /// refusal is audited where it is answered: the HTTP layer audits every 403.)
-    func checkRead(view: PersonView, by caller: Principal, origin: AuditOrigin, action: String, recordID: String?) throws -> Bool {
+    /// Checks that `caller` may read persons in `view`, and what they are shown. (A refusal is
+    /// audited where it is answered: the HTTP layer audits every 403.)
+    func checkRead(view: PersonView, by caller: Principal, origin: AuditOrigin) throws -> Disclosure {
         try caller.require(anyOf: .dataSteward, .departmentHandler, .commandOperator, .dispatcher, .inspector)
         _ = try caller.staffScope()
-        guard view == .plain else { return false }
+        guard view == .plain else { return Disclosure(plain: false, names: PersonGrants.needsNames(caller)) }
         guard PersonGrants.allowsPlain(caller) else { throw RegistryError.noGrantForPlain }
-        guard let purpose = origin.purpose, !purpose.trimmingCharacters(in: .whitespaces).isEmpty else { throw RegistryError.purposeRequired }
-        return true
+        guard origin.statedPurpose != nil else { throw RegistryError.purposeRequired }
+        return Disclosure(plain: true, names: true)
+    }
+
+    /// `stored` when the caller's scope holds it; otherwise the read is audited as `not-found` and
+    /// answered as unknown, like a number nobody holds.
+    func visible(_ id: ResidentID, action: String, by caller: Principal, origin: AuditOrigin, _ stored: StoredGolden?) async throws -> StoredGolden {
+        guard let stored, caller.canSee(try DivisionCode.stored(stored.divisionCode, column: "persons.division_code")) else {
+            try await audit(caller, action, id.rawValue, origin, outcome: "not-found", detail: nil)
+            throw RegistryError.unknownPerson
+        }
+        return stored
     }
 
     func audit(_ caller: Principal, _ action: String, _ recordID: String?, _ origin: AuditOrigin, outcome: String, division: String? = nil,
                detail: String?) async throws {
         try await auditLog.append(AuditEntry(actor: caller.auditActor, action: action, recordType: "person", recordID: recordID,
-                                                                          divisionCode: division, origin: origin, outcome: outcome, detail: detail))
-    }
-
-    static func masked(_ field: PersonField, _ value: String, names: Bool) -> String {
-        switch field {
-        case .name: names ? value : Mask.name(value)
-        case .phone: Mask.phone(value)
-        case .address: Mask.address(value)
-        case .birthDate: Mask.birthDate(value)
-        case .sex, .divisionCode: value
-        }
+                                             divisionCode: division, origin: origin, outcome: outcome, detail: detail))
     }
 }
 
@@ -193,7 +197,7 @@ extension StoredGolden {
         let disagreeing: [PersonSource]
     }
 
-    func record(plain: Bool, names: Bool) throws -> PersonRecord {
+    func record(_ disclosure: Disclosure) throws -> PersonRecord {
         let parsed = try JSONDecoder().decode([String: ProvenanceJSON].self, from: Data(provenance.utf8))
         var provenance: [String: FieldProvenance] = [:]
         for (key, value) in parsed {
@@ -201,12 +205,13 @@ extension StoredGolden {
             provenance[column] = FieldProvenance(source: value.source, receivedAt: value.receivedAt.flatMap { try? Date($0, strategy: .iso8601) },
                                                  disagreeing: value.disagreeing)
         }
-        func show(_ field: PersonField, _ value: String?) -> String? {
-            value.map { plain ? $0 : PersonRegistry.masked(field, $0, names: names) }
+        guard let sex = Sex(rawValue: sex) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "persons.sex \(self.sex) of \(idNumber) is not male or female"))
         }
-        return PersonRecord(idNumber: plain ? idNumber : Mask.idNumber(idNumber), name: show(.name, name), sex: Sex(rawValue: sex) ?? .male,
+        func show(_ field: PersonField, _ value: String?) -> String? { value.map { disclosure.show(field, $0) } }
+        return PersonRecord(idNumber: disclosure.showIDNumber(idNumber), name: show(.name, name), sex: sex,
                             birthDate: show(.birthDate, birthDate) ?? "", phone: show(.phone, phone), address: show(.address, address),
                             divisionCode: divisionCode, sources: sources.split(separator: ",").compactMap { PersonSource(rawValue: String($0)) },
-                            provenance: provenance, masked: !plain, createdAt: createdAt, updatedAt: updatedAt)
+                            provenance: provenance, masked: !disclosure.plain, createdAt: createdAt, updatedAt: updatedAt)
     }
 }

@@ -47,12 +47,18 @@ public struct PersonRegistry: Sendable {
     /// source's current one changes nothing; a new or different one is kept as the source's next
     /// version, the person's golden record is rebuilt by `GoldenRecordRules`, and each created or
     /// changed golden record goes into the platform change log. One audit entry names the batch.
-    /// Records must lie within the caller's scope (`PersonRow.record` checks that row by row).
+    /// Each record must name where the person lives, within the caller's scope (`PersonRow.record`
+    /// checks that row by row, so a file's rows are refused one by one rather than as a batch).
     /// Re-running a batch that committed changes nothing, so an interrupted import can simply run again.
     public func load(_ records: [PersonSourceRecord], origin: String, by caller: Principal, audit: AuditOrigin) async throws -> PersonImportCounts {
         try caller.require(anyOf: .dataSteward)
         for record in records {
-            if let division = record.values[.divisionCode].flatMap(DivisionCode.init) { try caller.requireScope(division) }
+            // Where the person lives decides who sees them: a record must say so, within the caller's scope.
+            guard let division = record.values[.divisionCode].flatMap(DivisionCode.init) else {
+                throw RegistryError.invalidField("division_code", zh: "\(record.idNumber.masked) 缺少有效的行政区划代码",
+                                                 en: "\(record.idNumber.masked) has no valid division_code")
+            }
+            try caller.requireScope(division)
         }
         guard !records.isEmpty else { return PersonImportCounts() }
         let now = clock.now()
@@ -74,7 +80,7 @@ public struct PersonRegistry: Sendable {
                 let version = (current[key]?.version ?? 0) + 1
                 if version == 1 { counts.imported += 1 } else { counts.updated += 1 }
                 current[key] = (version, record)
-                versions.append(Self.row(record, version: version, at: now, origin: origin))
+                versions.append(Self.row(record, version: version, origin: origin))
                 if touchedSet.insert(record.idNumber).inserted { touched.append(record.idNumber) }
             }
             guard !touched.isEmpty else { return counts }
@@ -121,7 +127,7 @@ public struct PersonRegistry: Sendable {
 
     static let recordColumns = ["id_division", "id_number", "source", "version", "received_at", "name", "sex", "birth_date", "phone", "address", "division_code", "origin"]
 
-    static func row(_ record: PersonSourceRecord, version: Int, at: Date, origin: String) -> [BulkValue] {
+    static func row(_ record: PersonSourceRecord, version: Int, origin: String) -> [BulkValue] {
         func text(_ field: PersonField) -> BulkValue { record.values[field].map { .text($0) } ?? .null }
         return [.text(record.idNumber.registrationDivision), .text(record.idNumber.rawValue), .text(record.source.rawValue), .int(Int64(version)),
                 .date(record.receivedAt), text(.name), text(.sex), text(.birthDate), text(.phone), text(.address), text(.divisionCode), .text(origin)]

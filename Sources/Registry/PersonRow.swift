@@ -48,7 +48,7 @@ public enum PersonRow {
             }
         }
         if let text = value("phone") {
-            if let phone = normalisedPhone(text) { fields[.phone] = phone } else {
+            if let phone = Phone.normalised(text) { fields[.phone] = phone } else {
                 reasons.append("phone \(text) is neither a mobile number (11 digits from 13-19) nor a landline (0394-1234567) / 电话号码格式不正确")
             }
         }
@@ -86,22 +86,6 @@ public enum PersonRow {
               (1...12).contains(m), (1...ResidentID.days(inMonth: m, year: y)).contains(d) else { return nil }
         return String(format: "%04d-%02d-%02d", y, m, d)
     }
-
-    /// A mobile number (`13800001234`, `+86 138 0000 1234`) or a landline (`0394-8123456`), in ASCII digits.
-    static func normalisedPhone(_ text: String) -> String? {
-        var digits = text.filter { $0 != " " }
-        if digits.hasPrefix("+86") { digits.removeFirst(3) }
-        if digits.count == 11, digits.allSatisfy(\.isASCIIDigit), digits.hasPrefix("1"),
-           let second = digits.dropFirst().first, "3456789".contains(second) {
-            return digits
-        }
-        let landline = digits.split(separator: "-", omittingEmptySubsequences: false)
-        if landline.count <= 2, landline.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }), digits.hasPrefix("0") {
-            let all = landline.joined()
-            if (10...12).contains(all.count) { return String(digits) }
-        }
-        return nil
-    }
 }
 
 /// Why a row was refused: every reason found, in English and Chinese.
@@ -109,8 +93,4 @@ public struct RowRejection: Error, Sendable, Equatable {
     public let reasons: [String]
     public init(_ reasons: [String]) { self.reasons = reasons }
     public var description: String { reasons.joined(separator: "; ") }
-}
-
-extension Character {
-    var isASCIIDigit: Bool { isASCII && isNumber }
 }

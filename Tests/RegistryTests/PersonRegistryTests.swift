@@ -79,6 +79,27 @@ struct PersonRegistryTests {
         }
     }
 
+    @Test("the module refuses a record that does not say where the person lives, or places them outside the caller's scope", arguments: TestEngine.all)
+    func loadNeedsADivisionInScope(engine: TestEngine) async throws {
+        try await TestStores.with(engine, migrations: Self.migrations) { store in
+            let registry = PersonRegistry(store: store, audit: AuditLog(store: store))
+            // Born in Beijing (110105), no residence given: without the check the golden record would fall back to 110105.
+            let nowhere = PersonSourceRecord(idNumber: ResidentID("11010519491231002X")!, source: .health, receivedAt: Date(), values: [.name: "李秀英"])
+            await #expect(throws: RegistryError.invalidField("division_code", zh: "1101**********002X 缺少有效的行政区划代码", en: "1101**********002X has no valid division_code")) {
+                try await registry.load([nowhere], origin: "api", by: Self.operator_, audit: .commandLine)
+            }
+            let countySteward = Principal(kind: .staff, id: "s", displayName: "赵敏", organisationCode: "411603-BDB", scope: DivisionScope(DivisionCode("411603")!),
+                                          roles: [.dataSteward])
+            let elsewhere = PersonSourceRecord(idNumber: ResidentID("411602198506126153")!, source: .health, receivedAt: Date(),
+                                               values: [.name: "王建国", .divisionCode: "411602"])
+            await #expect(throws: IdentityError.self) {
+                try await registry.load([elsewhere], origin: "api", by: countySteward, audit: .commandLine)
+            }
+            let logged = try await ChangeLog(store: store).changes(after: 0, recordTypes: ["person"])
+            #expect(logged.isEmpty)
+        }
+    }
+
     @Test("two sources make one golden record: per-field priority, provenance, disagreement, change log and history", arguments: TestEngine.all)
     func goldenRecord(engine: TestEngine) async throws {
         try await TestStores.with(engine, migrations: Self.migrations) { store in

@@ -105,7 +105,7 @@ struct CitizenDTO: ResponseEncodable, APIShape {
 
     init(_ citizen: Citizen, masked: Bool) {
         id = citizen.id
-        phone = masked ? Masking.phone(citizen.phone) : citizen.phone
+        phone = masked ? Mask.phone(citizen.phone) : citizen.phone
         displayName = citizen.displayName
     }
 }

@@ -51,8 +51,7 @@ struct PersonController {
         do {
             return try ResidentID.checked(text)
         } catch {
-            throw RequestProblem.invalidPath("idNumber", zh: "身份证号码无效：\(error.description.components(separatedBy: " / ").last ?? "")",
-                                             en: "Invalid ID number: \(error.description.components(separatedBy: " / ").first ?? "")")
+            throw RequestProblem.invalidPath("idNumber", zh: "身份证号码无效：\(error.messageZh)", en: "Invalid ID number: \(error.messageEn)")
         }
     }
 
