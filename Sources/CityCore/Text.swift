@@ -16,7 +16,15 @@ public enum Text {
 
     /// Whether `text` holds a control character that stored text may not hold.
     public static func hasForbiddenControl(_ text: some StringProtocol) -> Bool {
-        text.unicodeScalars.contains(where: isForbiddenControl)
+        // C0 controls and DEL are single UTF-8 bytes; C1 controls are U+0080…U+009F, encoded C2 80…C2 9F.
+        var afterC2 = false
+        for byte in text.utf8 {
+            if afterC2, byte <= 0x9F { return true }
+            afterC2 = byte == 0xC2
+            if byte < 0x20, byte != 0x09, byte != 0x0A, byte != 0x0D { return true }
+            if byte == 0x7F { return true }
+        }
+        return false
     }
 
     /// `text` made safe to store as it is: forbidden controls become U+FFFD and the text is cut to
@@ -29,7 +37,8 @@ public enum Text {
             for scalar in out.unicodeScalars { scalars.append(isForbiddenControl(scalar) ? "\u{FFFD}" : scalar) }
             out = String(scalars)
         }
-        if out.count > maxCharacters {
+        // No more bytes than the limit means no more characters: skip counting grapheme clusters.
+        if out.utf8.count > maxCharacters, out.count > maxCharacters {
             out = String(out.prefix(max(maxCharacters - 1, 0))) + "…"
         }
         return out

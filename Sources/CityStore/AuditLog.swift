@@ -265,16 +265,31 @@ public struct AuditLog: Sendable {
         let fields: [String?] = [prevHash, String(millis), entry.actor, entry.action, entry.recordType, entry.recordID,
                                  entry.divisionCode, entry.purpose, entry.source, entry.requestID, entry.outcome, entry.detail]
         var hasher = SHA256()
-        for field in fields {
-            if let field {
-                let bytes = Array(field.utf8)
-                hasher.update(data: Array("\(bytes.count):".utf8))
-                hasher.update(data: bytes)
-            } else {
-                hasher.update(data: Array("-;".utf8))
+        for var field in fields {
+            guard field != nil else {
+                hasher.update(data: absent)
+                continue
+            }
+            field!.withUTF8 { bytes in
+                hasher.update(data: lengthPrefix(bytes.count))
+                hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
             }
         }
         return hasher.finalize().hexString
+    }
+
+    private static let absent: [UInt8] = Array("-;".utf8)
+
+    /// `count` in decimal followed by `:`, the prefix of each field's bytes in the chain hash.
+    private static func lengthPrefix(_ count: Int) -> [UInt8] {
+        var digits: [UInt8] = [UInt8(ascii: ":")]
+        var n = count
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(n % 10))
+            n /= 10
+        } while n > 0
+        digits.reverse()
+        return digits
     }
 
     /// Entries, newest first, optionally for one record. `divisionPrefix` limits them to one scope

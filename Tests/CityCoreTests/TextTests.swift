@@ -14,6 +14,20 @@ struct TextTests {
         }
         #expect(Text.jsonQuoted("a\u{01}") == #""a\u0001""#)
     }
+
+    @Test("forbidden controls are found byte by byte exactly where the scalar rule finds them")
+    func forbiddenControlsMatchTheScalarRule() {
+        // Every scalar up to U+00FF, then neighbours of the C1 block's two-byte form (U+0100, U+07FF) and wider ones.
+        let scalars = (0...0x100).compactMap(Unicode.Scalar.init) + ["\u{07FF}", "\u{2028}", "\u{FFFD}", "\u{1F3D9}"]
+        for scalar in scalars {
+            for text in ["\(scalar)", "周口\(scalar)", "\(scalar)é"] {
+                #expect(Text.hasForbiddenControl(text) == text.unicodeScalars.contains(where: Text.isForbiddenControl), "U+\(String(scalar.value, radix: 16))")
+            }
+        }
+        #expect(Text.storable("ab\u{85}c", maxCharacters: 10) == "ab\u{FFFD}c")
+        #expect(Text.storable("周口市川汇区", maxCharacters: 4) == "周口市…")
+        #expect(Text.storable("周口市", maxCharacters: 3) == "周口市")
+    }
 }
 
 @Suite("Millisecond timestamps")
