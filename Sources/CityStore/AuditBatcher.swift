@@ -3,18 +3,23 @@ import Foundation
 import SQLKit
 
 /// Group commit for the audit log: entries appended at the same moment by many tasks of this
-/// process go into one transaction that takes the chain's lock once, reads the head once and
-/// inserts every entry with one statement. Each caller is answered only after the transaction
-/// holding its entry has committed (or with the error that stopped it), so nothing acknowledged is
-/// lost and the chain stays one chain. While one batch commits, the next one gathers.
+/// process go into one statement that takes the chain's lock once and inserts every entry. Each
+/// caller is answered only after the transaction holding its entry has committed (or with the error
+/// that stopped it), so nothing acknowledged is lost and the chain stays one chain.
+///
+/// The first caller into an idle batcher leads: it writes its own entry with every entry waiting,
+/// answers their callers, and hands the lead to the first caller that arrived meanwhile. No task of
+/// the batcher's own runs between a caller and its commit.
 final class AuditBatcher: @unchecked Sendable {
-    private typealias Waiter = (entry: AuditEntry, at: Date, continuation: CheckedContinuation<AuditRecord, any Error>)
+    private enum Turn { case written(AuditRecord), lead }
+    private typealias Waiter = (entry: AuditEntry, at: Date, continuation: CheckedContinuation<Turn, any Error>)
 
     private let store: Store
     private let mutex = NSLock()
     private var pending: [Waiter] = []
-    private var flushing = false
-    /// The chain's head after this process's last batch; only the flusher touches it.
+    /// Whether a caller leads (writes a batch) now.
+    private var leading = false
+    /// The chain's head after this process's last batch; only the leader touches it.
     private var head: (seq: Int64, hash: String)?
     /// Most entries in one transaction: 500 × 14 bound values stays far below both engines' limits.
     static let maxBatch = 500
@@ -24,50 +29,72 @@ final class AuditBatcher: @unchecked Sendable {
     }
 
     func append(_ entry: AuditEntry, at date: Date) async throws -> AuditRecord {
-        try await withCheckedThrowingContinuation { continuation in
+        let turn: Turn = try await withCheckedThrowingContinuation { continuation in
             let lead: Bool = mutex.withLock {
-                pending.append((entry, date, continuation))
-                if flushing { return false }
-                flushing = true
+                if leading {
+                    pending.append((entry, date, continuation))
+                    return false
+                }
+                leading = true
                 return true
             }
-            // The first caller into an idle batcher starts the flusher; it runs until nothing waits.
-            if lead { Task { await self.flush() } }
+            if lead { continuation.resume(returning: .lead) }
+        }
+        switch turn {
+        case .written(let record):
+            return record
+        case .lead:
+            return try await lead(with: (entry, date))
         }
     }
 
-    /// One batch. With the head this process wrote last, the insert checks that head itself and is
-    /// the whole transaction, one round trip: on SQLite this process's writes are serialised on one
-    /// connection and another process's take the file's write lock for their whole transaction; on
-    /// PostgreSQL the statement takes the chain's lock, which in-transaction appends hold.
-    /// When another writer appended in between, the head is read again.
-    private func append(_ entries: [(AuditEntry, Date)], after known: (seq: Int64, hash: String)?, dialect: Dialect) async throws -> [AuditRecord] {
-        if let known {
-            let checked = try await store.withConnection { db in try await AuditLog.append(entries, after: known, dialect: dialect, on: db) }
-            if let checked { return checked }
+    /// Writes `own` with the entries waiting, answers their callers, then hands the lead to the
+    /// first caller that arrived meanwhile.
+    private func lead(with own: (AuditEntry, Date)) async throws -> AuditRecord {
+        let others: [Waiter] = mutex.withLock {
+            let batch = Array(pending.prefix(Self.maxBatch - 1))
+            pending.removeFirst(batch.count)
+            return batch
         }
-        return try await store.write { db in try await AuditLog.append(entries, dialect: dialect, on: db) }
+        let result: Result<[AuditRecord], any Error>
+        do {
+            result = .success(try await write([own] + others.map { ($0.entry, $0.at) }))
+        } catch {
+            result = .failure(error)
+        }
+        switch result {
+        case .success(let records):
+            for (waiter, record) in zip(others, records.dropFirst()) { waiter.continuation.resume(returning: .written(record)) }
+        case .failure(let error):
+            for waiter in others { waiter.continuation.resume(throwing: error) }
+        }
+        let next: Waiter? = mutex.withLock {
+            if pending.isEmpty {
+                leading = false
+                return nil
+            }
+            return pending.removeFirst()
+        }
+        next?.continuation.resume(returning: .lead)
+        return try result.get()[0]
     }
 
-    private func flush() async {
+    /// One batch. Chained after the head this process wrote last, the insert checks that head
+    /// itself and is the whole transaction, one round trip; when another process appended in
+    /// between (or the head is not known yet), the entries go in after the head read under the
+    /// chain's lock.
+    private func write(_ entries: [(AuditEntry, Date)]) async throws -> [AuditRecord] {
         let dialect = store.dialect
-        while true {
-            let batch: [Waiter] = mutex.withLock {
-                let batch = Array(pending.prefix(Self.maxBatch))
-                pending.removeFirst(batch.count)
-                if batch.isEmpty { flushing = false }
-                return batch
-            }
-            if batch.isEmpty { return }
-            let entries = batch.map { ($0.entry, $0.at) }
-            let known = head
-            do {
-                let records = try await append(entries, after: known, dialect: dialect)
-                if let last = records.last { head = (last.seq, last.hash) }
-                for (waiter, record) in zip(batch, records) { waiter.continuation.resume(returning: record) }
-            } catch {
-                for waiter in batch { waiter.continuation.resume(throwing: error) }
+        if let known = head {
+            let records = AuditLog.chain(entries, after: known)
+            if let inserted = try await store.withConnection({ db in try await AuditLog.insert(records, dialect: dialect, on: db) }) {
+                head = inserted.last.map { ($0.seq, $0.hash) }
+                return inserted
             }
         }
+        head = nil
+        let records = try await store.write { db in try await AuditLog.append(entries, dialect: dialect, on: db) }
+        head = records.last.map { ($0.seq, $0.hash) }
+        return records
     }
 }

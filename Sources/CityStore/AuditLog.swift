@@ -1,7 +1,6 @@
 import CityCore
 import Crypto
 import Foundation
-import PostgresKit
 import SQLKit
 
 /// One audit entry to append: who did what to which record, when, from where, for what purpose.
@@ -161,37 +160,29 @@ public struct AuditLog: Sendable {
         try await append([(entry, date)], dialect: dialect, on: db)[0]
     }
 
-    /// Appends entries after `head` inside the caller's transaction, provided `head` is still the
-    /// chain's last row: the insert checks it (under the chain's lock), so no separate read is needed.
-    /// - Returns: the records, or nil when another writer appended since (nothing was inserted).
+    /// Inserts records chained ahead of time (`chain(_:after:)`), provided the chain still ends at
+    /// the head the first one follows; nil when it does not (nothing was inserted). It is one
+    /// statement, so outside a transaction it is a transaction of its own (one round trip).
     ///
-    /// It is one statement, so outside a transaction it is a transaction of its own (one round trip).
-    /// On PostgreSQL the statement takes the chain's lock itself and holds it to its commit. Its
-    /// snapshot is taken before the lock is granted, so the head check can see a head that a
-    /// writer holding the lock has since moved; the insert of a sequence number that writer took
-    /// then fails on the primary key, the whole statement with it, and that too answers nil.
-    static func append(_ entries: [(AuditEntry, Date)], after head: (seq: Int64, hash: String), dialect: Dialect,
-                       on db: any SQLDatabase) async throws -> [AuditRecord]? {
-        guard !entries.isEmpty else { return [] }
-        let records = chain(entries, after: head)
+    /// On SQLite the insert checks the head (sequence number and hash) itself: writers hold the
+    /// file's write lock for the whole transaction. On PostgreSQL `audit_log_append` (store
+    /// migration 4) takes the chain's lock, then checks the head with what has committed by the time
+    /// the lock was granted (a statement of its own, with its own snapshot).
+    static func insert(_ records: [AuditRecord], dialect: Dialect, on db: any SQLDatabase) async throws -> [AuditRecord]? {
+        guard let first = records.first else { return [] }
         var query: SQLQueryString
         if dialect.engine == .postgres {
             // The rows as one JSON parameter: the statement's text is the same for every batch.
-            query = "WITH chain_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(\(bind: lockKey)) AS locked) "
-                + insertInto + " SELECT r.* FROM json_populate_recordset(NULL::audit_log, \(bind: jsonRows(records))::json) AS r CROSS JOIN chain_lock"
+            query = "SELECT audit_log_append(\(bind: jsonRows(records))::json, \(bind: first.seq - 1), \(bind: first.prevHash)) AS seq"
         } else {
             query = insertInto + " SELECT * FROM (VALUES"
             appendValues(records, to: &query)
-            query += ") AS v"
+            query += ") AS v WHERE COALESCE((SELECT seq || ':' || hash FROM audit_log ORDER BY seq DESC LIMIT 1), \(bind: "0:" + genesisHash)) = "
+            query += "\(bind: "\(first.seq - 1):\(first.prevHash)") RETURNING seq"
         }
-        query += " WHERE (SELECT COALESCE(MAX(seq), 0) FROM audit_log) = \(bind: head.seq) RETURNING seq"
         struct Inserted: Decodable { let seq: Int64 }
-        do {
-            let inserted = try await db.raw(query).all(decoding: Inserted.self)
-            return inserted.count == records.count ? records : nil
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
-            return nil
-        }
+        let inserted = try await db.raw(query).all(decoding: Inserted.self)
+        return inserted.count == records.count ? records : nil
     }
 
     /// Records as a JSON array whose keys are the table's columns, for `json_populate_recordset`.
@@ -210,9 +201,13 @@ public struct AuditLog: Sendable {
         return out + "]"
     }
 
-    /// The insert's head, every column in the order `appendValues` binds them.
+    /// The columns an entry fills, in the order `appendValues` binds them.
+    static let columns = ["seq", "at", "actor", "action", "record_type", "record_id", "division_code", "purpose", "source", "request_id",
+                          "outcome", "detail", "prev_hash", "hash"]
+
+    /// The insert's head.
     static var insertInto: SQLQueryString {
-        "INSERT INTO audit_log (seq, at, actor, action, record_type, record_id, division_code, purpose, source, request_id, outcome, detail, prev_hash, hash)"
+        SQLQueryString("INSERT INTO audit_log (" + columns.joined(separator: ", ") + ")")
     }
 
     /// Records for `entries` chained after `head`, in their stored (bounded) form.

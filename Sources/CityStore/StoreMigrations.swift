@@ -69,5 +69,24 @@ public enum StoreMigrations {
             """,
             "CREATE INDEX change_log_record ON change_log (record_type, record_key)",
         ]),
+        // PostgreSQL's append of a batch chained ahead of time: it takes the chain's lock, then
+        // checks the head with a snapshot taken after the lock was granted (each statement of a
+        // function takes its own), so a batch sent while the one it follows commits goes in after it.
+        Migration(module: "store", number: 4, name: "audit append function", statements: [
+            """
+            postgres:CREATE FUNCTION audit_log_append(rows json, head_seq bigint, head_hash text) RETURNS SETOF bigint LANGUAGE plpgsql AS $$
+            DECLARE last_seq bigint; last_hash text;
+            BEGIN
+                PERFORM pg_advisory_xact_lock(\(AuditLog.lockKey));
+                SELECT seq, hash INTO last_seq, last_hash FROM audit_log ORDER BY seq DESC LIMIT 1;
+                IF COALESCE(last_seq, 0) <> head_seq OR COALESCE(last_hash, '\(AuditLog.genesisHash)') <> head_hash THEN
+                    RETURN;
+                END IF;
+                RETURN QUERY INSERT INTO audit_log (\(AuditLog.columns.joined(separator: ", ")))
+                    SELECT \(AuditLog.columns.map { "r." + $0 }.joined(separator: ", ")) FROM json_populate_recordset(NULL::audit_log, rows) AS r
+                    RETURNING seq;
+            END $$
+            """,
+        ]),
     ]
 }

@@ -282,6 +282,27 @@ struct AuditLogTests {
         }
     }
 
+    @Test("records chained after anything but the chain's last row are refused whole", arguments: TestEngine.all)
+    func insertChecksTheHead(engine: TestEngine) async throws {
+        try await TestStores.with(engine) { store in
+            let log = AuditLog(store: store)
+            try await fill(log, 3)
+            let head = try #require(try await log.head())
+            let dialect = store.dialect
+            let entries = [(AuditEntry(actor: "staff:x", action: "test.a"), Date()), (AuditEntry(actor: "staff:x", action: "test.b"), Date())]
+            let stale = try #require(try await log.entries(limit: 2).last)
+            let never = AuditLog.chain(entries, after: (head.seq, head.hash))
+            for after in [(stale.seq, stale.hash), (head.seq, String(repeating: "f", count: 64)), (never[1].seq, never[1].hash), (0, AuditLog.genesisHash)] {
+                let records = AuditLog.chain(entries, after: after)
+                #expect(try await store.withConnection { try await AuditLog.insert(records, dialect: dialect, on: $0) } == nil, "after \(after.0)")
+            }
+            #expect(try await log.head()?.seq == 3)
+            let inserted = try await store.withConnection { try await AuditLog.insert(never, dialect: dialect, on: $0) }
+            #expect(inserted?.map(\.seq) == [4, 5])
+            #expect(try await log.verify().isIntact)
+        }
+    }
+
     @Test("two processes (two stores on one database) appending at once keep one unbroken chain", arguments: TestEngine.all)
     func twoProcesses(engine: TestEngine) async throws {
         try await TestStores.withDatabaseURL(engine) { url in
