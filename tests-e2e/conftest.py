@@ -58,6 +58,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ)
         self.env.update({"CITYHUB_ADMIN_PASSWORD": ADMIN_PASSWORD, "CITYHUB_DEMO_PASSWORD": DEMO_PASSWORD})
+        # The demo's grid, cameras and residents only where a test asks for them (env={"CITYHUB_SEED_DEMO_DATA": "true"}).
+        self.env["CITYHUB_SEED_DEMO_DATA"] = "false"
         # The audit checkpoint key of this server (and its CLI runs), outside the working directory.
         self.env["CITYHUB_AUDIT_KEY_FILE"] = os.path.join(tempfile.mkdtemp(prefix="cityhub-audit-"), "audit-checkpoint.key")
         self.env.update(env or {})
@@ -141,8 +143,9 @@ def server(database):
 
 @pytest.fixture(scope="session")
 def shared_server(tmp_path_factory):
-    """One SQLite server for the read-mostly contract and browser tests. The fuzzer sends thousands
-    of wrong logins from 127.0.0.1, so the per-address login throttle is raised here."""
-    s = Server(str(tmp_path_factory.mktemp("shared") / "cityhub.sqlite"), env={"CITYHUB_IDENTITY_LOGIN_FAILURE_LIMIT": "1000000"}).start()
+    """One SQLite server, with the demo data, for the read-mostly contract and browser tests. The
+    fuzzer sends thousands of wrong logins from 127.0.0.1, so the per-address login throttle is raised here."""
+    s = Server(str(tmp_path_factory.mktemp("shared") / "cityhub.sqlite"),
+               env={"CITYHUB_IDENTITY_LOGIN_FAILURE_LIMIT": "1000000", "CITYHUB_SEED_DEMO_DATA": "true"}).start()
     yield s
     s.stop()

@@ -33,9 +33,7 @@ public struct OpenedPlatform: Sendable {
     /// What the first-start seed did, when it ran.
     public let seed: ReferenceData.Report?
 
-    public var parts: PlatformParts {
-        PlatformParts(divisions: platform.divisions, organisations: platform.organisations, staff: platform.staff, citizens: platform.citizens)
-    }
+    public var parts: PlatformParts { PlatformParts(platform) }
 }
 
 /// Opens the store, migrates it, seeds it on first start, assembles the platform, and runs `body`
@@ -56,10 +54,10 @@ public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any Wa
         try await platform.revocations.catchUp()
         var seed: ReferenceData.Report? = nil
         if config.seedOnFirstStart, try await platform.organisations.count() == 0 {
-            seed = try await ReferenceData.seed(platform: PlatformParts(divisions: platform.divisions, organisations: platform.organisations,
-                                                                         staff: platform.staff, citizens: platform.citizens),
-                                                adminPassword: config.adminPassword, demoPassword: config.demoPassword)
+            seed = try await ReferenceData.seed(platform: PlatformParts(platform), adminPassword: config.adminPassword, demoPassword: config.demoPassword,
+                                                demoData: config.seedDemoData)
         }
+        try await platform.geography.load()
         return try await body(OpenedPlatform(platform: platform, store: store, pages: try await PageRenderer.load(), seed: seed))
     }
 }
@@ -69,7 +67,7 @@ public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any Wa
 public func buildApplication(_ opened: OpenedPlatform, config: CityConfiguration,
                              onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
     let platform = opened.platform
-    var services: [any Service] = [RevocationFollower(revocations: platform.revocations)]
+    var services: [any Service] = [RevocationFollower(revocations: platform.revocations), GeographyFollower(geography: platform.geography, logger: platform.logger)]
     if config.auditCheckpointInterval > 0, let notary = platform.notary {
         services.append(AuditCheckpointer(audit: platform.audit, notary: notary, interval: .seconds(config.auditCheckpointInterval), logger: platform.logger))
     }
@@ -153,5 +151,26 @@ struct RevocationFollower: Service {
     let revocations: Revocations
     func run() async throws {
         await cancelWhenGracefulShutdown { await revocations.follow() }
+    }
+}
+
+/// Keeps this process's geography index current with changes any process commits.
+struct GeographyFollower: Service {
+    let geography: GeographyBook
+    let logger: Logger
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await geography.follow()
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.warning("geography follower interrupted; reloading", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
+                    try? await geography.load()
+                }
+            }
+        }
     }
 }

@@ -22,6 +22,9 @@ public struct CityConfiguration: Sendable, Equatable {
     public var secureCookies = true
     /// Whether to seed the reference data and demo accounts on first start.
     public var seedOnFirstStart = true
+    /// Whether that seed adds the demo data (a grid over the central district, camera sites,
+    /// addresses, synthetic residents), marked demo, beside the reference data and accounts.
+    public var seedDemoData = true
     /// Password for the `admin` account created on first start (generated when nil).
     public var adminPassword: String?
     /// Password for every demo account (each gets its own generated one when nil).
@@ -67,7 +70,7 @@ public struct CityConfiguration: Sendable, Equatable {
 
     /// The keys this configuration understands.
     public static let keys = ["http.host", "http.port", "db.url", "identity.bcryptCost", "http.maxBodySize", "http.secureCookies",
-                              "seed.onFirstStart", "identity.adminPassword", "identity.demoPassword", "log.level", "jobs.run", "identity.loginFailureLimit", "log.format",
+                              "seed.onFirstStart", "seed.demoData", "identity.adminPassword", "identity.demoPassword", "log.level", "jobs.run", "identity.loginFailureLimit", "log.format",
                               "db.leaseTimeout", "audit.keyFile", "audit.checkpointFile", "audit.checkpointInterval"]
 
     /// Shorter environment names the README uses.
@@ -105,6 +108,7 @@ public struct CityConfiguration: Sendable, Equatable {
             case "http.maxBodySize": config.maxBodySize = try int(key, value, 1024...(64 << 20))
             case "http.secureCookies": config.secureCookies = try bool(key, value)
             case "seed.onFirstStart": config.seedOnFirstStart = try bool(key, value)
+            case "seed.demoData": config.seedDemoData = try bool(key, value)
             case "identity.adminPassword": config.adminPassword = value.isEmpty ? nil : value
             case "identity.demoPassword": config.demoPassword = value.isEmpty ? nil : value
             case "log.level":

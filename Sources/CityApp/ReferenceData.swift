@@ -1,4 +1,5 @@
 import CityCore
+import CityHTTP
 import CityStore
 import Foundation
 import Identity
@@ -97,10 +98,17 @@ public struct ReferenceData {
         public var divisions: Int
         public var organisations: Int
         public var created: [Credential]
+        /// Demo geography and residents (zero without demo data).
+        public var grids = 0, addresses = 0, cameras = 0, persons = 0
     }
 
+    /// The demo's synthetic residents: enough to search and read, small enough to load in seconds.
+    public static let demoPersons = 5_000
+
     /// Seeds divisions, organisations and accounts. Accounts are created only when missing.
-    public static func seed(platform: PlatformParts, adminPassword: String?, demoPassword: String?, demoAccounts withDemo: Bool = true) async throws -> Report {
+    /// With `demoData`, the demo geography and residents too (generated, marked demo; idempotent).
+    public static func seed(platform: PlatformParts, adminPassword: String?, demoPassword: String?, demoAccounts withDemo: Bool = true,
+                            demoData: Bool = true) async throws -> Report {
         // The seed acts as the operator who started the server, and its changes are audited so.
         let seeder = Principal.commandLine()
         let origin = AuditOrigin(source: "seed")
@@ -136,7 +144,13 @@ public struct ReferenceData {
                 created.append(Credential(username: demoCitizenPhone, password: password, roles: [], organisationCode: "citizen"))
             }
         }
-        return Report(divisions: divisions, organisations: organisations.count, created: created)
+        var report = Report(divisions: divisions, organisations: organisations.count, created: created)
+        if demoData {
+            (report.grids, report.addresses, report.cameras) = try await platform.geography.seedDemo(central: counties[0].code, worker: "inspector",
+                                                                                                     by: seeder, origin: origin)
+            report.persons = try await platform.persons.seedDemo(count: demoPersons, today: platform.clock.now(), by: seeder, audit: origin).imported
+        }
+        return report
     }
 }
 
@@ -146,11 +160,17 @@ public struct PlatformParts: Sendable {
     public let organisations: OrganisationBook
     public let staff: StaffDirectory
     public let citizens: CitizenAccounts
+    public let geography: GeographyBook
+    public let persons: PersonRegistry
+    public let clock: any WallClock
 
-    public init(divisions: DivisionBook, organisations: OrganisationBook, staff: StaffDirectory, citizens: CitizenAccounts) {
-        self.divisions = divisions
-        self.organisations = organisations
-        self.staff = staff
-        self.citizens = citizens
+    public init(_ platform: Platform) {
+        divisions = platform.divisions
+        organisations = platform.organisations
+        staff = platform.staff
+        citizens = platform.citizens
+        geography = platform.geography
+        persons = platform.persons
+        clock = platform.clock
     }
 }

@@ -41,6 +41,8 @@ public struct Platform: Sendable {
     public let throttle: LoginThrottle
     public let divisions: DivisionBook
     public let persons: PersonRegistry
+    /// Grids, addresses and cameras, answered from this process's index.
+    public let geography: GeographyBook
     public let settings: HTTPSettings
     public let metrics: PrometheusCollectorRegistry
     public let logger: Logger
@@ -70,6 +72,7 @@ public struct Platform: Sendable {
         self.signIn = SignIn(staff: staff, citizens: citizens, sessions: sessions, throttle: throttle, audit: audit)
         self.divisions = DivisionBook(store: store, clock: clock)
         self.persons = PersonRegistry(store: store, audit: audit, clock: clock)
+        self.geography = GeographyBook(store: store, clock: clock, logger: logger)
         self.settings = settings
         self.metrics = metrics
         self.logger = logger

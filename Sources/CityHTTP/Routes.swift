@@ -11,7 +11,7 @@ public protocol RouteDomain: Sendable {
 }
 
 /// The API's own domains' parts of the document.
-let apiFragments = [SystemAPI.fragment, AuthAPI.fragment, IdentityAPI.fragment, RegistryAPI.fragment, AuditAPI.fragment]
+let apiFragments = [SystemAPI.fragment, AuthAPI.fragment, IdentityAPI.fragment, RegistryAPI.fragment, GeographyAPI.fragment, AuditAPI.fragment]
 
 /// The OpenAPI document for the API and the domains on top of it.
 public func openAPIDocument(with domains: [APIFragment] = []) -> Data {
@@ -42,7 +42,8 @@ public func buildRouter(platform: Platform, domains: [any RouteDomain] = []) -> 
     auth.addRoutes(to: signedIn)
     let staff = signedIn.group(context: StaffContext.self)
     IdentityController(organisations: platform.organisations, staff: platform.staff, keys: platform.keys).addRoutes(to: staff)
-    RegistryController(divisions: platform.divisions).addRoutes(to: staff)
+    RegistryController(divisions: platform.divisions, geography: platform.geography).addRoutes(to: staff)
+    GeographyController(geography: platform.geography).addRoutes(to: staff)
     PersonController(persons: platform.persons).addRoutes(to: staff)
     AuditController(reader: platform.auditReader).addRoutes(to: staff)
     routes.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })

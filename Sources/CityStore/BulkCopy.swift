@@ -9,6 +9,7 @@ import SQLKit
 public enum BulkValue: Sendable, Equatable {
     case text(String)
     case int(Int64)
+    case double(Double)
     case bool(Bool)
     case date(Date)
     case null
@@ -19,6 +20,7 @@ public enum BulkValue: Sendable, Equatable {
         switch self {
         case .null: return "\\N"
         case .int(let n): return String(n)
+        case .double(let x): return "\(x)"
         case .bool(let b): return b ? "t" : "f"
         case .date(let d): return d.millisecondISO8601
         case .text(let s):
@@ -42,6 +44,7 @@ public enum BulkValue: Sendable, Equatable {
         switch self {
         case .null: String?.none
         case .int(let n): n
+        case .double(let x): x
         case .bool(let b): b
         case .date(let d): d
         case .text(let s): s

@@ -89,13 +89,16 @@ public struct ChangeLog: Sendable {
 
     /// Changes after `cursor`, oldest first, at most `limit`; only those of divisions within
     /// `scopePattern` (a SQL LIKE pattern such as `4116%`) when given, and only of `recordTypes`.
-    public func changes(after cursor: Int64, limit: Int = 500, scopePattern: String? = nil, recordTypes: [String]? = nil) async throws -> [Change] {
+    /// With `through`, none after that cursor.
+    public func changes(after cursor: Int64, through last: Int64? = nil, limit: Int = 500, scopePattern: String? = nil,
+                        recordTypes: [String]? = nil) async throws -> [Change] {
         struct Row: Decodable {
             let cursor: Int64; let at: Date; let module: String; let recordType: String; let recordKey: String; let divisionCode: String?
             let operation: String; let fields: String; let actor: String
         }
         let rows = try await store.read { db in
             var query: SQLQueryString = "SELECT * FROM change_log WHERE cursor > \(bind: cursor)"
+            if let last { query += " AND cursor <= \(bind: last)" }
             if let scopePattern { query += " AND division_code LIKE \(bind: scopePattern)" }
             if let recordTypes, !recordTypes.isEmpty { query += " AND record_type IN (\(binds: recordTypes))" }
             query += " ORDER BY cursor LIMIT \(bind: min(max(limit, 1), 10_000))"
@@ -120,13 +123,18 @@ public struct ChangeLog: Sendable {
 
     /// Calls `onChanges` with every batch of changes after `cursor` as they commit, until cancelled:
     /// woken by NOTIFY on PostgreSQL (and polled every `interval` as well), polled on SQLite.
-    public func follow(after cursor: Int64, interval: Duration = .milliseconds(250), _ onChanges: @Sendable @escaping ([Change]) async -> Void) async throws {
+    /// With `recordTypes`, only changes to those (and the cursor still moves past the others).
+    public func follow(after cursor: Int64, recordTypes: [String]? = nil, interval: Duration = .milliseconds(250),
+                       _ onChanges: @Sendable @escaping ([Change]) async -> Void) async throws {
         let position = CursorBox(cursor)
         let log = self
         try await store.watch(channel: Self.channel, interval: interval) {
-            while let batch = try? await log.changes(after: position.value), !batch.isEmpty {
-                position.value = batch.last!.cursor
-                await onChanges(batch)
+            // Up to the head read first: when the changes wanted are few among many others, the
+            // cursor still moves to the head, so the others are passed over once, not at every wake.
+            while let head = try? await log.head(), head > position.value,
+                  let batch = try? await log.changes(after: position.value, through: head, recordTypes: recordTypes) {
+                if !batch.isEmpty { await onChanges(batch) }
+                position.value = batch.count == 500 ? batch.last!.cursor : head
                 if batch.count < 500 { break }
             }
         }

@@ -119,26 +119,6 @@ public struct DivisionBook: Sendable {
         }
     }
 
-    /// The most specific division whose boundary contains `point`, within the caller's scope.
-    public func locate(_ point: GeoPoint, by caller: Principal) async throws -> Division {
-        _ = try caller.staffScope()
-        let all = try await store.read { db in
-            try await db.raw("SELECT * FROM divisions WHERE boundary IS NOT NULL ORDER BY code")
-                .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.division() }
-        }
-        let found = all
-            .filter { d in
-                guard let text = d.boundaryGeoJSON, let data = text.data(using: .utf8),
-                      let geometry = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                      let polygons = Self.polygons(geometry) else { return false }
-                return polygons.contains { $0.contains(point) }
-            }
-            .max { $0.level < $1.level }
-        guard let found else { throw RegistryError.noDivisionAt }
-        try caller.requireScope(found.code)
-        return found
-    }
-
     /// A `divisions` row.
     struct Row: Decodable {
         let code: String; let name: String; let level: String; let parentCode: String?

@@ -1,5 +1,7 @@
 import CityCore
+import CityStore
 import Foundation
+import Identity
 
 /// Synthetic residents for trying the registry at the city's scale: valid ID numbers (check
 /// characters per GB 11643), births spread over ages 0-95, sex from the sequence digit, surnames
@@ -22,21 +24,15 @@ public struct PersonGenerator {
     ]
     static let streets = ["七一路", "八一大道", "交通路", "中州大道", "工农路", "建设大道", "文昌大道", "太昊路", "汉阳路", "富民路"]
 
-    private var state: UInt64
+    private var generator: SplitMix64
     private var issued: Set<UInt64> = []
 
     public init(seed: UInt64) {
-        state = seed &+ 0x9E37_79B9_7F4A_7C15
+        generator = SplitMix64(seed: seed)
     }
 
-    /// SplitMix64.
     private mutating func random(_ bound: Int) -> Int {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Int(z % UInt64(bound))
+        generator.below(bound)
     }
 
     private mutating func weighted(_ table: [(String, Int)], total: Int) -> String? {
@@ -68,5 +64,25 @@ public struct PersonGenerator {
         let phone = "1" + String(Array("3456789")[random(7)]) + String(format: "%09d", random(1_000_000_000))
         let address = "周口市\(Self.streets[random(Self.streets.count)])\(1 + random(300))号"
         return "\(id.rawValue),\(surname)\(given),\(male ? "male" : "female"),\(String(format: "%04d-%02d-%02d", year, month, day)),\(phone),\(address),\(county)"
+    }
+}
+
+extension PersonRegistry {
+    /// Loads `count` generated residents as the public-security bureau's records (origin
+    /// "demo (generated)"), in batches; idempotent for the same seed (a second run changes nothing).
+    public func seedDemo(count: Int, seed: UInt64 = 411_600, today: Date, by caller: Principal, audit: AuditOrigin) async throws -> PersonImportCounts {
+        var generator = PersonGenerator(seed: seed)
+        var counts = PersonImportCounts()
+        var remaining = count
+        while remaining > 0 {
+            let n = min(remaining, 5_000)
+            remaining -= n
+            let records = (0..<n).compactMap { _ -> PersonSourceRecord? in
+                let values = Dictionary(uniqueKeysWithValues: zip(PersonRow.columns, generator.nextCSVLine(today: today).split(separator: ",").map(String.init)))
+                return try? PersonRow.record(values, source: .publicSecurity, receivedAt: today, scope: .city, today: today).get()
+            }
+            counts += try await load(records, origin: DemoGeography.source, by: caller, audit: audit)
+        }
+        return counts
     }
 }

@@ -13,6 +13,8 @@ public enum RegistryError: CityError, Equatable {
     case noGrantForPlain
     /// Plain personal values were asked for without stating a purpose.
     case purposeRequired
+    /// No grid cell with that code within the caller's scope.
+    case unknownGrid
 
     public var code: String {
         switch self {
@@ -23,13 +25,14 @@ public enum RegistryError: CityError, Equatable {
         case .unknownPerson: "registry.unknown-person"
         case .noGrantForPlain: "registry.no-grant-for-plain"
         case .purposeRequired: "registry.purpose-required"
+        case .unknownGrid: "registry.unknown-grid"
         }
     }
 
     public var kind: ErrorKind {
         switch self {
         case .badGeoJSON, .invalidField, .purposeRequired: .invalidInput
-        case .unknownDivision, .noDivisionAt, .unknownPerson: .notFound
+        case .unknownDivision, .noDivisionAt, .unknownPerson, .unknownGrid: .notFound
         case .noGrantForPlain: .forbidden
         }
     }
@@ -43,6 +46,7 @@ public enum RegistryError: CityError, Equatable {
         case .unknownPerson: "在您的权限范围内没有该身份证号码的人员"
         case .noGrantForPlain: "您没有查看明文个人信息的授权，只能查看脱敏数据"
         case .purposeRequired: "查看明文个人信息须在 X-Purpose 中说明用途"
+        case .unknownGrid: "在您的权限范围内没有该编码的网格"
         }
     }
 
@@ -55,6 +59,7 @@ public enum RegistryError: CityError, Equatable {
         case .unknownPerson: "No person with that ID number within your scope"
         case .noGrantForPlain: "You hold no grant for plain personal values; masked values are available"
         case .purposeRequired: "Plain personal values need a stated purpose in X-Purpose"
+        case .unknownGrid: "No grid cell with that code within your scope"
         }
     }
 

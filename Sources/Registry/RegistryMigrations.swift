@@ -60,5 +60,56 @@ public enum RegistryMigrations {
             """,
             "CREATE INDEX persons_name ON persons (name, division_code)",
         ]),
+        // Geography beside the divisions, keyed by division first (the distribution column) and code.
+        Migration(module: "registry", number: 3, name: "geography: grids, addresses, cameras", statements: [
+            """
+            CREATE TABLE grids (
+                division_code TEXT NOT NULL,
+                code TEXT NOT NULL,
+                name TEXT NOT NULL,
+                boundary TEXT NOT NULL,
+                worker TEXT,
+                source TEXT NOT NULL,
+                demo BOOLEAN NOT NULL,
+                updated_at {timestamp} NOT NULL,
+                PRIMARY KEY (division_code, code)
+            )
+            """,
+            """
+            CREATE TABLE addresses (
+                division_code TEXT NOT NULL,
+                code TEXT NOT NULL,
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('address', 'poi')),
+                lon DOUBLE PRECISION NOT NULL,
+                lat DOUBLE PRECISION NOT NULL,
+                source TEXT NOT NULL,
+                demo BOOLEAN NOT NULL,
+                updated_at {timestamp} NOT NULL,
+                PRIMARY KEY (division_code, code)
+            )
+            """,
+            """
+            CREATE TABLE cameras (
+                division_code TEXT NOT NULL,
+                code TEXT NOT NULL,
+                name TEXT NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('fixed', 'ptz')),
+                lon DOUBLE PRECISION NOT NULL,
+                lat DOUBLE PRECISION NOT NULL,
+                owner_code TEXT,
+                stream_url TEXT,
+                online BOOLEAN NOT NULL,
+                source TEXT NOT NULL,
+                demo BOOLEAN NOT NULL,
+                updated_at {timestamp} NOT NULL,
+                PRIMARY KEY (division_code, code)
+            )
+            """,
+            // A code names one feature city-wide: an import finds it wherever it was.
+            "CREATE INDEX grids_code ON grids (code)",
+            "CREATE INDEX addresses_code ON addresses (code)",
+            "CREATE INDEX cameras_code ON cameras (code)",
+        ]),
     ]
 }

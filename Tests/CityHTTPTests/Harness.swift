@@ -23,6 +23,8 @@ enum Harness {
         config.adminPassword = adminPassword
         config.demoPassword = demoPassword
         config.runJobs = false
+        // The demo's grid, cameras and residents are seeded where a test asks for them.
+        config.seedDemoData = false
         config.maxBodySize = maxBodySize
         config.port = 0
         config.dbLeaseTimeout = 30

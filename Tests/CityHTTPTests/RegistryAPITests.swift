@@ -111,3 +111,52 @@ struct PersonAPITests {
         }
     }
 }
+
+@Suite("Geography over HTTP, on every engine")
+struct GeographyAPITests {
+    static let cameras = Data("""
+        {"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"code":"CAM1","name":"七一路口","kind":"ptz","owner":"411602-PSB","stream":"rtsp://10.0.0.1/1"},"geometry":{"type":"Point","coordinates":[114.6505,33.6205]}},
+          {"type":"Feature","properties":{"code":"CAM2","name":"八一路口"},"geometry":{"type":"Point","coordinates":[114.6600,33.6200]}},
+          {"type":"Feature","properties":{"code":"CAM3","name":"淮阳"},"geometry":{"type":"Point","coordinates":[114.886,33.732]}}
+        ]}
+        """.utf8)
+    static let grids = Data("""
+        {"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"code":"41160200010001","name":"测试网格","worker":"inspector"},
+           "geometry":{"type":"Polygon","coordinates":[[[114.65,33.62],[114.651,33.62],[114.651,33.621],[114.65,33.621],[114.65,33.62]]]}}
+        ]}
+        """.utf8)
+
+    @Test("locate answers division, grid and nearest address; cameras nearest first within scope; bad points named", arguments: TestEngine.all)
+    func locateAndCameras(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            let geography = opened.platform.geography
+            _ = try await geography.importGeoJSON(Self.cameras, kind: .cameras, source: "test", by: .commandLine(user: "test"), origin: .commandLine)
+            _ = try await geography.importGeoJSON(Self.grids, kind: .grids, source: "test", by: .commandLine(user: "test"), origin: .commandLine)
+            try await geography.load()
+            let operator_ = try await client.token("operator")
+            let here = try await client.get("/api/v1/geography/locate?lon=114.6505&lat=33.6205", token: operator_).json
+            #expect((here["division"] as? [String: Any])?["code"] as? String == "411602")
+            #expect((here["grid"] as? [String: Any])?["code"] as? String == "41160200010001" && (here["grid"] as? [String: Any])?["worker"] as? String == "inspector")
+            #expect(here["nearestAddress"] is NSNull || here["nearestAddress"] == nil)
+            let near = try await client.get("/api/v1/geography/cameras?lon=114.6505&lat=33.6205&count=2", token: operator_).json
+            let items = near["items"] as? [[String: Any]] ?? []
+            #expect(items.compactMap { $0["code"] as? String } == ["CAM1", "CAM2"] && items.first?["metres"] as? Double == 0)
+            #expect(items.first?["streamUrl"] as? String == "rtsp://10.0.0.1/1" && items.first?["kind"] as? String == "ptz")
+            // 淮阳区's handler sees 淮阳区's camera only, and may not locate points in 川汇区.
+            let county = try await client.token("huaiyang.handler")
+            let theirs = try await client.get("/api/v1/geography/cameras?lon=114.6505&lat=33.6205&radius=50000", token: county).json
+            #expect((theirs["items"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String } == ["CAM3"])
+            try await client.get("/api/v1/geography/locate?lon=114.6505&lat=33.6205", token: county).expectProblem(.forbidden, code: "identity.outside-division-scope")
+            try await client.get("/api/v1/geography/grids/41160200010001", token: county).expectProblem(.notFound, code: "registry.unknown-grid")
+            let grid = try await client.get("/api/v1/geography/grids/41160200010001", token: operator_).json
+            #expect((grid["boundary"] as? [String: Any])?["type"] as? String == "Polygon")
+            try await client.get("/api/v1/geography/locate?lon=114.65&lat=91", token: operator_).expectProblem(.badRequest, code: "request.invalid-query", field: "lat")
+            try await client.get("/api/v1/geography/cameras?lon=114.65&lat=33.6&count=0", token: operator_).expectProblem(.badRequest, code: "request.invalid-query", field: "count")
+            try await client.get("/api/v1/geography/cameras?lon=114.65&lat=33.6&online=yes", token: operator_).expectProblem(.badRequest, code: "request.invalid-query", field: "online")
+            try await client.get("/api/v1/geography/locate?lon=116.4&lat=39.9", token: operator_).expectProblem(.notFound, code: "registry.no-division-at-point")
+            try await client.get("/api/v1/geography/locate?lon=114.65&lat=33.62").expectProblem(.unauthorized, code: "identity.unauthenticated")
+        }
+    }
+}

@@ -81,12 +81,13 @@ struct DivisionBookTests {
     @Test("a point locates to the most specific division containing it, within the caller's scope", arguments: TestEngine.all)
     func locate(engine: TestEngine) async throws {
         try await TestStores.with(engine, migrations: Self.migrations) { store in
-            let book = DivisionBook(store: store)
-            _ = try await book.importGeoJSON(Self.collection, source: "test", by: Self.admin, origin: .commandLine)
-            #expect(try await book.locate(GeoPoint(lon: 114.7, lat: 33.6), by: Self.admin).code.rawValue == "411602")
-            #expect(try await book.locate(GeoPoint(lon: 115.5, lat: 34.5), by: Self.admin).code.rawValue == "411600")
-            await #expect(throws: RegistryError.noDivisionAt) { try await book.locate(GeoPoint(lon: 116.4, lat: 39.9), by: Self.admin) }
-            await #expect(throws: IdentityError.outsideScope(DivisionCode("411602")!)) { try await book.locate(GeoPoint(lon: 114.7, lat: 33.6), by: Self.county) }
+            _ = try await DivisionBook(store: store).importGeoJSON(Self.collection, source: "test", by: Self.admin, origin: .commandLine)
+            let geography = GeographyBook(store: store)
+            try await geography.load()
+            #expect(try geography.division(at: GeoPoint(lon: 114.7, lat: 33.6), by: Self.admin).code.rawValue == "411602")
+            #expect(try geography.division(at: GeoPoint(lon: 115.5, lat: 34.5), by: Self.admin).code.rawValue == "411600")
+            #expect(throws: RegistryError.noDivisionAt) { try geography.division(at: GeoPoint(lon: 116.4, lat: 39.9), by: Self.admin) }
+            #expect(throws: IdentityError.outsideScope(DivisionCode("411602")!)) { try geography.division(at: GeoPoint(lon: 114.7, lat: 33.6), by: Self.county) }
         }
     }
 }

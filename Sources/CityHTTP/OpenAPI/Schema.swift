@@ -33,6 +33,7 @@ public enum Schema {
 
     /// Every staff role, from `Role.allCases`.
     public static let role = enumeration(Role.allCases.map(\.rawValue))
+    public static let point: JSONValue = object([("lon", ["type": "number"]), ("lat", ["type": "number"])], required: ["lon", "lat"])
     public static let divisionCode = string("GB/T 2260 division code", pattern: "^(0[1-9]|[1-9][0-9])[0-9]{4}([0-9]{3}([0-9]{3})?)?$")
     /// 10+ characters with at least one letter and one digit, at most 72 bytes.
     public static let password = string("10 characters to 72 bytes, with letters and digits", pattern: "^(?=.*[A-Za-z])(?=.*[0-9])[ -~]{10,72}$")

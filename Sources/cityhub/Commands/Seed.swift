@@ -25,7 +25,8 @@ struct Seed: AsyncParsableCommand {
 
     func run() async throws {
         try await common.withPlatform { opened, config in
-            let report = try await ReferenceData.seed(platform: opened.parts, adminPassword: config.adminPassword, demoPassword: config.demoPassword)
+            let report = try await ReferenceData.seed(platform: opened.parts, adminPassword: config.adminPassword, demoPassword: config.demoPassword,
+                                                      demoData: config.seedDemoData)
             printSeed(report)
             guard let size = scale.size else { return }
             let start = ContinuousClock.now

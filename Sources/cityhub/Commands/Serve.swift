@@ -37,6 +37,10 @@ struct Serve: AsyncParsableCommand {
 /// Prints what a seed run did, with the one-time passwords of the accounts it created.
 func printSeed(_ seed: ReferenceData.Report) {
     say("Seeded reference data: \(seed.divisions) divisions, \(seed.organisations) organisations.")
+    if seed.grids + seed.cameras + seed.persons > 0 {
+        say("Demo data (marked demo; replace with `cityhub import geography|persons`): \(seed.grids) grid cells, \(seed.addresses) addresses, "
+            + "\(seed.cameras) camera sites, \(seed.persons) residents.")
+    }
     guard !seed.created.isEmpty else { return }
     say("")
     say("Accounts created (passwords are shown this once; 密码仅显示这一次):")

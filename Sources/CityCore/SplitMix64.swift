@@ -1,0 +1,27 @@
+/// SplitMix64 (Steele, Lea, Flood 2014): a small, fast, seedable generator for deterministic demo
+/// and test data. Not for secrets.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) {
+        state = seed &+ 0x9E37_79B9_7F4A_7C15
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A number in 0..<bound (by remainder: the bias is negligible for the small bounds demo data uses).
+    public mutating func below(_ bound: Int) -> Int {
+        Int(next() % UInt64(bound))
+    }
+
+    /// A number in 0..<1.
+    public mutating func unit() -> Double {
+        Double(next() >> 11) / Double(1 << 53)
+    }
+}
