@@ -117,8 +117,8 @@ public struct GeographyBook: Sendable {
         let s = index.snapshot
         guard let division = index.division(at: point, in: s) else { throw RegistryError.noDivisionAt }
         try caller.requireScope(division.code)
-        let address = GeographyIndex.nearest(1, to: point, within: 1_000, buckets: s.addressBuckets, items: s.addresses, location: \.point) { _ in true }.first
-        return Location(point: point, division: division, grid: index.grid(at: point, in: s), nearestAddress: address?.0,
+        let address = GeographyIndex.nearest(1, to: point, within: 1_000, buckets: s.addressBuckets) { _ in true }.first
+        return Location(point: point, division: division, grid: index.grid(at: point, in: s), nearestAddress: address.flatMap { s.addresses[$0.0.code] },
                         addressDistance: address?.1, cursor: s.cursor)
     }
 
@@ -136,9 +136,9 @@ public struct GeographyBook: Sendable {
                                by caller: Principal) throws -> [(camera: Camera, metres: Double)] {
         let scope = try caller.staffScope()
         let s = index.snapshot
-        return GeographyIndex.nearest(min(max(count, 1), 100), to: point, within: radius, buckets: s.cameraBuckets, items: s.cameras, location: \.point) {
-            scope.contains($0.divisionCode) && (!onlineOnly || $0.online)
-        }.map { (camera: $0.0, metres: $0.1) }
+        return GeographyIndex.nearest(min(max(count, 1), 100), to: point, within: radius, buckets: s.cameraBuckets) {
+            scope.contains($0.division) && (!onlineOnly || $0.online)
+        }.compactMap { entry, metres in s.cameras[entry.code].map { (camera: $0, metres: metres) } }
     }
 
     /// One grid cell, for staff whose scope covers it (outside it, it is unknown).

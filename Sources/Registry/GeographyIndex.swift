@@ -21,14 +21,29 @@ public final class GeographyIndex: @unchecked Sendable {
         let bounds: (min: GeoPoint, max: GeoPoint)
     }
 
+    /// What a bucket holds of a point: enough to rank and filter it without reading the record.
+    struct PointEntry {
+        let code: String
+        let point: GeoPoint
+        let division: DivisionCode
+        let online: Bool
+    }
+
+    /// What a bucket holds of a grid cell: enough to test a point without reading the record.
+    struct CellEntry {
+        let code: String
+        let bounds: (min: GeoPoint, max: GeoPoint)
+        let polygon: Polygon
+    }
+
     struct Snapshot {
         var divisions: [String: IndexedDivision] = [:]
         var grids: [String: Grid] = [:]
-        var gridBuckets: [Bucket: [String]] = [:]
+        var gridBuckets: [Bucket: [CellEntry]] = [:]
         var addresses: [String: Address] = [:]
-        var addressBuckets: [Bucket: [String]] = [:]
+        var addressBuckets: [Bucket: [PointEntry]] = [:]
         var cameras: [String: Camera] = [:]
-        var cameraBuckets: [Bucket: [String]] = [:]
+        var cameraBuckets: [Bucket: [PointEntry]] = [:]
         var cursor: Int64 = 0
     }
 
@@ -85,34 +100,35 @@ public final class GeographyIndex: @unchecked Sendable {
     static func put(_ grid: Grid, in s: inout Snapshot) {
         remove(grid: grid.code, from: &s)
         s.grids[grid.code] = grid
-        for bucket in buckets(covering: grid.boundary.bounds) { s.gridBuckets[bucket, default: []].append(grid.code) }
+        let bounds = grid.boundary.bounds
+        for bucket in buckets(covering: bounds) { s.gridBuckets[bucket, default: []].append(CellEntry(code: grid.code, bounds: bounds, polygon: grid.boundary)) }
     }
 
     static func remove(grid code: String, from s: inout Snapshot) {
         guard let old = s.grids.removeValue(forKey: code) else { return }
-        for bucket in buckets(covering: old.boundary.bounds) { s.gridBuckets[bucket]?.removeAll { $0 == code } }
+        for bucket in buckets(covering: old.boundary.bounds) { s.gridBuckets[bucket]?.removeAll { $0.code == code } }
     }
 
     static func put(_ address: Address, in s: inout Snapshot) {
         remove(address: address.code, from: &s)
         s.addresses[address.code] = address
-        s.addressBuckets[Bucket(address.point), default: []].append(address.code)
+        s.addressBuckets[Bucket(address.point), default: []].append(PointEntry(code: address.code, point: address.point, division: address.divisionCode, online: true))
     }
 
     static func remove(address code: String, from s: inout Snapshot) {
         guard let old = s.addresses.removeValue(forKey: code) else { return }
-        s.addressBuckets[Bucket(old.point)]?.removeAll { $0 == code }
+        s.addressBuckets[Bucket(old.point)]?.removeAll { $0.code == code }
     }
 
     static func put(_ camera: Camera, in s: inout Snapshot) {
         remove(camera: camera.code, from: &s)
         s.cameras[camera.code] = camera
-        s.cameraBuckets[Bucket(camera.point), default: []].append(camera.code)
+        s.cameraBuckets[Bucket(camera.point), default: []].append(PointEntry(code: camera.code, point: camera.point, division: camera.divisionCode, online: camera.online))
     }
 
     static func remove(camera code: String, from s: inout Snapshot) {
         guard let old = s.cameras.removeValue(forKey: code) else { return }
-        s.cameraBuckets[Bucket(old.point)]?.removeAll { $0 == code }
+        s.cameraBuckets[Bucket(old.point)]?.removeAll { $0.code == code }
     }
 
     // MARK: Reading
@@ -130,27 +146,39 @@ public final class GeographyIndex: @unchecked Sendable {
 
     /// The grid cell containing `point` (the lowest code when cells overlap).
     func grid(at point: GeoPoint, in s: Snapshot) -> Grid? {
-        (s.gridBuckets[Bucket(point)] ?? [])
-            .compactMap { s.grids[$0] }
-            .filter { $0.boundary.contains(point) }
-            .min { $0.code < $1.code }
+        var found: String?
+        for cell in s.gridBuckets[Bucket(point)] ?? [] {
+            guard (cell.bounds.min.lon...cell.bounds.max.lon).contains(point.lon), (cell.bounds.min.lat...cell.bounds.max.lat).contains(point.lat),
+                  cell.polygon.contains(point), found.map({ cell.code < $0 }) ?? true else { continue }
+            found = cell.code
+        }
+        return found.flatMap { s.grids[$0] }
     }
 
-    /// Up to `count` items nearest `point` within `radius` metres, nearest first, that pass `keep`.
-    static func nearest<T>(_ count: Int, to point: GeoPoint, within radius: Double, buckets: [Bucket: [String]], items: [String: T],
-                           location: (T) -> GeoPoint, keep: (T) -> Bool) -> [(T, Double)] {
+    /// Up to `count` entries nearest `point` within `radius` metres that pass `keep`, nearest first,
+    /// with their distances. Ranked on a local flat projection (exact enough within a city), the
+    /// distances given are great-circle ones.
+    static func nearest(_ count: Int, to point: GeoPoint, within radius: Double, buckets: [Bucket: [PointEntry]],
+                        keep: (PointEntry) -> Bool) -> [(PointEntry, Double)] {
         guard count > 0 else { return [] }
+        let metresPerDegree = 111_320.0, cosLat = cos(point.lat * .pi / 180)
+        func flat(_ p: GeoPoint) -> Double {
+            let dx = (p.lon - point.lon) * cosLat * metresPerDegree, dy = (p.lat - point.lat) * metresPerDegree
+            return (dx * dx + dy * dy).squareRoot()
+        }
         let centre = Bucket(point)
-        var found: [(T, Double)] = []
+        var found: [(PointEntry, Double)] = []
         let maxRing = Int32(min(radius / bucketMetres + 1, 400))
         var ring: Int32 = 0
         while ring <= maxRing {
             for x in (centre.x - ring)...(centre.x + ring) {
-                for y in (centre.y - ring)...(centre.y + ring) where max(abs(x - centre.x), abs(y - centre.y)) == ring {
-                    for code in buckets[Bucket(x: x, y: y)] ?? [] {
-                        guard let item = items[code], keep(item) else { continue }
-                        let d = point.distance(to: location(item))
-                        if d <= radius { found.append((item, d)) }
+                // The ring's edge only: its whole top and bottom rows, and the two ends of the rows between.
+                let edge = x == centre.x - ring || x == centre.x + ring
+                let ys: [Int32] = edge ? Array((centre.y - ring)...(centre.y + ring)) : (ring == 0 ? [centre.y] : [centre.y - ring, centre.y + ring])
+                for y in ys {
+                    for entry in buckets[Bucket(x: x, y: y)] ?? [] where keep(entry) {
+                        let d = flat(entry.point)
+                        if d <= radius * 1.01 { found.append((entry, d)) }
                     }
                 }
             }
@@ -162,6 +190,9 @@ public final class GeographyIndex: @unchecked Sendable {
             ring += 1
         }
         found.sort { $0.1 < $1.1 }
-        return Array(found.prefix(count))
+        return found.prefix(count).compactMap { entry, _ in
+            let d = point.distance(to: entry.point)
+            return d <= radius ? (entry, d) : nil
+        }
     }
 }
