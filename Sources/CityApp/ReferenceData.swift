@@ -99,11 +99,16 @@ public struct ReferenceData {
         public var organisations: Int
         public var created: [Credential]
         /// Demo geography and residents (zero without demo data).
-        public var grids = 0, addresses = 0, cameras = 0, persons = 0
+        public var grids = 0, addresses = 0, cameras = 0, persons = 0, entities = 0
     }
+
+    /// The seed of the demo's synthetic residents (the demo entities' representatives are among them).
+    static let demoResidentSeed: UInt64 = 411_600
 
     /// The demo's synthetic residents: enough to search and read, small enough to load in seconds.
     public static let demoPersons = 5_000
+    /// The demo's synthetic legal entities, their representatives among the demo residents.
+    public static let demoEntities = 2_000
 
     /// Seeds divisions, organisations and accounts. Accounts are created only when missing.
     /// With `demoData`, the demo geography and residents too (generated, marked demo; idempotent).
@@ -148,7 +153,9 @@ public struct ReferenceData {
         if demoData {
             (report.grids, report.addresses, report.cameras) = try await platform.geography.seedDemo(central: counties[0].code, worker: "inspector",
                                                                                                      by: seeder, origin: origin)
-            report.persons = try await platform.persons.seedDemo(count: demoPersons, today: platform.clock.now(), by: seeder, audit: origin).imported
+            report.persons = try await platform.persons.seedDemo(count: demoPersons, seed: demoResidentSeed, today: platform.clock.now(), by: seeder, audit: origin).imported
+            report.entities = try await platform.entities.seedDemo(count: demoEntities, representativeSeed: demoResidentSeed, today: platform.clock.now(),
+                                                                   by: seeder, audit: origin)
         }
         return report
     }
@@ -162,6 +169,7 @@ public struct PlatformParts: Sendable {
     public let citizens: CitizenAccounts
     public let geography: GeographyBook
     public let persons: PersonRegistry
+    public let entities: EntityRegistry
     public let clock: any WallClock
 
     public init(_ platform: Platform) {
@@ -171,6 +179,7 @@ public struct PlatformParts: Sendable {
         citizens = platform.citizens
         geography = platform.geography
         persons = platform.persons
+        entities = platform.entities
         clock = platform.clock
     }
 }

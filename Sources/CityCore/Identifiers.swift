@@ -67,7 +67,7 @@ public struct ResidentID: Hashable, Sendable, CheckedCode, CustomStringConvertib
 
     /// `date`'s calendar day in China (UTC+8, no daylight saving since 1991) as YYYYMMDD, by
     /// arithmetic: no Calendar per row when millions of numbers are checked.
-    static func chinaDate(_ date: Date) -> Int {
+    public static func chinaDate(_ date: Date) -> Int {
         let days = Int(((date.timeIntervalSince1970 + 8 * 3600) / 86_400).rounded(.down))
         // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
         let z = days + 719_468
@@ -132,19 +132,69 @@ public struct CreditCode: Hashable, Sendable, CheckedCode, CustomStringConvertib
     private static let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
     private static let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 
+    /// Why a text is not a unified social credit code: the exact reason.
+    public enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
+        case length(Int)
+        /// A character outside the code's 31 (no I, O, Z, S, V), at a 1-based position.
+        case character(Character, position: Int)
+        case checkCharacter(expected: Character, found: Character)
+
+        public var messageEn: String {
+            switch self {
+            case .length(let n): "a credit code has 18 characters, not \(n)"
+            case .character(let c, let p): "character \(p) (\(c)) is not one of 0-9 and A-Y without I, O, Z, S, V"
+            case .checkCharacter(let e, let f): "check character is \(f), the code's check character is \(e)"
+            }
+        }
+
+        public var messageZh: String {
+            switch self {
+            case .length(let n): "统一社会信用代码应为 18 位，实为 \(n) 位"
+            case .character(let c, let p): "第 \(p) 位（\(c)）不是允许的字符（数字和除 I、O、Z、S、V 外的大写字母）"
+            case .checkCharacter(let e, let f): "校验码应为 \(e)，实为 \(f)"
+            }
+        }
+
+        public var description: String { "\(messageEn) / \(messageZh)" }
+    }
+
     /// Parses and checks a code; nil when the form or the check character is wrong.
     public init?(_ text: String) {
+        guard let code = try? Self.checked(text) else { return nil }
+        self = code
+    }
+
+    private init(checkedRawValue: String) { rawValue = checkedRawValue }
+
+    /// Parses and checks a code (letters may be lower-case; stored upper-case), or says exactly what is wrong.
+    public static func checked(_ text: String) throws(Problem) -> CreditCode {
         let chars = Array(text.uppercased())
-        guard chars.count == 18 else { return nil }
+        guard chars.count == 18 else { throw .length(chars.count) }
         var values: [Int] = []
-        for c in chars {
-            guard let i = Self.alphabet.firstIndex(of: c) else { return nil }
-            values.append(i)
+        for (i, c) in chars.enumerated() {
+            guard let v = alphabet.firstIndex(of: c) else { throw .character(c, position: i + 1) }
+            values.append(v)
         }
-        let t = zip(values[0..<17], Self.weights).reduce(0) { $0 + $1.0 * $1.1 }
+        let t = zip(values[0..<17], weights).reduce(0) { $0 + $1.0 * $1.1 }
         let c = (31 - t % 31) % 31
-        guard values[17] == c else { return nil }
-        rawValue = String(chars)
+        guard values[17] == c else { throw .checkCharacter(expected: alphabet[c], found: chars[17]) }
+        return CreditCode(checkedRawValue: String(chars))
+    }
+
+    /// The kind of organisation positions 1-2 name (GB 32100: the registering authority and its category).
+    public var kind: String {
+        switch String(rawValue.prefix(2)) {
+        case "91": "enterprise"
+        case "92": "individual-business"
+        case "93": "cooperative"
+        case "11": "organ"
+        case "12": "public-institution"
+        case "13": "mass-organisation"
+        case "51": "social-group"
+        case "52": "private-non-enterprise"
+        case "53": "foundation"
+        default: "other"
+        }
     }
 
     public var description: String { rawValue }

@@ -41,6 +41,7 @@ public struct Platform: Sendable {
     public let throttle: LoginThrottle
     public let divisions: DivisionBook
     public let persons: PersonRegistry
+    public let entities: EntityRegistry
     /// Grids, addresses and cameras, answered from this process's index.
     public let geography: GeographyBook
     public let settings: HTTPSettings
@@ -72,6 +73,7 @@ public struct Platform: Sendable {
         self.signIn = SignIn(staff: staff, citizens: citizens, sessions: sessions, throttle: throttle, audit: audit)
         self.divisions = DivisionBook(store: store, clock: clock)
         self.persons = PersonRegistry(store: store, audit: audit, clock: clock)
+        self.entities = EntityRegistry(store: store, audit: audit, clock: clock)
         self.geography = GeographyBook(store: store, clock: clock, logger: logger)
         self.settings = settings
         self.metrics = metrics

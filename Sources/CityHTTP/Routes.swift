@@ -45,6 +45,7 @@ public func buildRouter(platform: Platform, domains: [any RouteDomain] = []) -> 
     RegistryController(divisions: platform.divisions, geography: platform.geography).addRoutes(to: staff)
     GeographyController(geography: platform.geography).addRoutes(to: staff)
     PersonController(persons: platform.persons).addRoutes(to: staff)
+    EntityController(entities: platform.entities).addRoutes(to: staff)
     AuditController(reader: platform.auditReader).addRoutes(to: staff)
     routes.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router

@@ -87,25 +87,10 @@ public enum GoldenRecordRules {
     /// The golden record of the records of one person (nil when there are none).
     public static func merge(_ records: [PersonSourceRecord]) -> Person? {
         guard let id = records.first?.idNumber else { return nil }
-        var current: [PersonSource: PersonSourceRecord] = [:]
-        for record in records where record.idNumber == id {
-            if let held = current[record.source], held.receivedAt >= record.receivedAt { continue }
-            current[record.source] = record
-        }
-        var fields: [PersonField: GoldenValue] = [:]
-        for field in PersonField.allCases {
-            let order = priority[field] ?? PersonSource.allCases
-            guard let chosen = order.compactMap({ current[$0] }).first(where: { $0.values[field] != nil }), let value = chosen.values[field] else {
-                if field == .sex { fields[field] = GoldenValue(value: id.sex.rawValue, source: .publicSecurity, receivedAt: .distantPast, disagreeing: []) }
-                if field == .birthDate { fields[field] = GoldenValue(value: id.birthDate, source: .publicSecurity, receivedAt: .distantPast, disagreeing: []) }
-                continue
-            }
-            let disagreeing = PersonSource.allCases.filter { source in
-                guard source != chosen.source, let other = current[source]?.values[field] else { return false }
-                return other != value
-            }
-            fields[field] = GoldenValue(value: value, source: chosen.source, receivedAt: chosen.receivedAt, disagreeing: disagreeing)
-        }
-        return Person(idNumber: id, fields: fields, sources: PersonSource.allCases.filter { current[$0] != nil })
+        let merged = GoldenMerge.merge(records.filter { $0.idNumber == id }.map { ($0.source, $0.receivedAt, $0.values) }, priority: priority)
+        var fields = merged.fields.mapValues { GoldenValue(value: $0.value, source: $0.source, receivedAt: $0.receivedAt, disagreeing: $0.disagreeing) }
+        if fields[.sex] == nil { fields[.sex] = GoldenValue(value: id.sex.rawValue, source: .publicSecurity, receivedAt: .distantPast, disagreeing: []) }
+        if fields[.birthDate] == nil { fields[.birthDate] = GoldenValue(value: id.birthDate, source: .publicSecurity, receivedAt: .distantPast, disagreeing: []) }
+        return Person(idNumber: id, fields: fields, sources: merged.sources)
     }
 }

@@ -15,6 +15,8 @@ public enum RegistryError: CityError, Equatable {
     case purposeRequired
     /// No grid cell with that code within the caller's scope.
     case unknownGrid
+    /// No legal entity with that credit code within the caller's scope.
+    case unknownEntity
 
     public var code: String {
         switch self {
@@ -26,13 +28,14 @@ public enum RegistryError: CityError, Equatable {
         case .noGrantForPlain: "registry.no-grant-for-plain"
         case .purposeRequired: "registry.purpose-required"
         case .unknownGrid: "registry.unknown-grid"
+        case .unknownEntity: "registry.unknown-entity"
         }
     }
 
     public var kind: ErrorKind {
         switch self {
         case .badGeoJSON, .invalidField, .purposeRequired: .invalidInput
-        case .unknownDivision, .noDivisionAt, .unknownPerson, .unknownGrid: .notFound
+        case .unknownDivision, .noDivisionAt, .unknownPerson, .unknownGrid, .unknownEntity: .notFound
         case .noGrantForPlain: .forbidden
         }
     }
@@ -47,6 +50,7 @@ public enum RegistryError: CityError, Equatable {
         case .noGrantForPlain: "您没有查看明文个人信息的授权，只能查看脱敏数据"
         case .purposeRequired: "查看明文个人信息须在 X-Purpose 中说明用途"
         case .unknownGrid: "在您的权限范围内没有该编码的网格"
+        case .unknownEntity: "在您的权限范围内没有该统一社会信用代码的法人"
         }
     }
 
@@ -60,6 +64,7 @@ public enum RegistryError: CityError, Equatable {
         case .noGrantForPlain: "You hold no grant for plain personal values; masked values are available"
         case .purposeRequired: "Plain personal values need a stated purpose in X-Purpose"
         case .unknownGrid: "No grid cell with that code within your scope"
+        case .unknownEntity: "No legal entity with that credit code within your scope"
         }
     }
 

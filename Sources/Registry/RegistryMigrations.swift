@@ -111,5 +111,50 @@ public enum RegistryMigrations {
             "CREATE INDEX addresses_code ON addresses (code)",
             "CREATE INDEX cameras_code ON cameras (code)",
         ]),
+        // Legal entities, keyed like persons by a part of their identifier that never changes: the
+        // credit code's registration division (characters 3-8), then the code.
+        Migration(module: "registry", number: 4, name: "legal entities: source records and golden records", statements: [
+            """
+            CREATE TABLE entity_records (
+                reg_division TEXT NOT NULL,
+                credit_code TEXT NOT NULL,
+                source TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                received_at {timestamp} NOT NULL,
+                name TEXT,
+                kind TEXT,
+                legal_rep_id_number TEXT,
+                address TEXT,
+                division_code TEXT,
+                status TEXT,
+                status_date TEXT,
+                business_scope TEXT,
+                origin TEXT NOT NULL,
+                PRIMARY KEY (reg_division, credit_code, source, version)
+            )
+            """,
+            """
+            CREATE TABLE entities (
+                reg_division TEXT NOT NULL,
+                credit_code TEXT NOT NULL,
+                name TEXT {codepoint},
+                kind TEXT,
+                legal_rep_id_number TEXT,
+                address TEXT,
+                division_code TEXT,
+                status TEXT,
+                status_date TEXT,
+                business_scope TEXT,
+                registered_elsewhere BOOLEAN NOT NULL,
+                sources TEXT NOT NULL,
+                provenance TEXT NOT NULL,
+                created_at {timestamp} NOT NULL,
+                updated_at {timestamp} NOT NULL,
+                PRIMARY KEY (reg_division, credit_code)
+            )
+            """,
+            "CREATE INDEX entities_name ON entities (name, division_code)",
+            "CREATE INDEX entities_legal_rep ON entities (legal_rep_id_number)",
+        ]),
     ]
 }

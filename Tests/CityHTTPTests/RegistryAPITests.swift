@@ -160,3 +160,26 @@ struct GeographyAPITests {
         }
     }
 }
+
+@Suite("Legal entities over HTTP, on every engine")
+struct EntityAPITests {
+    @Test("an entity reads masked, plain with a grant and a purpose, unknown outside scope; a bad code is refused with the exact reason", arguments: TestEngine.all)
+    func readEntity(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            let record = EntitySourceRecord(creditCode: CreditCode("91411602MA00000011")!, source: .marketRegulation, receivedAt: Date(),
+                                            values: [.name: "周口华盛食品有限公司", .legalRepIdNumber: "411602198506126153", .divisionCode: "411602", .status: "active"])
+            _ = try await opened.platform.entities.load([record], origin: "test.csv", by: .commandLine(user: "test"), audit: .commandLine)
+            let handler = try await client.token("handler")
+            let masked = try await client.get("/api/v1/registry/entities/91411602MA00000011", token: handler).json
+            #expect(masked["legalRepIdNumber"] as? String == "4116**********6153" && masked["kind"] as? String == "enterprise" && masked["masked"] as? Bool == true)
+            let steward = try await client.token("steward")
+            let plain = try await client.get("/api/v1/registry/entities/91411602MA00000011?view=plain", token: steward, headers: [HTTPField.Name("X-Purpose")!: "企业核查"]).json
+            #expect(plain["legalRepIdNumber"] as? String == "411602198506126153")
+            try await client.get("/api/v1/registry/entities/91411602MA00000011?view=plain", token: handler).expectProblem(.forbidden, code: "registry.no-grant-for-plain")
+            try await client.get("/api/v1/registry/entities/91411602MA00000012", token: handler)
+                .expectProblem(.badRequest, code: "request.invalid-field", field: "creditCode")
+            let county = try await client.token("huaiyang.handler")
+            try await client.get("/api/v1/registry/entities/91411602MA00000011", token: county).expectProblem(.notFound, code: "registry.unknown-entity")
+        }
+    }
+}

@@ -31,7 +31,7 @@ struct PersonRegistryTests {
         return path
     }
 
-    static func importFile(_ registry: PersonRegistry, _ text: String, source: PersonSource, rejects: String? = nil, batchSize: Int = 2) async throws -> PersonImportSummary {
+    static func importFile(_ registry: PersonRegistry, _ text: String, source: PersonSource, rejects: String? = nil, batchSize: Int = 2) async throws -> ImportSummary {
         let path = try write(text)
         defer { try? FileManager.default.removeItem(atPath: path) }
         return try await PersonImporter(registry: registry, batchSize: batchSize).run(path: path, source: source, rejectsPath: rejects, by: operator_, audit: .commandLine)

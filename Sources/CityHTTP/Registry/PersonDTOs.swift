@@ -3,8 +3,10 @@ import Foundation
 import Hummingbird
 import Registry
 
-/// Where a golden-record field came from.
+/// Where a golden-record field came from (persons and legal entities).
 struct FieldProvenanceDTO: Codable, APIShape {
+    /// Every department that sends records to a registry.
+    static let sourceSchema = Schema.enumeration((PersonSource.allCases.map(\.rawValue) + EntitySource.allCases.map(\.rawValue)).reduce(into: []) { if !$0.contains($1) { $0.append($1) } })
     let source: String
     let receivedAt: Date?
     let disagreeing: [String]
@@ -13,9 +15,9 @@ struct FieldProvenanceDTO: Codable, APIShape {
     static let schemaName = "FieldProvenance"
     static func schema(_ field: CodingKeys) -> JSONValue {
         switch field {
-        case .source: PersonDTO.sourceSchema
-        case .receivedAt: ["type": ["string", "null"], "format": "date-time", "description": "null when the ID number itself is the source"]
-        case .disagreeing: Schema.array(PersonDTO.sourceSchema)
+        case .source: Self.sourceSchema
+        case .receivedAt: ["type": ["string", "null"], "format": "date-time", "description": "null when the identifier itself is the source"]
+        case .disagreeing: Schema.array(Self.sourceSchema)
         }
     }
 }

@@ -27,7 +27,12 @@ enum RegistryAPI {
               summary: "Every version of every source's record of a person, newest first; masked as the person read; audited", tag: "registry",
               query: [Self.view], pathParameters: [("idNumber", Self.idNumber)], success: (200, PersonHistoryDTO.schemaName, APIFragment.json),
               answers: [(404, "no such person within the caller's scope")]),
-    ], shapes: [DivisionDTO.self, DivisionList.self, PersonDTO.self, FieldProvenanceDTO.self, PersonPageDTO.self, PersonVersionDTO.self, PersonHistoryDTO.self])
+        .init("get", "/api/v1/registry/entities/{creditCode}", id: "getEntity",
+              summary: "A legal entity's golden record with provenance; the representative's ID number masked unless view=plain with a grant and X-Purpose; every read audited",
+              tag: "registry", query: [Self.view], pathParameters: [("creditCode", Schema.string("unified social credit code (GB 32100)", pattern: "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"))],
+              success: (200, EntityDTO.schemaName, APIFragment.json), answers: [(404, "no such legal entity within the caller's scope")]),
+    ], shapes: [DivisionDTO.self, DivisionList.self, PersonDTO.self, FieldProvenanceDTO.self, PersonPageDTO.self, PersonVersionDTO.self, PersonHistoryDTO.self,
+                EntityDTO.self])
 
     static let view = APIOperation.Query("view", Schema.enumeration(PersonView.allCases.map(\.rawValue)),
                                          "masked (default) or plain: plain needs a grant (the big-data bureaus' data stewards) and a purpose in the X-Purpose header")

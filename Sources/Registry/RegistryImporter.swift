@@ -3,8 +3,8 @@ import CityStore
 import Foundation
 import Identity
 
-/// The closing count of a persons import; with `--json` it is the command's last line.
-public struct PersonImportSummary: Sendable, Equatable, Codable {
+/// The closing count of a registry file's import; with `--json` it is the command's last line.
+public struct ImportSummary: Sendable, Equatable, Codable {
     public var read = 0
     public var imported = 0
     public var updated = 0
@@ -21,7 +21,7 @@ public struct ImportProgress: Sendable {
     public let elapsed: Duration
 }
 
-/// A persons file refused as a whole (rows are refused one by one, never the file for a row).
+/// A registry file refused as a whole (rows are refused one by one, never the file for a row).
 public struct ImportFileError: Error, CustomStringConvertible, Sendable {
     public let description: String
 }
@@ -45,25 +45,58 @@ extension PersonSource {
     }
 }
 
-/// Streams a source department's persons file (CSV with a header row, or NDJSON with the same
-/// keys) into the registry in batches, one transaction each. Bad rows go to the rejects file with
-/// their line and reasons; good rows are kept; a number repeated in the file is refused at its
-/// second row. Memory stays flat whatever the file's size, but for the set of numbers seen. A
-/// re-run of the same file changes nothing, and a run killed halfway and run again ends with
-/// exactly the right rows: committed batches read back as unchanged.
-public struct PersonImporter: Sendable {
-    let registry: PersonRegistry
+/// What the file importer needs of a registry: the rule that turns a file's row into a source
+/// record (or the reasons it cannot be one), the key a file may not repeat, and the batch load.
+public protocol SourceFileLoader: Sendable {
+    associatedtype Record: Sendable
+    associatedtype Source: Sendable
+    associatedtype Key: Hashable
+    /// The columns a file must have (CSV header or NDJSON keys); others are ignored.
+    static var columns: [String] { get }
+    /// Why a row whose key an earlier row of the file had is refused.
+    static var repeatedKeyReason: String { get }
+    static func record(_ values: [String: String], source: Source, receivedAt: Date, scope: DivisionScope, today: Date) -> Result<Record, RowRejection>
+    static func key(of record: Record) -> Key
+    /// Loads one batch in one transaction; returns its rows' counts.
+    func loadBatch(_ records: [Record], origin: String, by caller: Principal, audit: AuditOrigin) async throws -> (imported: Int, updated: Int, unchanged: Int)
+}
+
+/// A persons file's importer.
+public typealias PersonImporter = RegistryImporter<PersonRegistry>
+
+extension PersonRegistry: SourceFileLoader {
+    public static var columns: [String] { PersonRow.columns }
+    public static var repeatedKeyReason: String { "id_number repeats an earlier row of this file / 身份证号码在本文件中重复" }
+    public static func record(_ values: [String: String], source: PersonSource, receivedAt: Date, scope: DivisionScope,
+                              today: Date) -> Result<PersonSourceRecord, RowRejection> {
+        PersonRow.record(values, source: source, receivedAt: receivedAt, scope: scope, today: today)
+    }
+    /// The 17 digits before the check character: 9 million fit in about 150 MB.
+    public static func key(of record: PersonSourceRecord) -> UInt64 { record.idNumber.digits }
+    public func loadBatch(_ records: [PersonSourceRecord], origin: String, by caller: Principal, audit: AuditOrigin) async throws -> (imported: Int, updated: Int, unchanged: Int) {
+        let counts = try await load(records, origin: origin, by: caller, audit: audit)
+        return (counts.imported, counts.updated, counts.unchanged)
+    }
+}
+
+/// Streams a source department's file (CSV with a header row, or NDJSON with the same keys) into a
+/// registry in batches, one transaction each. Bad rows go to the rejects file with their line and
+/// reasons; good rows are kept; a key repeated in the file is refused at its second row. Memory
+/// stays flat whatever the file's size, but for the set of keys seen. A re-run of the same file
+/// changes nothing, and a run killed halfway and run again ends with exactly the file's rows.
+public struct RegistryImporter<Loader: SourceFileLoader>: Sendable {
+    let registry: Loader
     let clock: any WallClock
     public var batchSize: Int
 
-    public init(registry: PersonRegistry, clock: any WallClock = SystemClock(), batchSize: Int = 5_000) {
+    public init(registry: Loader, clock: any WallClock = SystemClock(), batchSize: Int = 5_000) {
         self.registry = registry
         self.clock = clock
         self.batchSize = batchSize
     }
 
-    public func run(path: String, source: PersonSource, rejectsPath: String?, by caller: Principal, audit: AuditOrigin,
-                    progress: @Sendable (ImportProgress) -> Void = { _ in }) async throws -> PersonImportSummary {
+    public func run(path: String, source: Loader.Source, rejectsPath: String?, by caller: Principal, audit: AuditOrigin,
+                    progress: @Sendable (ImportProgress) -> Void = { _ in }) async throws -> ImportSummary {
         let format = RecordReader.format(ofPath: path)
         let reader = try RecordReader(path: path, format: format)
         let rejects = try rejectsPath.map { try RejectsFile(path: $0) }
@@ -71,30 +104,30 @@ public struct PersonImporter: Sendable {
         let receivedAt = clock.now()
         let started = ContinuousClock.now
         let origin = URL(fileURLWithPath: path).lastPathComponent
+        let columns = Loader.columns
         var header: [String]?
         if format == .csv {
             switch reader.next() {
-            case .none: throw ImportFileError(description: "\(path) is empty: a header row is needed (\(PersonRow.columns.joined(separator: ",")))")
+            case .none: throw ImportFileError(description: "\(path) is empty: a header row is needed (\(columns.joined(separator: ",")))")
             case .failure(let error): throw ImportFileError(description: "the header row cannot be read: \(error)")
             case .success(let record):
                 let names = record.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-                let missing = PersonRow.columns.filter { !names.contains($0) }
+                let missing = columns.filter { !names.contains($0) }
                 guard missing.isEmpty else {
-                    throw ImportFileError(description: "the header lacks \(missing.joined(separator: ", ")) (it needs \(PersonRow.columns.joined(separator: ",")))")
+                    throw ImportFileError(description: "the header lacks \(missing.joined(separator: ", ")) (it needs \(columns.joined(separator: ",")))")
                 }
                 header = names
             }
         }
-        var summary = PersonImportSummary()
-        // The numbers this file has brought so far, as integers (the 17 digits before the check
-        // character): 9 million fit in about 150 MB. A number the file repeats is refused, so what
-        // a file says is unambiguous and running it again changes nothing.
-        var seen = Set<UInt64>()
-        var batch: [PersonSourceRecord] = []
+        var summary = ImportSummary()
+        // The keys this file has brought so far: a key the file repeats is refused, so what a file
+        // says is unambiguous and running it again changes nothing.
+        var seen = Set<Loader.Key>()
+        var batch: [Loader.Record] = []
         batch.reserveCapacity(batchSize)
         // One batch loads while the next is read and checked (two cores: parsing and the database
         // overlap). Batches still commit one after another, in file order.
-        var loading: Task<PersonImportCounts, any Error>?
+        var loading: Task<(imported: Int, updated: Int, unchanged: Int), any Error>?
         func settle() async throws {
             guard let running = loading else { return }
             loading = nil
@@ -112,7 +145,7 @@ public struct PersonImporter: Sendable {
             batch = []
             batch.reserveCapacity(batchSize)
             let registry = registry
-            loading = Task { try await registry.load(rows, origin: origin, by: caller, audit: audit) }
+            loading = Task { try await registry.loadBatch(rows, origin: origin, by: caller, audit: audit) }
         }
         func reject(_ line: Int, _ reason: String, _ raw: String) throws {
             summary.rejected += 1
@@ -135,16 +168,16 @@ public struct PersonImporter: Sendable {
                 }
                 values = Dictionary(zip(header, record.fields), uniquingKeysWith: { first, _ in first })
             } else {
-                guard let parsed = Self.jsonObject(record.raw) else {
+                guard let parsed = jsonObject(record.raw) else {
                     try reject(record.line, "not a JSON object / 不是 JSON 对象", record.raw)
                     continue
                 }
                 values = parsed
             }
-            switch PersonRow.record(values, source: source, receivedAt: receivedAt, scope: scope, today: receivedAt) {
+            switch Loader.record(values, source: source, receivedAt: receivedAt, scope: scope, today: receivedAt) {
             case .success(let row):
-                guard seen.insert(row.idNumber.digits).inserted else {
-                    try reject(record.line, "id_number repeats an earlier row of this file / 身份证号码在本文件中重复", record.raw)
+                guard seen.insert(Loader.key(of: row)).inserted else {
+                    try reject(record.line, Loader.repeatedKeyReason, record.raw)
                     continue
                 }
                 batch.append(row)
@@ -158,20 +191,20 @@ public struct PersonImporter: Sendable {
         try rejects?.close()
         return summary
     }
+}
 
-    /// An NDJSON line's keys and values (numbers as written, null as absent).
-    static func jsonObject(_ line: String) -> [String: String]? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
-        var values: [String: String] = [:]
-        for (key, value) in object {
-            switch value {
-            case let text as String: values[key] = text
-            case let number as NSNumber: values[key] = number.stringValue
-            default: continue
-            }
+/// An NDJSON line's keys and values (numbers as written, null as absent).
+func jsonObject(_ line: String) -> [String: String]? {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+    var values: [String: String] = [:]
+    for (key, value) in object {
+        switch value {
+        case let text as String: values[key] = text
+        case let number as NSNumber: values[key] = number.stringValue
+        default: continue
         }
-        return values
     }
+    return values
 }
 
 /// The rejects file: CSV `line,reason,record`, written as the import goes.
