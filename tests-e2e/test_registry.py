@@ -64,3 +64,25 @@ def test_a_first_start_with_demo_data_is_alive_at_once(shared_server):
     assert distances == sorted(distances)
     status, _, people = request("GET", shared_server.url + "/api/v1/registry/persons?name=%E7%8E%8B&prefix=true", token=token)
     assert status == 200 and people["total"] > 100 and all("*" in p["idNumber"] for p in people["items"])
+
+
+@pytest.mark.parametrize("database", engines(), indirect=True)
+def test_an_entities_file_imports_reports_bad_rows_by_line_and_reruns_unchanged(server, database, tmp_path):
+    from conftest import request
+    csv = tmp_path / "entities.csv"
+    subprocess.run([BINARY, "generate", "entities", "--count", "3000", "--out", str(csv)], check=True, capture_output=True)
+    with open(csv, "a") as f:
+        f.write("914116007L0AW5D599,坏校验,,,,411602,active,,\n")
+    rejects = tmp_path / "rejects.csv"
+    args = [BINARY, "import", "entities", str(csv), "--source", "market-regulation", "--json", "--rejects", str(rejects),
+            "--database", database, "--log-level", "warning"]
+    first = subprocess.run(args, env=server.env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout.strip().splitlines()[-1]) == {"read": 3001, "imported": 3000, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert "3002," in rejects.read_text() and "check character is 9, the code's check character is 8" in rejects.read_text()
+    again = subprocess.run(args, env=server.env, capture_output=True, text=True, timeout=300)
+    assert json.loads(again.stdout.strip().splitlines()[-1]) == {"read": 3001, "imported": 0, "updated": 0, "unchanged": 3000, "rejected": 1}
+    code = open(csv).readlines()[1].split(",")[0]
+    status, _, entity = request("GET", f"{server.url}/api/v1/registry/entities/{code}", token=server.token("handler"))
+    assert status == 200 and entity["creditCode"] == code and "*" in (entity["legalRepIdNumber"] or "*")
+    assert query(database, "SELECT COUNT(*) FROM entities") == [("3000",)]

@@ -32,25 +32,9 @@ struct ImportEntities: AsyncParsableCommand {
 
     func run() async throws {
         let source = EntitySource(department: source)!
-        let bar = ProgressBar(enabled: isatty(2) == 1)
-        let summary = try await common.withPlatform { opened, _ in
-            let importer = EntityImporter(registry: opened.platform.entities, clock: opened.platform.clock, batchSize: batchSize)
-            do {
-                return try await importer.run(path: file, source: source, rejectsPath: rejects, by: .commandLine(), audit: .commandLine) { bar.show($0) }
-            } catch let error as ImportFileError {
-                throw ValidationError(error.description)
-            }
-        }
-        bar.finish()
-        let seconds = bar.elapsed
-        var line = "Read \(summary.read) rows: \(summary.imported) imported, \(summary.updated) updated, \(summary.unchanged) unchanged, \(summary.rejected) rejected"
-        line += String(format: " in %.1f s (%.0f rows/s).", seconds, Double(summary.read) / max(seconds, 0.001))
-        if summary.rejected > 0, let rejects { line += " Rejected rows with their reasons: \(rejects)" }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        try await runImport(common: common, file: file, rejects: rejects, json: json) { opened, progress in
+            try await EntityImporter(registry: opened.platform.entities, clock: opened.platform.clock, batchSize: batchSize)
+                .run(path: file, source: source, rejectsPath: rejects, by: .commandLine(), audit: .commandLine, progress: progress)
         }
     }
 }

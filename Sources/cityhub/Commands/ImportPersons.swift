@@ -1,4 +1,5 @@
 import ArgumentParser
+import CityApp
 import CityCore
 import CityStore
 import Foundation
@@ -32,26 +33,35 @@ struct ImportPersons: AsyncParsableCommand {
 
     func run() async throws {
         let source = PersonSource(department: source)!
-        let bar = ProgressBar(enabled: isatty(2) == 1)
-        let summary = try await common.withPlatform { opened, _ in
-            let importer = PersonImporter(registry: opened.platform.persons, clock: opened.platform.clock, batchSize: batchSize)
-            do {
-                return try await importer.run(path: file, source: source, rejectsPath: rejects, by: .commandLine(), audit: .commandLine) { bar.show($0) }
-            } catch let error as ImportFileError {
-                throw ValidationError(error.description)
-            }
+        try await runImport(common: common, file: file, rejects: rejects, json: json) { opened, progress in
+            try await PersonImporter(registry: opened.platform.persons, clock: opened.platform.clock, batchSize: batchSize)
+                .run(path: file, source: source, rejectsPath: rejects, by: .commandLine(), audit: .commandLine, progress: progress)
         }
-        bar.finish()
-        let seconds = bar.elapsed
-        var line = "Read \(summary.read) rows: \(summary.imported) imported, \(summary.updated) updated, \(summary.unchanged) unchanged, \(summary.rejected) rejected"
-        line += String(format: " in %.1f s (%.0f rows/s).", seconds, Double(summary.read) / max(seconds, 0.001))
-        if summary.rejected > 0, let rejects { line += " Rejected rows with their reasons: \(rejects)" }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+    }
+}
+
+/// Runs a registry file's import with a progress bar on a terminal, prints the closing summary to
+/// standard error and, with `json`, the summary as the last line of standard output.
+func runImport(common: CommonOptions, file: String, rejects: String?, json: Bool,
+               _ body: @escaping @Sendable (OpenedPlatform, @escaping @Sendable (ImportProgress) -> Void) async throws -> ImportSummary) async throws {
+    let bar = ProgressBar(enabled: isatty(2) == 1)
+    let summary = try await common.withPlatform { opened, _ in
+        do {
+            return try await body(opened) { bar.show($0) }
+        } catch let error as ImportFileError {
+            throw ValidationError(error.description)
         }
+    }
+    bar.finish()
+    let seconds = bar.elapsed
+    var line = "Read \(summary.read) rows: \(summary.imported) imported, \(summary.updated) updated, \(summary.unchanged) unchanged, \(summary.rejected) rejected"
+    line += String(format: " in %.1f s (%.0f rows/s).", seconds, Double(summary.read) / max(seconds, 0.001))
+    if summary.rejected > 0, let rejects { line += " Rejected rows with their reasons: \(rejects)" }
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+    if json {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        print(String(decoding: try encoder.encode(summary), as: UTF8.self))
     }
 }
 
