@@ -42,6 +42,7 @@ public struct Platform: Sendable {
     public let divisions: DivisionBook
     public let persons: PersonRegistry
     public let entities: EntityRegistry
+    public let quality: RegistryQuality
     /// Grids, addresses and cameras, answered from this process's index.
     public let geography: GeographyBook
     public let settings: HTTPSettings
@@ -74,6 +75,7 @@ public struct Platform: Sendable {
         self.divisions = DivisionBook(store: store, clock: clock)
         self.persons = PersonRegistry(store: store, audit: audit, clock: clock)
         self.entities = EntityRegistry(store: store, audit: audit, clock: clock)
+        self.quality = RegistryQuality(store: store, audit: audit, clock: clock)
         self.geography = GeographyBook(store: store, clock: clock, logger: logger)
         self.settings = settings
         self.metrics = metrics

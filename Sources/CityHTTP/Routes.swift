@@ -46,6 +46,7 @@ public func buildRouter(platform: Platform, domains: [any RouteDomain] = []) -> 
     GeographyController(geography: platform.geography).addRoutes(to: staff)
     PersonController(persons: platform.persons).addRoutes(to: staff)
     EntityController(entities: platform.entities).addRoutes(to: staff)
+    QualityController(quality: platform.quality).addRoutes(to: staff)
     AuditController(reader: platform.auditReader).addRoutes(to: staff)
     routes.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router

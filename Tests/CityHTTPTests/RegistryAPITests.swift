@@ -183,3 +183,22 @@ struct EntityAPITests {
         }
     }
 }
+
+@Suite("Registry quality report over HTTP, on every engine")
+struct QualityAPITests {
+    @Test("an auditor gets the report; a handler is refused; a bad registry is named", arguments: TestEngine.all)
+    func report(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            try await PersonAPITests.load(opened)
+            let auditor = try await client.token("auditor")
+            let report = try await client.get("/api/v1/registry/quality?registry=persons", token: auditor).json
+            #expect(report["total"] as? Int == 2 && report["division"] as? String == "411600")
+            let sources = report["sources"] as? [[String: Any]] ?? []
+            #expect(sources.first?["source"] as? String == "public-security" && (sources.first?["completeness"] as? [String: Any])?["phone"] as? Double == 1)
+            let county = try await client.get("/api/v1/registry/quality?registry=persons&division=411603", token: auditor).json
+            #expect(county["total"] as? Int == 1)
+            try await client.get("/api/v1/registry/quality?registry=cars", token: auditor).expectProblem(.badRequest, code: "request.invalid-query", field: "registry")
+            try await client.get("/api/v1/registry/quality?registry=persons", token: try await client.token("handler")).expectProblem(.forbidden, code: "identity.forbidden-role")
+        }
+    }
+}

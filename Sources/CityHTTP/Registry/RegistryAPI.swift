@@ -31,8 +31,14 @@ enum RegistryAPI {
               summary: "A legal entity's golden record with provenance; the representative's ID number masked unless view=plain with a grant and X-Purpose; every read audited",
               tag: "registry", query: [Self.view], pathParameters: [("creditCode", Schema.string("unified social credit code (GB 32100)", pattern: "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"))],
               success: (200, EntityDTO.schemaName, APIFragment.json), answers: [(404, "no such legal entity within the caller's scope")]),
+        .init("get", "/api/v1/registry/quality", id: "registryQuality",
+              summary: "A registry's data-quality report within scope: completeness per source and field, doubtful values, likely duplicates, conflicts between sources; audited",
+              tag: "registry",
+              query: [.init("registry", Schema.enumeration(RegistryName.allCases.map(\.rawValue)), "persons or entities", required: true),
+                      .init("division", Schema.divisionCode, "within this division (default: the caller's scope)")],
+              success: (200, QualityReportDTO.schemaName, APIFragment.json)),
     ], shapes: [DivisionDTO.self, DivisionList.self, PersonDTO.self, FieldProvenanceDTO.self, PersonPageDTO.self, PersonVersionDTO.self, PersonHistoryDTO.self,
-                EntityDTO.self])
+                EntityDTO.self, QualityReportDTO.self])
 
     static let view = APIOperation.Query("view", Schema.enumeration(PersonView.allCases.map(\.rawValue)),
                                          "masked (default) or plain: plain needs a grant (the big-data bureaus' data stewards) and a purpose in the X-Purpose header")

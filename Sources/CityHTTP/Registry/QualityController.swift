@@ -1,0 +1,84 @@
+import CityCore
+import Foundation
+import Hummingbird
+import Registry
+
+/// The registries' data-quality report, for data stewards and auditors within their scope.
+struct QualityController {
+    let quality: RegistryQuality
+
+    func addRoutes(to api: RouterGroup<StaffContext>) {
+        api.get("/registry/quality", use: report)
+    }
+
+    @Sendable func report(_ request: Request, context: StaffContext) async throws -> QualityReportDTO {
+        let query = request.uri.queryParameters
+        guard let name = query["registry"].flatMap({ RegistryName(rawValue: String($0)) }) else {
+            throw RequestProblem.badQuery("registry", zh: "registry 应为 persons 或 entities", en: "registry must be persons or entities")
+        }
+        var division: DivisionCode?
+        if let text = query["division"] {
+            guard let code = DivisionCode(String(text)) else {
+                throw RequestProblem.badQuery("division", zh: "division 应为 6、9 或 12 位行政区划代码", en: "division must be a 6, 9 or 12 digit division code")
+            }
+            division = code
+        }
+        return QualityReportDTO(try await quality.report(name, division: division, by: context.caller, origin: context.auditOrigin))
+    }
+}
+
+/// A data-quality report.
+struct QualityReportDTO: ResponseEncodable, APIShape {
+    struct Source: Codable {
+        let source: String
+        let records: Int
+        let completeness: [String: Double]
+    }
+    struct Indicator: Codable {
+        let code: String
+        let messageZh: String
+        let messageEn: String
+        let count: Int
+        let groups: Int?
+    }
+    struct Conflicts: Codable {
+        let field: String
+        let records: Int
+        let bySource: [String: Int]
+    }
+    let registry: String
+    let division: String
+    let generatedAt: Date
+    let total: Int
+    let sources: [Source]
+    let validity: [Indicator]
+    let duplicates: [Indicator]
+    let conflicts: [Conflicts]
+    enum CodingKeys: String, CodingKey, CaseIterable { case registry, division, generatedAt, total, sources, validity, duplicates, conflicts }
+    static let schemaName = "QualityReport"
+    static let indicator = Schema.object([("code", Schema.string()), ("messageZh", Schema.string()), ("messageEn", Schema.string()), ("count", Schema.integer),
+                                          ("groups", ["type": ["integer", "null"]])], required: ["code", "messageZh", "messageEn", "count"])
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .registry: Schema.enumeration(RegistryName.allCases.map(\.rawValue))
+        case .division: Schema.divisionCode
+        case .generatedAt: Schema.string(format: "date-time")
+        case .total: ["type": "integer", "description": "golden records in scope"]
+        case .sources: Schema.array(Schema.object([("source", Schema.string()), ("records", Schema.integer),
+                                                   ("completeness", ["type": "object", "additionalProperties": ["type": "number", "minimum": 0, "maximum": 1],
+                                                                     "description": "per field, the share of the source's current records holding a value"])],
+                                                  required: ["source", "records", "completeness"]))
+        case .validity, .duplicates: Schema.array(indicator)
+        case .conflicts: Schema.array(Schema.object([("field", Schema.string()), ("records", Schema.integer),
+                                                     ("bySource", ["type": "object", "additionalProperties": Schema.integer])], required: ["field", "records", "bySource"]))
+        }
+    }
+
+    init(_ r: QualityReport) {
+        registry = r.registry.rawValue; division = r.scope.rawValue; generatedAt = r.generatedAt; total = r.total
+        sources = r.sources.map { Source(source: $0.source, records: $0.records, completeness: $0.completeness) }
+        validity = r.validity.map { Indicator(code: $0.code, messageZh: $0.zh, messageEn: $0.en, count: $0.count, groups: $0.groups) }
+        duplicates = r.duplicates.map { Indicator(code: $0.code, messageZh: $0.zh, messageEn: $0.en, count: $0.count, groups: $0.groups) }
+        conflicts = r.conflicts.map { Conflicts(field: $0.field, records: $0.records, bySource: $0.bySource) }
+    }
+}
