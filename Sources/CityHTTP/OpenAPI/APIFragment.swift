@@ -35,6 +35,8 @@ public struct APIOperation: Sendable {
     /// The request body's schema name.
     public var body: String?
     public var query: [Query]
+    /// Request headers the operation reads (as parameters `in: header`).
+    public var headers: [Query]
     public var pathParameters: [(String, JSONValue)]
     /// Status, schema name (nil: no schema), media type.
     public var success: (status: Int, schema: String?, media: String)
@@ -45,7 +47,7 @@ public struct APIOperation: Sendable {
     public var pageAnswers: [(status: Int, description: String)]
 
     public init(_ method: String, _ path: String, id: String, summary: String, tag: String, access: Access = .staff, body: String? = nil,
-                query: [Query] = [], pathParameters: [(String, JSONValue)] = [], success: (Int, String?, String),
+                query: [Query] = [], headers: [Query] = [], pathParameters: [(String, JSONValue)] = [], success: (Int, String?, String),
                 answers: [(Int, String)] = [], pageAnswers: [(Int, String)] = []) {
         self.method = method
         self.path = path
@@ -55,6 +57,7 @@ public struct APIOperation: Sendable {
         self.access = access
         self.body = body
         self.query = query
+        self.headers = headers
         self.pathParameters = pathParameters
         self.success = (success.0, success.1, success.2)
         self.answers = answers.map { (status: $0.0, description: $0.1) }

@@ -55,6 +55,9 @@ public enum OpenAPIDocument {
         parameters += op.query.map { q in
             ["name": .string(q.name), "in": "query", "required": .bool(q.required), "description": .string(q.description), "schema": q.schema]
         }
+        parameters += op.headers.map { h in
+            ["name": .string(h.name), "in": "header", "required": .bool(h.required), "description": .string(h.description), "schema": h.schema]
+        }
         if !parameters.isEmpty { pairs.append(("parameters", .array(parameters))) }
         if let body = op.body {
             pairs.append(("requestBody", ["required": true, "content": ["application/json": ["schema": Schema.ref(body)]]]))

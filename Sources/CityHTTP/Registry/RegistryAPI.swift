@@ -17,19 +17,19 @@ enum RegistryAPI {
               query: [.init("name", Schema.string(min: 1, max: 64), "the name, or its beginning with prefix=true", required: true),
                       .init("prefix", Schema.boolean, "match names that start with name"),
                       .init("division", Schema.divisionCode, "within this division (default: the caller's scope)"),
-                      Self.view] + IdentityAPI.paging,
+                      Self.view] + IdentityAPI.paging, headers: [Self.purpose],
               success: (200, PersonPageDTO.schemaName, APIFragment.json)),
         .init("get", "/api/v1/registry/persons/{idNumber}", id: "getPerson",
               summary: "A person's golden record with provenance; masked unless view=plain with a grant and X-Purpose; every read audited", tag: "registry",
-              query: [Self.view], pathParameters: [("idNumber", Self.idNumber)], success: (200, PersonDTO.schemaName, APIFragment.json),
+              query: [Self.view], headers: [Self.purpose], pathParameters: [("idNumber", Self.idNumber)], success: (200, PersonDTO.schemaName, APIFragment.json),
               answers: [(404, "no such person within the caller's scope")]),
         .init("get", "/api/v1/registry/persons/{idNumber}/history", id: "getPersonHistory",
               summary: "Every version of every source's record of a person, newest first; masked as the person read; audited", tag: "registry",
-              query: [Self.view], pathParameters: [("idNumber", Self.idNumber)], success: (200, PersonHistoryDTO.schemaName, APIFragment.json),
+              query: [Self.view], headers: [Self.purpose], pathParameters: [("idNumber", Self.idNumber)], success: (200, PersonHistoryDTO.schemaName, APIFragment.json),
               answers: [(404, "no such person within the caller's scope")]),
         .init("get", "/api/v1/registry/entities/{creditCode}", id: "getEntity",
               summary: "A legal entity's golden record with provenance; the representative's ID number masked unless view=plain with a grant and X-Purpose; every read audited",
-              tag: "registry", query: [Self.view], pathParameters: [("creditCode", Schema.string("unified social credit code (GB 32100)", pattern: "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"))],
+              tag: "registry", query: [Self.view], headers: [Self.purpose], pathParameters: [("creditCode", Schema.string("unified social credit code (GB 32100)", pattern: "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"))],
               success: (200, EntityDTO.schemaName, APIFragment.json), answers: [(404, "no such legal entity within the caller's scope")]),
         .init("get", "/api/v1/registry/quality", id: "registryQuality",
               summary: "A registry's data-quality report within scope: completeness per source and field, doubtful values, likely duplicates, conflicts between sources; audited",
@@ -42,5 +42,8 @@ enum RegistryAPI {
 
     static let view = APIOperation.Query("view", Schema.enumeration(PersonView.allCases.map(\.rawValue)),
                                          "masked (default) or plain: plain needs a grant (the big-data bureaus' data stewards) and a purpose in the X-Purpose header")
+    /// Why the caller reads personal data: required for plain values, recorded with every read.
+    static let purpose = APIOperation.Query("X-Purpose", Schema.string(max: 200),
+                                            "why the data is read (required for view=plain; recorded in the audit log with every read)")
     static let idNumber = Schema.string("resident ID number (GB 11643): 17 digits and a check character", pattern: "^[0-9]{17}[0-9Xx]$")
 }
