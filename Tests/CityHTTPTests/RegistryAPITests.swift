@@ -176,6 +176,10 @@ struct EntityAPITests {
             let plain = try await client.get("/api/v1/registry/entities/91411602MA00000011?view=plain", token: steward, headers: [HTTPField.Name("X-Purpose")!: "企业核查"]).json
             #expect(plain["legalRepIdNumber"] as? String == "411602198506126153")
             try await client.get("/api/v1/registry/entities/91411602MA00000011?view=plain", token: handler).expectProblem(.forbidden, code: "registry.no-grant-for-plain")
+            // A purpose longer than the audit log keeps is refused, not cut.
+            try await client.get("/api/v1/registry/entities/91411602MA00000011?view=plain", token: steward,
+                                 headers: [HTTPField.Name("X-Purpose")!: String(repeating: "查", count: 201)])
+                .expectProblem(.badRequest, code: "request.invalid-header", field: "X-Purpose")
             try await client.get("/api/v1/registry/entities/91411602MA00000012", token: handler)
                 .expectProblem(.badRequest, code: "request.invalid-field", field: "creditCode")
             let county = try await client.token("huaiyang.handler")

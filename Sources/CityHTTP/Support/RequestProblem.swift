@@ -61,6 +61,9 @@ public struct RequestProblem: CityError, Equatable {
     }
     static let routeNotFound = Self(code: "request.route-not-found", status: .notFound, zh: "没有这个接口或页面", en: "No such endpoint or page")
     static let bad = Self(code: "request.bad", status: .badRequest, zh: "请求无效", en: "Bad request")
+    static func badHeader(_ name: String, zh: String, en: String) -> Self {
+        .init(code: "request.invalid-header", status: .badRequest, zh: zh, en: en, field: name)
+    }
     static func badQuery(_ name: String, zh: String, en: String) -> Self {
         .init(code: "request.invalid-query", status: .badRequest, zh: zh, en: en, field: name)
     }
