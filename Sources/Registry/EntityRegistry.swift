@@ -165,12 +165,7 @@ public struct EntityRegistry: Sendable {
     }
 
     static func match(_ codes: some Collection<CreditCode>) -> SQLQueryString {
-        var query: SQLQueryString = "(reg_division, credit_code) IN (VALUES "
-        for (i, code) in codes.enumerated() {
-            if i > 0 { query += ", " }
-            query += "(\(bind: regDivision(code)), \(bind: code.rawValue))"
-        }
-        return query + ")"
+        keyMatch(("reg_division", "credit_code"), codes.map { (regDivision($0), $0.rawValue) })
     }
 
     static func currentRecords(of codes: [CreditCode], on db: any SQLDatabase) async throws -> [String: (version: Int, record: EntitySourceRecord)] {

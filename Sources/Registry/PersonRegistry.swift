@@ -135,12 +135,7 @@ public struct PersonRegistry: Sendable {
 
     /// `(id_division, id_number) IN (VALUES …)` for `ids`: both engines use the primary key.
     static func keyMatch(_ ids: some Collection<ResidentID>) -> SQLQueryString {
-        var query: SQLQueryString = "(id_division, id_number) IN (VALUES "
-        for (i, id) in ids.enumerated() {
-            if i > 0 { query += ", " }
-            query += "(\(bind: id.registrationDivision), \(bind: id.rawValue))"
-        }
-        return query + ")"
+        Registry.keyMatch(("id_division", "id_number"), ids.map { ($0.registrationDivision, $0.rawValue) })
     }
 
     struct RecordRow: Decodable {

@@ -21,22 +21,9 @@ struct GeneratePersons: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else {
-            throw ValidationError("cannot write \(out)")
-        }
-        defer { try? handle.close() }
         var generator = PersonGenerator(seed: seed)
         let today = Date()
-        var chunk = "id_number,name,sex,birth_date,phone,address,division_code\n"
-        for _ in 0..<count {
-            chunk += generator.nextCSVLine(today: today)
-            chunk += "\n"
-            if chunk.utf8.count > 1 << 20 {
-                try handle.write(contentsOf: Data(chunk.utf8))
-                chunk = ""
-            }
-        }
-        try handle.write(contentsOf: Data(chunk.utf8))
+        try writeLines(count: count, header: PersonRow.columns.joined(separator: ","), to: out) { generator.nextCSVLine(today: today) }
         FileHandle.standardError.write(Data("Wrote \(count) synthetic residents to \(out)\n".utf8))
     }
 }
@@ -55,22 +42,27 @@ struct GenerateEntities: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else {
-            throw ValidationError("cannot write \(out)")
-        }
-        defer { try? handle.close() }
         var generator = EntityGenerator(seed: seed, representativeSeed: representativeSeed)
         let today = Date()
-        var chunk = EntityGenerator.header + "\n"
-        for _ in 0..<count {
-            chunk += generator.nextCSVLine(today: today)
-            chunk += "\n"
-            if chunk.utf8.count > 1 << 20 {
-                try handle.write(contentsOf: Data(chunk.utf8))
-                chunk = ""
-            }
-        }
-        try handle.write(contentsOf: Data(chunk.utf8))
+        try writeLines(count: count, header: EntityGenerator.header, to: out) { generator.nextCSVLine(today: today) }
         FileHandle.standardError.write(Data("Wrote \(count) synthetic legal entities to \(out)\n".utf8))
     }
+}
+
+/// Writes `header` and `count` lines from `next` to `path`, a megabyte at a time.
+func writeLines(count: Int, header: String, to path: String, _ next: () -> String) throws {
+    guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+        throw ValidationError("cannot write \(path)")
+    }
+    defer { try? handle.close() }
+    var chunk = header + "\n"
+    for _ in 0..<count {
+        chunk += next()
+        chunk += "\n"
+        if chunk.utf8.count > 1 << 20 {
+            try handle.write(contentsOf: Data(chunk.utf8))
+            chunk = ""
+        }
+    }
+    try handle.write(contentsOf: Data(chunk.utf8))
 }

@@ -16,25 +16,21 @@ struct ImportEntities: AsyncParsableCommand {
             as they go: a re-run of the same file changes nothing, and a run interrupted halfway can simply run again.
             """)
     @OptionGroup var common: CommonOptions
-    @Argument(help: "The CSV or NDJSON (.ndjson, .jsonl) file, UTF-8.") var file: String
     @Option(name: .long, help: "The sending department: market-regulation, civil-affairs, hrss, or its organisation code (411600-AMR).")
     var source: String
-    @Option(name: .long, help: "Write each rejected row with its line number and reasons to this CSV file.") var rejects: String?
-    @Flag(name: .long, help: "End with one JSON line: {\"read\",\"imported\",\"updated\",\"unchanged\",\"rejected\"}.") var json = false
-    @Option(name: .long, help: "Rows per transaction.") var batchSize = 5_000
+    @OptionGroup var input: RegistryFileOptions
 
     func validate() throws {
         guard EntitySource(department: source) != nil else {
             throw ValidationError("--source \(source) is not a department that sends legal entities (market-regulation, civil-affairs, hrss, or e.g. 411600-AMR)")
         }
-        guard (1...50_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 50000") }
     }
 
     func run() async throws {
         let source = EntitySource(department: source)!
-        try await runImport(common: common, file: file, rejects: rejects, json: json) { opened, progress in
-            try await EntityImporter(registry: opened.platform.entities, clock: opened.platform.clock, batchSize: batchSize)
-                .run(path: file, source: source, rejectsPath: rejects, by: .commandLine(), audit: .commandLine, progress: progress)
+        try await runImport(common: common, input: input) { opened, progress in
+            try await EntityImporter(registry: opened.platform.entities, clock: opened.platform.clock, batchSize: input.batchSize)
+                .run(path: input.file, source: source, rejectsPath: input.rejects, by: .commandLine(), audit: .commandLine, progress: progress)
         }
     }
 }

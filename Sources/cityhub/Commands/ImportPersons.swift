@@ -17,33 +17,42 @@ struct ImportPersons: AsyncParsableCommand {
             as they go: a re-run of the same file changes nothing, and a run interrupted halfway can simply run again.
             """)
     @OptionGroup var common: CommonOptions
-    @Argument(help: "The CSV or NDJSON (.ndjson, .jsonl) file, UTF-8.") var file: String
     @Option(name: .long, help: "The sending department: public-security, civil-affairs, health, hrss, or its organisation code (411600-PSB).")
     var source: String
-    @Option(name: .long, help: "Write each rejected row with its line number and reasons to this CSV file.") var rejects: String?
-    @Flag(name: .long, help: "End with one JSON line: {\"read\",\"imported\",\"updated\",\"unchanged\",\"rejected\"}.") var json = false
-    @Option(name: .long, help: "Rows per transaction.") var batchSize = 5_000
+    @OptionGroup var input: RegistryFileOptions
 
     func validate() throws {
         guard PersonSource(department: source) != nil else {
             throw ValidationError("--source \(source) is not a department that sends persons (public-security, civil-affairs, health, hrss, or e.g. 411600-PSB)")
         }
-        guard (1...50_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 50000") }
     }
 
     func run() async throws {
         let source = PersonSource(department: source)!
-        try await runImport(common: common, file: file, rejects: rejects, json: json) { opened, progress in
-            try await PersonImporter(registry: opened.platform.persons, clock: opened.platform.clock, batchSize: batchSize)
-                .run(path: file, source: source, rejectsPath: rejects, by: .commandLine(), audit: .commandLine, progress: progress)
+        try await runImport(common: common, input: input) { opened, progress in
+            try await PersonImporter(registry: opened.platform.persons, clock: opened.platform.clock, batchSize: input.batchSize)
+                .run(path: input.file, source: source, rejectsPath: input.rejects, by: .commandLine(), audit: .commandLine, progress: progress)
         }
+    }
+}
+
+/// The file options every registry import takes.
+struct RegistryFileOptions: ParsableArguments {
+    @Argument(help: "The CSV or NDJSON (.ndjson, .jsonl) file, UTF-8.") var file: String
+    @Option(name: .long, help: "Write each rejected row with its line number and reasons to this CSV file.") var rejects: String?
+    @Flag(name: .long, help: "End with one JSON line: {\"read\",\"imported\",\"updated\",\"unchanged\",\"rejected\"}.") var json = false
+    @Option(name: .long, help: "Rows per transaction.") var batchSize = 5_000
+
+    func validate() throws {
+        guard (1...50_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 50000") }
     }
 }
 
 /// Runs a registry file's import with a progress bar on a terminal, prints the closing summary to
 /// standard error and, with `json`, the summary as the last line of standard output.
-func runImport(common: CommonOptions, file: String, rejects: String?, json: Bool,
+func runImport(common: CommonOptions, input: RegistryFileOptions,
                _ body: @escaping @Sendable (OpenedPlatform, @escaping @Sendable (ImportProgress) -> Void) async throws -> ImportSummary) async throws {
+    let (rejects, json) = (input.rejects, input.json)
     let bar = ProgressBar(enabled: isatty(2) == 1)
     let summary = try await common.withPlatform { opened, _ in
         do {
