@@ -129,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RegistryTests",
-            dependencies: ["Registry", "Identity", "CityStore", "TestSupport"],
+            dependencies: ["Registry", "Identity", "CityStore", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -77,6 +77,7 @@ public func buildApplication(_ opened: OpenedPlatform, config: CityConfiguration
                 try await platform.sessions.purgeExpired()
                 try await platform.throttle.purge()
             },
+            RegistryQuality.jobKind: { job in try await platform.quality.run(job) },
         ], logger: platform.logger))
     }
     return Application(

@@ -156,5 +156,19 @@ public enum RegistryMigrations {
             "CREATE INDEX entities_name ON entities (name, division_code)",
             "CREATE INDEX entities_legal_rep ON entities (legal_rep_id_number)",
         ]),
+        // The latest quality report of each registry and scope: built by a background job (it
+        // reads every record in scope: minutes at the city's scale), read by the API.
+        Migration(module: "registry", number: 5, name: "quality reports", statements: [
+            """
+            CREATE TABLE quality_reports (
+                registry TEXT NOT NULL,
+                division_code TEXT NOT NULL,
+                generated_at {timestamp} NOT NULL,
+                duration_ms INTEGER NOT NULL,
+                body TEXT NOT NULL,
+                PRIMARY KEY (registry, division_code)
+            )
+            """,
+        ]),
     ]
 }

@@ -5,15 +5,15 @@ import Identity
 import SQLKit
 
 /// The registries a quality report covers.
-public enum RegistryName: String, Sendable, CaseIterable {
+public enum RegistryName: String, Sendable, Codable, CaseIterable {
     case persons, entities
 }
 
 /// A data-quality report of one registry within a scope: per source and field how complete the
 /// sources' current records are, indicators of doubtful values and likely duplicates, and per
 /// field the golden records whose sources disagree.
-public struct QualityReport: Sendable {
-    public struct SourceQuality: Sendable {
+public struct QualityReport: Sendable, Codable {
+    public struct SourceQuality: Sendable, Codable {
         public let source: String
         /// The source's current records (its newest version of each subject).
         public let records: Int
@@ -22,7 +22,7 @@ public struct QualityReport: Sendable {
     }
 
     /// A count of golden records that something is wrong with, or may be.
-    public struct Indicator: Sendable {
+    public struct Indicator: Sendable, Codable {
         public let code: String
         public let zh: String
         public let en: String
@@ -31,7 +31,7 @@ public struct QualityReport: Sendable {
         public let groups: Int?
     }
 
-    public struct FieldConflicts: Sendable {
+    public struct FieldConflicts: Sendable, Codable {
         public let field: String
         /// Golden records whose sources disagree on this field.
         public let records: Int
@@ -48,19 +48,93 @@ public struct QualityReport: Sendable {
     public let validity: [Indicator]
     public let duplicates: [Indicator]
     public let conflicts: [FieldConflicts]
+    /// How long building it took, in milliseconds.
+    public var durationMs: Int = 0
 }
 
-/// Builds quality reports from the registries' tables, for data stewards and auditors, within their
-/// scope. Each report is audited (it reads every record in scope, if only to count).
+/// What asking for a quality report gives: the latest one built for the scope, and whether a
+/// fresher one is being built.
+public struct QualityAnswer: Sendable {
+    public let report: QualityReport?
+    /// A build was queued by this request or an earlier one and has not finished.
+    public let refreshing: Bool
+}
+
+/// Quality reports of the registries, for data stewards and auditors within their scope. A report
+/// reads every record in scope (minutes at the city's 9 million), so it is built by a background
+/// job (`registry.quality`, claimed by one server process) and stored; asking answers the latest one
+/// built and queues a new build when it is older than `maxAge` or when asked to refresh. Every
+/// answer is audited.
 public struct RegistryQuality: Sendable {
     let store: Store
     let clock: any WallClock
     let audit: AuditLog
+    /// A stored report older than this is rebuilt when asked for.
+    public var maxAge: TimeInterval = 3_600
+
+    public static let jobKind = "registry.quality"
 
     public init(store: Store, audit: AuditLog, clock: any WallClock = SystemClock()) {
         self.store = store
         self.audit = audit
         self.clock = clock
+    }
+
+    /// The latest stored report of `registry` for `division` (default: the caller's scope root), and
+    /// a build queued when there is none, it is older than `maxAge`, or `refresh` asks for one.
+    public func report(_ registry: RegistryName, division: DivisionCode? = nil, refresh: Bool = false, by caller: Principal,
+                       origin: AuditOrigin) async throws -> QualityAnswer {
+        try caller.require(anyOf: .dataSteward, .auditor)
+        if let division { try caller.requireScope(division) }
+        let scope = try division ?? caller.staffScope().root
+        let now = clock.now()
+        struct Stored: Decodable { let body: String; let generatedAt: Date }
+        let stored = try await store.read { db in
+            try await db.raw("SELECT body, generated_at FROM quality_reports WHERE registry = \(bind: registry.rawValue) AND division_code = \(bind: scope.rawValue)")
+                .first(decoding: Stored.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+        let report = try stored.map { try JSONDecoder.iso8601.decode(QualityReport.self, from: Data($0.body.utf8)) }
+        var refreshing = false
+        if refresh || report == nil || now.timeIntervalSince(stored!.generatedAt) > maxAge {
+            // One build per registry, scope and minute however many ask (the queue's dedupe key).
+            let minute = Int(now.timeIntervalSince1970 / 60)
+            let payload = #"{"registry":"\#(registry.rawValue)","division":"\#(scope.rawValue)"}"#
+            _ = try await JobQueue(store: store, clock: clock).enqueue(NewJob(kind: Self.jobKind, payload: payload,
+                                                                             dedupeKey: "\(Self.jobKind):\(registry.rawValue):\(scope.rawValue):\(minute)", maxAttempts: 2))
+            refreshing = true
+        }
+        try await audit.append(AuditEntry(actor: caller.auditActor, action: "registry.quality.report", recordType: registry.rawValue, recordID: nil,
+                                          divisionCode: scope.rawValue, origin: origin,
+                                          detail: report.map { "report of \($0.generatedAt.millisecondISO8601), \($0.total) records" } ?? "none yet"
+                                              + (refreshing ? "; build queued" : "")))
+        return QualityAnswer(report: report, refreshing: refreshing)
+    }
+
+    /// The job: builds the report a `registry.quality` job's payload names and stores it.
+    public func run(_ job: Job) async throws {
+        struct Payload: Decodable { let registry: RegistryName; let division: String }
+        let payload = try JSONDecoder().decode(Payload.self, from: Data(job.payload.utf8))
+        guard let division = DivisionCode(payload.division) else { throw RegistryError.unknownDivision(DivisionCode.zhoukou) }
+        try await build(payload.registry, scope: DivisionScope(division))
+    }
+
+    /// Builds and stores the report of `registry` within `scope` (the job's work; tests call it directly).
+    @discardableResult
+    public func build(_ registry: RegistryName, scope: DivisionScope) async throws -> QualityReport {
+        let started = ContinuousClock.now
+        var report = try await compute(registry, scope: scope)
+        let elapsed = ContinuousClock.now - started
+        report.durationMs = Int(elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let body = String(decoding: try JSONEncoder.iso8601.encode(report), as: UTF8.self)
+        let stored = report
+        try await store.write { db in
+            try await db.raw("DELETE FROM quality_reports WHERE registry = \(bind: registry.rawValue) AND division_code = \(bind: scope.root.rawValue)").run()
+            try await db.raw("""
+                INSERT INTO quality_reports (registry, division_code, generated_at, duration_ms, body)
+                VALUES (\(bind: registry.rawValue), \(bind: scope.root.rawValue), \(bind: stored.generatedAt), \(bind: stored.durationMs), \(bind: body))
+                """).run()
+        }
+        return report
     }
 
     struct Tables {
@@ -74,10 +148,7 @@ public struct RegistryQuality: Sendable {
         }
     }
 
-    public func report(_ registry: RegistryName, division: DivisionCode? = nil, by caller: Principal, origin: AuditOrigin) async throws -> QualityReport {
-        try caller.require(anyOf: .dataSteward, .auditor)
-        if let division { try caller.requireScope(division) }
-        let scope = try division.map(DivisionScope.init) ?? caller.staffScope()
+    func compute(_ registry: RegistryName, scope: DivisionScope) async throws -> QualityReport {
         let t = Self.tables(registry)
         let like = scope.likePattern
         let city = DivisionScope.city.likePattern
@@ -167,9 +238,25 @@ public struct RegistryQuality: Sendable {
             return (total, sources, validity, duplicates,
                     conflicts.map { QualityReport.FieldConflicts(field: $0.key, records: $0.value.records, bySource: $0.value.bySource) }.sorted { $0.field < $1.field })
         }
-        try await audit.append(AuditEntry(actor: caller.auditActor, action: "registry.quality.report", recordType: registry.rawValue, recordID: nil,
-                                          divisionCode: scope.root.rawValue, origin: origin, detail: "\(total) records"))
         return QualityReport(registry: registry, scope: scope.root, generatedAt: clock.now(), total: total, sources: sources, validity: validity,
                              duplicates: duplicates, conflicts: conflicts)
+    }
+}
+
+extension JSONEncoder {
+    /// Dates as ISO 8601, keys sorted: how stored reports are written.
+    static var iso8601: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }
+}
+
+extension JSONDecoder {
+    static var iso8601: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
     }
 }

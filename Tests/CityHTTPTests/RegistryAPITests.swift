@@ -195,6 +195,10 @@ struct QualityAPITests {
         try await Harness.run(engine) { client, opened in
             try await PersonAPITests.load(opened)
             let auditor = try await client.token("auditor")
+            let pending = try await client.get("/api/v1/registry/quality?registry=persons", token: auditor)
+            #expect(pending.status == .accepted && pending.headers[.retryAfter] == "30" && pending.json["status"] as? String == "building")
+            _ = try await opened.platform.quality.build(.persons, scope: .city)
+            _ = try await opened.platform.quality.build(.persons, scope: DivisionScope(DivisionCode("411603")!))
             let report = try await client.get("/api/v1/registry/quality?registry=persons", token: auditor).json
             #expect(report["total"] as? Int == 2 && report["division"] as? String == "411600")
             let sources = report["sources"] as? [[String: Any]] ?? []

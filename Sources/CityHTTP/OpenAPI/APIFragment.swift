@@ -43,12 +43,15 @@ public struct APIOperation: Sendable {
     /// Further answers this operation gives, beyond those every operation of its kind gives
     /// (400 with input, 413/415 with a body, 401/403 when signed in, 503 on /api).
     public var answers: [(status: Int, description: String)]
+    /// Other successful answers with a JSON body (202 while work goes on in the background, with `Retry-After`).
+    public var accepted: (schema: String, description: String)?
     /// Answers given as a page rather than problem+json (the web forms).
     public var pageAnswers: [(status: Int, description: String)]
 
     public init(_ method: String, _ path: String, id: String, summary: String, tag: String, access: Access = .staff, body: String? = nil,
                 query: [Query] = [], headers: [Query] = [], pathParameters: [(String, JSONValue)] = [], success: (Int, String?, String),
-                answers: [(Int, String)] = [], pageAnswers: [(Int, String)] = []) {
+                answers: [(Int, String)] = [], accepted: (String, String)? = nil, pageAnswers: [(Int, String)] = []) {
+        self.accepted = accepted.map { (schema: $0.0, description: $0.1) }
         self.method = method
         self.path = path
         self.id = id

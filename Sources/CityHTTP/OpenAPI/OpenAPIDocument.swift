@@ -71,6 +71,10 @@ public enum OpenAPIDocument {
         }
         if op.success.status == 303 { success.append(("headers", ["Location": ["schema": ["type": "string"]]])) }
         answers.append((op.success.status, .object(success)))
+        if let accepted = op.accepted {
+            answers.append((202, ["description": .string(accepted.description), "headers": ["Retry-After": ["schema": ["type": "integer"]]],
+                                  "content": [.init(stringLiteral: APIFragment.json): ["schema": Schema.ref(accepted.schema)]]]))
+        }
         for page in op.pageAnswers {
             answers.append((page.status, page.status == 303
                 ? ["description": .string(page.description), "headers": ["Location": ["schema": ["type": "string"]]]]

@@ -32,13 +32,15 @@ enum RegistryAPI {
               tag: "registry", query: [Self.view], headers: [Self.purpose], pathParameters: [("creditCode", Schema.string("unified social credit code (GB 32100)", pattern: "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"))],
               success: (200, EntityDTO.schemaName, APIFragment.json), answers: [(404, "no such legal entity within the caller's scope")]),
         .init("get", "/api/v1/registry/quality", id: "registryQuality",
-              summary: "A registry's data-quality report within scope: completeness per source and field, doubtful values, likely duplicates, conflicts between sources; audited",
+              summary: "The latest data-quality report of a registry within scope (completeness per source and field, doubtful values, likely duplicates, conflicts between sources), built in the background; 202 while the first is built; audited",
               tag: "registry",
               query: [.init("registry", Schema.enumeration(RegistryName.allCases.map(\.rawValue)), "persons or entities", required: true),
-                      .init("division", Schema.divisionCode, "within this division (default: the caller's scope)")],
-              success: (200, QualityReportDTO.schemaName, APIFragment.json)),
+                      .init("division", Schema.divisionCode, "within this division (default: the caller's scope)"),
+                      .init("refresh", Schema.boolean, "build a new report now (the answer is still the latest built)")],
+              success: (200, QualityReportDTO.schemaName, APIFragment.json),
+              accepted: (QualityPendingDTO.schemaName, "no report built yet for this scope: one is being built; ask again after Retry-After seconds")),
     ], shapes: [DivisionDTO.self, DivisionList.self, PersonDTO.self, FieldProvenanceDTO.self, PersonPageDTO.self, PersonVersionDTO.self, PersonHistoryDTO.self,
-                EntityDTO.self, QualityReportDTO.self])
+                EntityDTO.self, QualityReportDTO.self, QualityPendingDTO.self])
 
     static let view = APIOperation.Query("view", Schema.enumeration(PersonView.allCases.map(\.rawValue)),
                                          "masked (default) or plain: plain needs a grant (the big-data bureaus' data stewards) and a purpose in the X-Purpose header")
