@@ -96,11 +96,19 @@ public struct RegistryQuality: Sendable {
         let report = try stored.map { try JSONDecoder.iso8601.decode(QualityReport.self, from: Data($0.body.utf8)) }
         var refreshing = false
         if refresh || report == nil || now.timeIntervalSince(stored!.generatedAt) > maxAge {
-            // One build per registry, scope and minute however many ask (the queue's dedupe key).
-            let minute = Int(now.timeIntervalSince1970 / 60)
             let payload = #"{"registry":"\#(registry.rawValue)","division":"\#(scope.rawValue)"}"#
-            _ = try await JobQueue(store: store, clock: clock).enqueue(NewJob(kind: Self.jobKind, payload: payload,
-                                                                             dedupeKey: "\(Self.jobKind):\(registry.rawValue):\(scope.rawValue):\(minute)", maxAttempts: 2))
+            // One build at a time per registry and scope: none is queued while one waits or runs,
+            // and at most one a minute however many ask at once (the queue's dedupe key).
+            struct Pending: Decodable { let n: Int }
+            let pending = try await store.read { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM jobs WHERE kind = \(bind: Self.jobKind) AND payload = \(bind: payload) AND state IN ('queued', 'running')")
+                    .first(decoding: Pending.self)?.n ?? 0
+            }
+            if pending == 0 {
+                let minute = Int(now.timeIntervalSince1970 / 60)
+                _ = try await JobQueue(store: store, clock: clock).enqueue(NewJob(kind: Self.jobKind, payload: payload,
+                                                                                 dedupeKey: "\(Self.jobKind):\(registry.rawValue):\(scope.rawValue):\(minute)", maxAttempts: 2))
+            }
             refreshing = true
         }
         try await audit.append(AuditEntry(actor: caller.auditActor, action: "registry.quality.report", recordType: registry.rawValue, recordID: nil,

@@ -69,8 +69,9 @@ struct QualityTests {
             let origin = AuditOrigin(purpose: "quality")
             let first = try await quality.report(.persons, by: Self.auditor, origin: origin)
             #expect(first.report == nil && first.refreshing)
-            // Asked again within the minute: still one job.
+            // Asked again, and asked to refresh, while that build waits: still one job.
             _ = try await quality.report(.persons, by: Self.auditor, origin: origin)
+            _ = try await quality.report(.persons, refresh: true, by: Self.auditor, origin: origin)
             let jobs = JobQueue(store: store)
             #expect(try await jobs.counts()["queued"] == 1)
             let runner = JobRunner(queue: jobs, handlers: [RegistryQuality.jobKind: { job in try await quality.run(job) }], logger: Logger(label: "test"))
@@ -81,7 +82,7 @@ struct QualityTests {
             await #expect(throws: IdentityError.self) {
                 try await quality.report(.persons, by: PersonRegistryTests.handler, origin: origin)
             }
-            #expect(try await AuditLog(store: store).entries().filter { $0.action == "registry.quality.report" }.count == 3)
+            #expect(try await AuditLog(store: store).entries().filter { $0.action == "registry.quality.report" }.count == 4)
         }
     }
 }
