@@ -92,6 +92,21 @@ public struct JobQueue: Sendable {
         }
     }
 
+    /// Extends the worker's lease on a running job to `lease` seconds from now. Returns false when
+    /// the worker no longer holds it (it ran out and another worker claimed the job).
+    @discardableResult
+    public func renew(_ job: Job, worker: String, lease: TimeInterval = 60) async throws -> Bool {
+        let until = clock.now().addingTimeInterval(lease)
+        return try await store.write { db in
+            let rows = try await db.raw("""
+                UPDATE jobs SET locked_until = \(bind: until)
+                WHERE id = \(bind: job.id) AND locked_by = \(bind: worker) AND state = 'running'
+                RETURNING id
+                """).all()
+            return !rows.isEmpty
+        }
+    }
+
     /// Marks a job done. Returns false when the worker no longer holds the lease.
     @discardableResult
     public func complete(_ job: Job, worker: String) async throws -> Bool {

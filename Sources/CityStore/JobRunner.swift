@@ -3,7 +3,11 @@ import Logging
 import ServiceLifecycle
 
 /// Runs queued jobs in the background: claims a batch, runs each through the handler for its kind,
-/// completes or fails it. On graceful shutdown it finishes the job in hand and stops claiming.
+/// completes or fails it. While a handler runs, the runner renews the job's lease (every third of
+/// it), so a job that takes longer than the lease (a registry report of minutes) is not claimed
+/// again by another process; a job of the batch whose lease ran out before its turn, and that
+/// another worker claimed meanwhile, is skipped. On graceful shutdown it finishes the job in hand
+/// and stops claiming.
 public struct JobRunner: Service {
     /// A handler for one job kind. Throwing schedules a retry.
     public typealias Handler = @Sendable (Job) async throws -> Void
@@ -13,9 +17,13 @@ public struct JobRunner: Service {
     let worker: String
     let handlers: [String: Handler]
     let pollInterval: Duration
+    /// Seconds a claim holds a job before another worker may take it over.
+    let lease: TimeInterval
     let logger: Logger
 
-    public init(queue: JobQueue, name: String = "default", handlers: [String: Handler], pollInterval: Duration = .seconds(1), logger: Logger) {
+    public init(queue: JobQueue, name: String = "default", handlers: [String: Handler], pollInterval: Duration = .seconds(1), lease: TimeInterval = 60,
+                logger: Logger) {
+        self.lease = lease
         self.queue = queue
         self.name = name
         self.worker = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UUID().uuidString.prefix(8))"
@@ -36,12 +44,22 @@ public struct JobRunner: Service {
     /// Claims and runs one batch; returns how many jobs it ran.
     @discardableResult
     public func runOnce(limit: Int = 10) async throws -> Int {
-        let jobs = try await queue.claim(queue: name, worker: worker, limit: limit)
+        let jobs = try await queue.claim(queue: name, worker: worker, limit: limit, lease: lease)
         for job in jobs {
             guard let handler = handlers[job.kind] else {
                 try await queue.fail(job, worker: worker, error: "no handler for kind \(job.kind)")
                 continue
             }
+            // The jobs before this one may have taken longer than its lease.
+            guard try await queue.renew(job, worker: worker, lease: lease) else { continue }
+            let (queue, worker, lease) = (queue, worker, lease)
+            let keeper = Task {
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .seconds(lease / 3))
+                    guard try await queue.renew(job, worker: worker, lease: lease) else { return }
+                }
+            }
+            defer { keeper.cancel() }
             do {
                 try await handler(job)
                 try await queue.complete(job, worker: worker)

@@ -122,6 +122,21 @@ struct JobQueueTests {
             #expect(counts["queued"] == 2)
         }
     }
+
+    @Test("a job that runs longer than its lease keeps it: another worker does not claim it meanwhile", arguments: TestEngine.all)
+    func longJobKeepsItsLease(engine: TestEngine) async throws {
+        try await TestStores.with(engine) { store in
+            let queue = JobQueue(store: store)
+            let id = try await queue.enqueue(NewJob(kind: "slow"))
+            let runner = JobRunner(queue: queue, handlers: ["slow": { _ in try await Task.sleep(for: .milliseconds(2_500)) }], lease: 1, logger: Logger(label: "test"))
+            let running = Task { try await runner.runOnce() }
+            try await Task.sleep(for: .milliseconds(1_800))
+            // Past the first lease: the runner has renewed it, so the job is not up for grabs.
+            #expect(try await queue.claim(worker: "other", lease: 1).isEmpty)
+            #expect(try await running.value == 1)
+            #expect(try await queue.counts()["done"] == 1 && id != nil)
+        }
+    }
 }
 
 actor Seen {
