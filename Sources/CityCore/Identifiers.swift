@@ -129,8 +129,20 @@ public struct CreditCode: Hashable, Sendable, CheckedCode, CustomStringConvertib
     /// The 18 characters.
     public let rawValue: String
 
-    private static let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
+    /// The 31 characters a code is written in (no I, O, Z, S, V).
+    public static let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
     private static let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+    /// The check character for the first 17 characters (GB 32100, MOD 31); nil when one of them
+    /// is not in `alphabet`.
+    public static func checkCharacter(_ body: some StringProtocol) -> Character? {
+        var t = 0
+        for (c, w) in zip(body.prefix(17), weights) {
+            guard let v = alphabet.firstIndex(of: c) else { return nil }
+            t += v * w
+        }
+        return alphabet[(31 - t % 31) % 31]
+    }
 
     /// Why a text is not a unified social credit code: the exact reason.
     public enum Problem: Error, Equatable, Sendable, CustomStringConvertible {
@@ -170,14 +182,9 @@ public struct CreditCode: Hashable, Sendable, CheckedCode, CustomStringConvertib
     public static func checked(_ text: String) throws(Problem) -> CreditCode {
         let chars = Array(text.uppercased())
         guard chars.count == 18 else { throw .length(chars.count) }
-        var values: [Int] = []
-        for (i, c) in chars.enumerated() {
-            guard let v = alphabet.firstIndex(of: c) else { throw .character(c, position: i + 1) }
-            values.append(v)
-        }
-        let t = zip(values[0..<17], weights).reduce(0) { $0 + $1.0 * $1.1 }
-        let c = (31 - t % 31) % 31
-        guard values[17] == c else { throw .checkCharacter(expected: alphabet[c], found: chars[17]) }
+        if let i = chars.firstIndex(where: { !alphabet.contains($0) }) { throw .character(chars[i], position: i + 1) }
+        let expected = checkCharacter(String(chars.prefix(17)))!
+        guard chars[17] == expected else { throw .checkCharacter(expected: expected, found: chars[17]) }
         return CreditCode(checkedRawValue: String(chars))
     }
 

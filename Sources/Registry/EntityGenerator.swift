@@ -8,8 +8,6 @@ import Identity
 /// organisations, one in twenty registered outside the city (branches), legal representatives
 /// drawn from the synthetic residents of `representativeSeed`, statuses with their dates.
 public struct EntityGenerator {
-    static let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
-    static let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
     /// Kind prefix, share in per mille, name pattern.
     static let kinds: [(String, Int, String)] = [("91", 700, "有限公司"), ("92", 200, "经营部"), ("93", 30, "农民专业合作社"), ("51", 30, "协会"), ("52", 40, "服务中心")]
     static let words = ["华盛", "中原", "沙颍", "莲花", "豫东", "周商", "淮阳", "伏羲", "恒达", "鑫源", "金穗", "润丰", "天成", "宏图", "安康", "众诚"]
@@ -39,9 +37,8 @@ public struct EntityGenerator {
         let registration = random.below(20) == 0 ? ["410100", "410300", "110000", "310000"][random.below(4)] : county
         var code: String
         repeat {
-            let body = kind.0 + registration + String((0..<9).map { _ in Self.alphabet[random.below(Self.alphabet.count)] })
-            let t = zip(body, Self.weights).reduce(0) { $0 + Self.alphabet.firstIndex(of: $1.0)! * $1.1 }
-            code = body + String(Self.alphabet[(31 - t % 31) % 31])
+            let body = kind.0 + registration + String((0..<9).map { _ in CreditCode.alphabet[random.below(CreditCode.alphabet.count)] })
+            code = body + String(CreditCode.checkCharacter(body)!)
         } while !issued.insert(code).inserted
         let representative = people.nextCSVLine(today: today).split(separator: ",", maxSplits: 1)[0]
         let name = "周口\(Self.words[random.below(Self.words.count)])\(Self.trades[random.below(Self.trades.count)])\(kind.2)"

@@ -196,8 +196,7 @@ public struct EntityRegistry: Sendable {
     /// representative's ID number masked unless `view: .plain` with a grant and a purpose. Every
     /// read is audited (the representative is a person); outside the scope it is unknown.
     public func entity(_ code: CreditCode, view: PersonView = .masked, by caller: Principal, origin: AuditOrigin) async throws -> EntityRecord {
-        let registry = PersonRegistry(store: store, audit: auditLog, clock: clock)
-        let disclosure = try registry.checkRead(view: view, by: caller, origin: origin)
+        let disclosure = try PersonGrants.disclosure(view, to: caller, origin: origin)
         let found = try await store.read { db in try await Self.storedGolden(of: [code], on: db)[code] }
         guard let found, let division = found.divisionCode.flatMap(DivisionCode.init), caller.canSee(division) else {
             try await audit(caller, code, origin, outcome: "not-found", division: nil, detail: nil)

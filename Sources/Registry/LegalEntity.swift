@@ -164,12 +164,10 @@ public enum EntityRow {
         return .success(EntitySourceRecord(creditCode: code, source: source, receivedAt: receivedAt, values: fields))
     }
 
-    /// `YYYY-MM-DD`, a real date, not after `today` (China's calendar day).
+    /// `YYYY-MM-DD` exactly (the persons' date rule, written in its canonical form), not after
+    /// `today` (China's calendar day).
     static func isDate(_ text: String, notAfter today: Date) -> Bool {
-        let parts = text.split(separator: "-")
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), (1...ResidentID.days(inMonth: m, year: y)).contains(d)
-        else { return false }
-        return y * 10_000 + m * 100 + d <= ResidentID.chinaDate(today)
+        guard PersonRow.normalisedDate(text) == text, let day = Int(text.replacingOccurrences(of: "-", with: "")) else { return false }
+        return day <= ResidentID.chinaDate(today)
     }
 }

@@ -25,6 +25,20 @@ public enum PersonGrants {
     }
 }
 
+extension PersonGrants {
+    /// Checks that `caller` may read personal data (of persons, or of legal entities'
+    /// representatives) in `view`, and what they are shown. (A refusal is audited where it is
+    /// answered: the HTTP layer audits every 403.)
+    static func disclosure(_ view: PersonView, to caller: Principal, origin: AuditOrigin) throws -> Disclosure {
+        try caller.require(anyOf: .dataSteward, .departmentHandler, .commandOperator, .dispatcher, .inspector)
+        _ = try caller.staffScope()
+        guard view == .plain else { return Disclosure(plain: false, names: needsNames(caller)) }
+        guard allowsPlain(caller) else { throw RegistryError.noGrantForPlain }
+        guard origin.statedPurpose != nil else { throw RegistryError.purposeRequired }
+        return Disclosure(plain: true, names: true)
+    }
+}
+
 /// A field's provenance in the golden record, as readers see it.
 public struct FieldProvenance: Sendable, Equatable, Codable {
     public let source: PersonSource
@@ -93,7 +107,7 @@ extension PersonRegistry {
     /// grant and a stated purpose; every read (plain, masked or refused) is audited with its purpose.
     /// A person outside the caller's scope is answered as unknown, so scope does not reveal who exists.
     public func person(_ id: ResidentID, view: PersonView = .masked, by caller: Principal, origin: AuditOrigin) async throws -> PersonRecord {
-        let disclosure = try checkRead(view: view, by: caller, origin: origin)
+        let disclosure = try PersonGrants.disclosure(view, to: caller, origin: origin)
         let found = try await store.read { db in try await Self.storedGolden(of: [id], on: db)[id] }
         let stored = try await visible(id, action: "registry.person.read", by: caller, origin: origin, found)
         let record = try stored.record(disclosure)
@@ -110,7 +124,7 @@ extension PersonRegistry {
         guard !trimmed.isEmpty, trimmed.count <= 64, !Text.hasForbiddenControl(trimmed) else {
             throw RegistryError.invalidField("name", zh: "请给出 1 到 64 字的姓名", en: "Give a name of 1 to 64 characters")
         }
-        let disclosure = try checkRead(view: view, by: caller, origin: origin)
+        let disclosure = try PersonGrants.disclosure(view, to: caller, origin: origin)
         if let division { try caller.requireScope(division) }
         let within = try division.map(DivisionScope.init) ?? caller.staffScope()
         let match: SQLQueryString = prefix
@@ -136,7 +150,7 @@ extension PersonRegistry {
 
     /// Every version of every source's record of `id`, newest first, masked as `person` masks.
     public func history(_ id: ResidentID, view: PersonView = .masked, by caller: Principal, origin: AuditOrigin) async throws -> PersonHistory {
-        let disclosure = try checkRead(view: view, by: caller, origin: origin)
+        let disclosure = try PersonGrants.disclosure(view, to: caller, origin: origin)
         let (stored, rows) = try await store.read { db in
             let stored = try await Self.storedGolden(of: [id], on: db)[id]
             let rows = try await db.raw("SELECT * FROM person_records WHERE \(Self.keyMatch([id])) ORDER BY source, version")
@@ -160,17 +174,6 @@ extension PersonRegistry {
         try await audit(caller, "registry.person.history", id.rawValue, origin, outcome: "ok", division: person.divisionCode,
                         detail: "\(versions.count) versions, \(disclosure.plain ? "plain" : "masked")")
         return PersonHistory(idNumber: disclosure.showIDNumber(id.rawValue), masked: !disclosure.plain, versions: versions)
-    }
-
-    /// Checks that `caller` may read persons in `view`, and what they are shown. (A refusal is
-    /// audited where it is answered: the HTTP layer audits every 403.)
-    func checkRead(view: PersonView, by caller: Principal, origin: AuditOrigin) throws -> Disclosure {
-        try caller.require(anyOf: .dataSteward, .departmentHandler, .commandOperator, .dispatcher, .inspector)
-        _ = try caller.staffScope()
-        guard view == .plain else { return Disclosure(plain: false, names: PersonGrants.needsNames(caller)) }
-        guard PersonGrants.allowsPlain(caller) else { throw RegistryError.noGrantForPlain }
-        guard origin.statedPurpose != nil else { throw RegistryError.purposeRequired }
-        return Disclosure(plain: true, names: true)
     }
 
     /// `stored` when the caller's scope holds it; otherwise the read is audited as `not-found` and

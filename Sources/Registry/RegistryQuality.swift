@@ -95,7 +95,7 @@ public struct RegistryQuality: Sendable {
         }
         let report = try stored.map { try JSONDecoder.iso8601.decode(QualityReport.self, from: Data($0.body.utf8)) }
         var refreshing = false
-        if refresh || report == nil || now.timeIntervalSince(stored!.generatedAt) > maxAge {
+        if refresh || stored.map({ now.timeIntervalSince($0.generatedAt) > maxAge }) ?? true {
             let payload = #"{"registry":"\#(registry.rawValue)","division":"\#(scope.rawValue)"}"#
             // One build at a time per registry and scope: none is queued while one waits or runs,
             // and at most one a minute however many ask at once (the queue's dedupe key).

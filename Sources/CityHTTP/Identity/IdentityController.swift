@@ -23,13 +23,7 @@ struct IdentityController {
     }
 
     @Sendable func listOrganisations(_ request: Request, context: StaffContext) async throws -> OrganisationPage {
-        let division = try request.uri.queryParameters["division"].map { text -> DivisionCode in
-            guard let code = DivisionCode(String(text)) else {
-                throw RequestProblem.badQuery("division", zh: "division 应为 6 位行政区划代码", en: "division must be a 6-digit division code")
-            }
-            return code
-        }
-        let page = try await organisations.list(by: context.caller, division: division, page: try PageRequest(request))
+        let page = try await organisations.list(by: context.caller, division: try request.division(), page: try PageRequest(request))
         return OrganisationPage(items: page.items.map(OrganisationDTO.init), total: page.total, limit: page.limit, offset: page.offset)
     }
 

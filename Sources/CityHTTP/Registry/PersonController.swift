@@ -27,20 +27,7 @@ struct PersonController {
         guard let name = query["name"].map(String.init), !name.isEmpty else {
             throw RequestProblem.badQuery("name", zh: "请给出要查找的姓名 name", en: "Give the name to search for in name")
         }
-        var division: DivisionCode?
-        if let text = query["division"] {
-            guard let code = DivisionCode(String(text)) else {
-                throw RequestProblem.badQuery("division", zh: "division 应为 6、9 或 12 位行政区划代码", en: "division must be a 6, 9 or 12 digit division code")
-            }
-            division = code
-        }
-        let prefix: Bool
-        switch query["prefix"] {
-        case nil, "false": prefix = false
-        case "true": prefix = true
-        default: throw RequestProblem.badQuery("prefix", zh: "prefix 应为 true 或 false", en: "prefix must be true or false")
-        }
-        let page = try await persons.search(name: name, prefix: prefix, division: division, page: try PageRequest(request), view: try Self.view(request),
+        let page = try await persons.search(name: name, prefix: try request.flag("prefix"), division: try request.division(), page: try PageRequest(request), view: try Self.view(request),
                                             by: context.caller, origin: context.auditOrigin)
         return PersonPageDTO(page)
     }

@@ -16,20 +16,7 @@ struct QualityController {
         guard let name = query["registry"].flatMap({ RegistryName(rawValue: String($0)) }) else {
             throw RequestProblem.badQuery("registry", zh: "registry 应为 persons 或 entities", en: "registry must be persons or entities")
         }
-        var division: DivisionCode?
-        if let text = query["division"] {
-            guard let code = DivisionCode(String(text)) else {
-                throw RequestProblem.badQuery("division", zh: "division 应为 6、9 或 12 位行政区划代码", en: "division must be a 6, 9 or 12 digit division code")
-            }
-            division = code
-        }
-        let refresh: Bool
-        switch query["refresh"] {
-        case nil, "false": refresh = false
-        case "true": refresh = true
-        default: throw RequestProblem.badQuery("refresh", zh: "refresh 应为 true 或 false", en: "refresh must be true or false")
-        }
-        let answer = try await quality.report(name, division: division, refresh: refresh, by: context.caller, origin: context.auditOrigin)
+        let answer = try await quality.report(name, division: try request.division(), refresh: try request.flag("refresh"), by: context.caller, origin: context.auditOrigin)
         guard let report = answer.report else {
             // None built yet for this scope: the build is queued; ask again shortly.
             var response = try QualityPendingDTO(status: "building").response(from: request, context: context)
