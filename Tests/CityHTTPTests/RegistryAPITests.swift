@@ -154,6 +154,7 @@ struct GeographyAPITests {
             #expect((grid["boundary"] as? [String: Any])?["type"] as? String == "Polygon")
             try await client.get("/api/v1/geography/locate?lon=114.65&lat=91", token: operator_).expectProblem(.badRequest, code: "request.invalid-query", field: "lat")
             try await client.get("/api/v1/geography/cameras?lon=114.65&lat=33.6&count=0", token: operator_).expectProblem(.badRequest, code: "request.invalid-query", field: "count")
+            try await client.get("/api/v1/geography/cameras?lon=114.65&lat=33.6&count=2.5", token: operator_).expectProblem(.badRequest, code: "request.invalid-query", field: "count")
             try await client.get("/api/v1/geography/cameras?lon=114.65&lat=33.6&online=yes", token: operator_).expectProblem(.badRequest, code: "request.invalid-query", field: "online")
             try await client.get("/api/v1/geography/locate?lon=116.4&lat=39.9", token: operator_).expectProblem(.notFound, code: "registry.no-division-at-point")
             try await client.get("/api/v1/geography/locate?lon=114.65&lat=33.62").expectProblem(.unauthorized, code: "identity.unauthenticated")

@@ -20,16 +20,9 @@ struct GeographyController {
 
     @Sendable func nearestCameras(_ request: Request, context: StaffContext) async throws -> NearbyCameraList {
         let point = try Self.point(request)
-        let query = request.uri.queryParameters
-        let count = try Self.number("count", in: request, range: 1...100, zh: "count 应为 1 到 100 的整数", en: "count must be a whole number from 1 to 100") ?? 10
+        let count = try Self.number("count", in: request, range: 1...100, whole: true, zh: "count 应为 1 到 100 的整数", en: "count must be a whole number from 1 to 100") ?? 10
         let radius = try Self.number("radius", in: request, range: 1...100_000, zh: "radius 应为 1 到 100000 之间的米数", en: "radius must be metres from 1 to 100000") ?? 5_000
-        let onlineOnly: Bool
-        switch query["online"] {
-        case nil, "false": onlineOnly = false
-        case "true": onlineOnly = true
-        default: throw RequestProblem.badQuery("online", zh: "online 应为 true 或 false", en: "online must be true or false")
-        }
-        let found = try geography.nearestCameras(to: point, count: Int(count), within: radius, onlineOnly: onlineOnly, by: context.caller)
+        let found = try geography.nearestCameras(to: point, count: Int(count), within: radius, onlineOnly: try request.flag("online"), by: context.caller)
         return NearbyCameraList(items: found.map { NearbyCameraDTO($0.camera, metres: $0.metres) })
     }
 
@@ -57,10 +50,12 @@ struct GeographyController {
         return GeoPoint(lon: lon, lat: lat)
     }
 
-    /// An optional number from the query within `range`, or a 400 naming it.
-    static func number(_ name: String, in request: Request, range: ClosedRange<Double>, zh: String, en: String) throws -> Double? {
+    /// An optional number from the query within `range` (a whole one with `whole`), or a 400 naming it.
+    static func number(_ name: String, in request: Request, range: ClosedRange<Double>, whole: Bool = false, zh: String, en: String) throws -> Double? {
         guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
-        guard let value = Double(String(text)), range.contains(value) else { throw RequestProblem.badQuery(name, zh: zh, en: en) }
+        guard let value = Double(String(text)), range.contains(value), !whole || value == value.rounded() else {
+            throw RequestProblem.badQuery(name, zh: zh, en: en)
+        }
         return value
     }
 }
