@@ -53,10 +53,19 @@ public struct JobRunner: Service {
             // The jobs before this one may have taken longer than its lease.
             guard try await queue.renew(job, worker: worker, lease: lease) else { continue }
             let (queue, worker, lease) = (queue, worker, lease)
+            let logger = logger
             let keeper = Task {
                 while !Task.isCancelled {
-                    try await Task.sleep(for: .seconds(lease / 3))
-                    guard try await queue.renew(job, worker: worker, lease: lease) else { return }
+                    do {
+                        try await Task.sleep(for: .seconds(lease / 3))
+                        guard try await queue.renew(job, worker: worker, lease: lease) else { return }
+                    } catch is CancellationError {
+                        return
+                    } catch {
+                        // A failed renewal (the database busy for a moment) is tried again at the
+                        // next third; the lease still has two thirds to run.
+                        logger.warning("job lease renewal failed", metadata: ["job": "\(job.id)", "error": "\(error)"])
+                    }
                 }
             }
             defer { keeper.cancel() }

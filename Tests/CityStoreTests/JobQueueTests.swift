@@ -128,9 +128,11 @@ struct JobQueueTests {
         try await TestStores.with(engine) { store in
             let queue = JobQueue(store: store)
             let id = try await queue.enqueue(NewJob(kind: "slow"))
-            let runner = JobRunner(queue: queue, handlers: ["slow": { _ in try await Task.sleep(for: .milliseconds(2_500)) }], lease: 1, logger: Logger(label: "test"))
+            // A 3 s lease renewed every second; the handler runs 6.5 s. The other worker looks at
+            // 4.5 s, 1.5 s past the first lease, which leaves a loaded machine two renewals' slack.
+            let runner = JobRunner(queue: queue, handlers: ["slow": { _ in try await Task.sleep(for: .milliseconds(6_500)) }], lease: 3, logger: Logger(label: "test"))
             let running = Task { try await runner.runOnce() }
-            try await Task.sleep(for: .milliseconds(1_800))
+            try await Task.sleep(for: .milliseconds(4_500))
             // Past the first lease: the runner has renewed it, so the job is not up for grabs.
             #expect(try await queue.claim(worker: "other", lease: 1).isEmpty)
             #expect(try await running.value == 1)
