@@ -38,8 +38,9 @@ public struct OpenedPlatform: Sendable {
 
 /// Opens the store, migrates it, seeds it on first start, assembles the platform, and runs `body`
 /// with it; the store is closed when `body` returns or throws. `cityhub` commands, the server and
-/// the tests all open the platform through here.
-public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any WallClock = SystemClock(), logger: Logger,
+/// the tests all open the platform through here. `indexGeography: false` skips reading the
+/// geography registry into memory, for commands that never locate a point (a persons import).
+public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any WallClock = SystemClock(), logger: Logger, indexGeography: Bool = true,
                                       _ body: (OpenedPlatform) async throws -> T) async throws -> T {
     let location = try StoreLocation(config.databaseURL)
     logger.info("opening store", metadata: ["location": "\(location)"])
@@ -57,7 +58,7 @@ public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any Wa
             seed = try await ReferenceData.seed(platform: PlatformParts(platform), adminPassword: config.adminPassword, demoPassword: config.demoPassword,
                                                 demoData: config.seedDemoData)
         }
-        try await platform.geography.load()
+        if indexGeography { try await platform.geography.load() }
         return try await body(OpenedPlatform(platform: platform, store: store, pages: try await PageRenderer.load(), seed: seed))
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import PostgresKit
 import SQLKit
+import SQLiteKit
 
 /// One value of a bulk-loaded row.
 public enum BulkValue: Sendable, Equatable {
@@ -39,7 +40,7 @@ public enum BulkValue: Sendable, Equatable {
         }
     }
 
-    /// The value bound in a multi-row INSERT (SQLite).
+    /// The value bound through SQLKit (an insert that needs RETURNING or ON CONFLICT).
     public var bind: any Encodable & Sendable {
         switch self {
         case .null: String?.none
@@ -50,15 +51,31 @@ public enum BulkValue: Sendable, Equatable {
         case .text(let s): s
         }
     }
+
+    /// The value bound in a multi-row INSERT on SQLite, stored as SQLiteKit stores the same Swift
+    /// value (a date as seconds since 1970, a boolean as 0 or 1), so rows read back alike
+    /// whichever path wrote them.
+    var sqlite: SQLiteData {
+        switch self {
+        case .null: .null
+        case .int(let n): .integer(Int(n))
+        case .double(let x): .float(x)
+        case .bool(let b): .integer(b ? 1 : 0)
+        case .date(let d): .float(d.timeIntervalSince1970)
+        case .text(let s): .text(s)
+        }
+    }
 }
 
 /// Loads many rows into a table inside a write transaction: PostgreSQL's COPY FROM STDIN (a
 /// stream, no bound-parameter limit, several times faster than INSERT), SQLite's multi-row INSERT
 /// in chunks under its bound-parameter limit. Table and column names come from code, never input.
 public struct BulkCopier: Sendable {
+    /// The connection of the write transaction, below SQLKit: COPY on PostgreSQL; on SQLite,
+    /// statements whose values are bound as they are, without an Encodable round per value.
     enum Target: Sendable {
         case postgres(PostgresConnection)
-        case sqlite
+        case sqlite(SQLiteConnection)
     }
 
     let target: Target
@@ -82,21 +99,23 @@ public struct BulkCopier: Sendable {
                 }
                 if buffer.readableBytes > 0 { try await writer.write(buffer) }
             }
-        case .sqlite:
+        case .sqlite(let connection):
             // SQLite allows 32,766 bound values a statement.
             let perStatement = max(1, 30_000 / max(columns.count, 1))
+            let tuple = "(" + String(repeating: "?, ", count: columns.count - 1) + "?)"
+            let head = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
             for chunk in rows.chunked(perStatement) {
-                var query = SQLQueryString("INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: columns.joined(separator: ", "))) VALUES ")
+                var sql = head
+                sql.reserveCapacity(head.utf8.count + chunk.count * (tuple.utf8.count + 2))
+                var binds: [SQLiteData] = []
+                binds.reserveCapacity(chunk.count * columns.count)
                 for (i, row) in chunk.enumerated() {
-                    if i > 0 { query += ", " }
-                    query += "("
-                    for (j, value) in row.enumerated() {
-                        if j > 0 { query += ", " }
-                        query += "\(bind: value.bind)"
-                    }
-                    query += ")"
+                    precondition(row.count == columns.count, "a bulk row has \(row.count) values for \(columns.count) columns")
+                    if i > 0 { sql += ", " }
+                    sql += tuple
+                    for value in row { binds.append(value.sqlite) }
                 }
-                try await db.raw(query).run()
+                try await connection.query(sql, binds) { _ in }
             }
         }
     }
@@ -105,8 +124,8 @@ public struct BulkCopier: Sendable {
 extension Store {
     /// Runs `body` in one write transaction with a `BulkCopier` on the same connection.
     public func bulkWrite<T: Sendable>(_ body: @Sendable (any SQLDatabase, BulkCopier) async throws -> T) async throws -> T {
-        try await writeOnConnection { db, postgres in
-            try await body(db, BulkCopier(target: postgres.map { .postgres($0) } ?? .sqlite, db: db, logger: logger))
+        try await writeOnConnection { db, target in
+            try await body(db, BulkCopier(target: target, db: db, logger: logger))
         }
     }
 }

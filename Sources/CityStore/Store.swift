@@ -241,7 +241,14 @@ public final class Store: Sendable, Service {
         // busy_timeout replaces sqlite-nio's spinning busy handler with one that sleeps; readers
         // refuse writes, so a write inside `read` is an error rather than a silent second writer.
         var pragmas = ["PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=10000"]
-        if readOnly { pragmas.append("PRAGMA query_only=ON") }
+        if readOnly {
+            pragmas.append("PRAGMA query_only=ON")
+        } else {
+            // The one writer gets a 64 MiB page cache (SQLite's default is 2 MiB): a batch of a
+            // bulk import touches thousands of index pages, and a cache that spills mid-transaction
+            // writes them twice. Statement journals (multi-row inserts) stay in memory.
+            pragmas += ["PRAGMA cache_size=-65536", "PRAGMA temp_store=MEMORY"]
+        }
         for pragma in pragmas {
             _ = try await db.raw(SQLQueryString(stringLiteral: pragma)).all()
         }
@@ -304,16 +311,16 @@ public final class Store: Sendable, Service {
     }
 
     /// A write transaction that also hands over the PostgreSQL connection (for COPY).
-    func writeOnConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase, PostgresConnection?) async throws -> T) async throws -> T {
+    func writeOnConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase, BulkCopier.Target) async throws -> T) async throws -> T {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         switch backend {
         case .sqlite(_, let writer, let lock):
             return try await lock.withLock {
-                try await Self.transaction(on: writer.sql(), begin: "BEGIN IMMEDIATE") { try await body($0, nil) }
+                try await Self.transaction(on: writer.sql(), begin: "BEGIN IMMEDIATE") { try await body($0, .sqlite(writer)) }
             }
         case .postgres(let client):
             return try await leasing(client) { connection in
-                try await Self.transaction(on: connection.sql(), begin: "BEGIN") { try await body($0, connection) }
+                try await Self.transaction(on: connection.sql(), begin: "BEGIN") { try await body($0, .postgres(connection)) }
             }
         }
     }

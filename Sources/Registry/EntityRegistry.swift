@@ -111,7 +111,7 @@ public struct EntityRegistry: Sendable {
                 }
             }
             try await copier.copy(into: "entities", columns: Self.goldenColumns, rows: rows)
-            try await ChangeLog.record(changes, at: now, dialect: dialect, on: db)
+            try await ChangeLog.record(changes, at: now, dialect: dialect, on: db, copier: copier)
             try await AuditLog.append(AuditEntry(actor: caller.auditActor, action: "registry.entity.load", recordType: "file", recordID: origin, origin: audit,
                                                  detail: "\(records.count) rows from \(records[0].source.rawValue): \(counts.imported) new, \(counts.updated) changed, \(counts.unchanged) unchanged"),
                                       at: now, dialect: dialect, on: db)

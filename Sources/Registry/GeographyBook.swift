@@ -223,7 +223,7 @@ public struct GeographyBook: Sendable {
             try await copier.copy(into: kind.table, columns: columns, rows: toWrite.map { r in
                 [.text(r.divisionCode.rawValue), .text(r.code)] + r.values.map(\.1) + [.date(now)]
             })
-            try await ChangeLog.record(changes, at: now, dialect: dialect, on: db)
+            try await ChangeLog.record(changes, at: now, dialect: dialect, on: db, copier: copier)
             let created = changes.filter { $0.operation == .created }.count
             let updated = changes.count - created
             try await AuditLog.append(AuditEntry(actor: caller.auditActor, action: "registry.\(kind.recordType).import", recordType: "file", recordID: source,

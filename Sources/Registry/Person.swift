@@ -27,7 +27,13 @@ public struct PersonSourceRecord: Sendable, Equatable, Codable {
         self.idNumber = idNumber
         self.source = source
         self.receivedAt = receivedAt
-        self.values = values.filter { !$0.value.trimmingCharacters(in: .whitespaces).isEmpty }
+        self.values = values.filter { !Self.isBlank($0.value) }
+    }
+
+    /// Whether `text` holds nothing but spaces and tabs (any Unicode space separator, the
+    /// ideographic space among them).
+    static func isBlank(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { $0 == "\t" || $0.properties.generalCategory == .spaceSeparator }
     }
 
     /// Why this record contradicts its own ID number (a birth date or sex the number does not

@@ -112,7 +112,7 @@ public struct PersonRegistry: Sendable {
                 try await db.raw("DELETE FROM persons WHERE \(Self.keyMatch(chunk))").run()
             }
             try await copier.copy(into: "persons", columns: StoredGolden.columns, rows: goldenRows)
-            try await ChangeLog.record(changes, at: now, dialect: dialect, on: db)
+            try await ChangeLog.record(changes, at: now, dialect: dialect, on: db, copier: copier)
             try await AuditLog.append(AuditEntry(actor: caller.auditActor, action: "registry.person.load", recordType: "file", recordID: origin,
                                                  origin: audit, detail: "\(records.count) rows from \(records[0].source.rawValue): \(counts.imported) new, \(counts.updated) changed, \(counts.unchanged) unchanged; \(counts.personsCreated) persons created, \(counts.personsChanged) changed"),
                                       at: now, dialect: dialect, on: db)

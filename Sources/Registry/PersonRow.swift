@@ -84,7 +84,11 @@ public enum PersonRow {
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }),
               let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), parts[0].count == 4,
               (1...12).contains(m), (1...ResidentID.days(inMonth: m, year: y)).contains(d) else { return nil }
-        return String(format: "%04d-%02d-%02d", y, m, d)
+        func padded(_ n: Int, _ width: Int) -> String {
+            let digits = String(n)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(padded(y, 4))-\(padded(m, 2))-\(padded(d, 2))"
     }
 }
 

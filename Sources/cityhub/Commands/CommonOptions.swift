@@ -46,10 +46,10 @@ struct CommonOptions: ParsableArguments {
 
     /// Opens the platform (migrated, not seeded), runs `body`, and closes the store whatever
     /// happens. A module's refusal is printed in Chinese and English, without a stack of types.
-    func withPlatform<T: Sendable>(_ body: (OpenedPlatform, CityConfiguration) async throws -> T) async throws -> T {
+    func withPlatform<T: Sendable>(indexGeography: Bool = true, _ body: (OpenedPlatform, CityConfiguration) async throws -> T) async throws -> T {
         let config = try configuration(["seed.onFirstStart": "false"])
         do {
-            return try await CityApp.withPlatform(config, logger: logger(config)) { opened in try await body(opened, config) }
+            return try await CityApp.withPlatform(config, logger: logger(config), indexGeography: indexGeography) { opened in try await body(opened, config) }
         } catch let error as any CityError {
             throw ValidationError("\(error.messageZh) / \(error.messageEn)")
         }

@@ -54,7 +54,7 @@ func runImport(common: CommonOptions, input: RegistryFileOptions,
                _ body: @escaping @Sendable (OpenedPlatform, @escaping @Sendable (ImportProgress) -> Void) async throws -> ImportSummary) async throws {
     let (rejects, json) = (input.rejects, input.json)
     let bar = ProgressBar(enabled: isatty(2) == 1)
-    let summary = try await common.withPlatform { opened, _ in
+    let summary = try await common.withPlatform(indexGeography: false) { opened, _ in
         do {
             return try await body(opened) { bar.show($0) }
         } catch let error as ImportFileError {
