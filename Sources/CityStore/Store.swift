@@ -277,6 +277,34 @@ public final class Store: Sendable, Service {
         }
     }
 
+    /// One read-only statement (a SELECT) outside an explicit transaction: a single statement sees
+    /// one snapshot by itself, and leaving out BEGIN and COMMIT saves two round trips on PostgreSQL
+    /// and two hops to SQLite's thread pool. For the hot single-row reads (a person by ID number);
+    /// work of several statements that must agree uses `read`.
+    public func readRows(_ query: SQLQueryString) async throws -> [any SQLRow] {
+        if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
+        switch backend {
+        case .sqlite(let readers, _, _):
+            return try await readers.withConnection { connection in
+                let db = connection.sql()
+                try Self.requireSelect(query, on: db)
+                return try await db.raw(query).all()
+            }
+        case .postgres(let client):
+            return try await leasing(client) { connection in
+                let db = connection.sql()
+                try Self.requireSelect(query, on: db)
+                return try await db.raw(query).all()
+            }
+        }
+    }
+
+    /// `readRows` takes a SELECT, nothing that could write.
+    private static func requireSelect(_ query: SQLQueryString, on db: any SQLDatabase) throws {
+        let sql = db.serialize(query).sql
+        guard sql.prefix(7).uppercased() == "SELECT " else { throw StoreError.writeInsideRead }
+    }
+
     /// Leases a PostgreSQL connection within `leaseTimeout`; the work itself is not cut short once
     /// it holds the connection (a transaction is never abandoned half way by the timer).
     private func leasing<T: Sendable>(_ client: PostgresClient, _ work: @Sendable (PostgresConnection) async throws -> T) async throws -> T {

@@ -1,6 +1,7 @@
 import CityCore
 import CityStore
 import Foundation
+import Synchronization
 import Identity
 import SQLKit
 
@@ -108,7 +109,8 @@ extension PersonRegistry {
     /// A person outside the caller's scope is answered as unknown, so scope does not reveal who exists.
     public func person(_ id: ResidentID, view: PersonView = .masked, by caller: Principal, origin: AuditOrigin) async throws -> PersonRecord {
         let disclosure = try PersonGrants.disclosure(view, to: caller, origin: origin)
-        let found = try await store.read { db in try await Self.storedGolden(of: [id], on: db)[id] }
+        let found = try await store.readRows("SELECT * FROM persons WHERE \(Self.keyMatch([id]))").first
+            .map(StoredGolden.init(row:))
         let stored = try await visible(id, action: "registry.person.read", by: caller, origin: origin, found)
         let record = try stored.record(disclosure)
         try await audit(caller, "registry.person.read", id.rawValue, origin, outcome: "ok", division: stored.divisionCode, detail: disclosure.plain ? "plain" : "masked")
@@ -134,7 +136,7 @@ extension PersonRegistry {
             let rows = try await db.raw("""
                 SELECT * FROM persons WHERE \(match) AND division_code LIKE \(bind: within.likePattern)
                 ORDER BY name, id_number LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
-                """).all(decoding: StoredGolden.self, keyDecodingStrategy: .convertFromSnakeCase)
+                """).all().map(StoredGolden.init(row:))
             struct Count: Decodable { let n: Int }
             let total = try await db.raw("""
                 SELECT COUNT(*) AS n FROM (SELECT 1 FROM persons WHERE \(match) AND division_code LIKE \(bind: within.likePattern) LIMIT 10000) AS m
@@ -193,6 +195,8 @@ extension PersonRegistry {
     }
 }
 
+private let provenanceMemo = Mutex<[String: [String: FieldProvenance]]>([:])
+
 extension StoredGolden {
     struct ProvenanceJSON: Decodable {
         let source: PersonSource
@@ -200,14 +204,27 @@ extension StoredGolden {
         let disagreeing: [PersonSource]
     }
 
-    func record(_ disclosure: Disclosure) throws -> PersonRecord {
-        let parsed = try JSONDecoder().decode([String: ProvenanceJSON].self, from: Data(provenance.utf8))
+    /// The stored provenance, read. The text is a pure function of a load (every person of one
+    /// file from one source shares it), so the parsed form is remembered per text: a bounded memo
+    /// of this process, correct for every process because it only caches a parse.
+    static func parseProvenance(_ text: String) throws -> [String: FieldProvenance] {
+        if let known = provenanceMemo.withLock({ $0[text] }) { return known }
+        let parsed = try JSONDecoder().decode([String: ProvenanceJSON].self, from: Data(text.utf8))
         var provenance: [String: FieldProvenance] = [:]
         for (key, value) in parsed {
             let column = PersonField(rawValue: key)?.column ?? key
             provenance[column] = FieldProvenance(source: value.source, receivedAt: value.receivedAt.flatMap { try? Date($0, strategy: .iso8601) },
                                                  disagreeing: value.disagreeing)
         }
+        provenanceMemo.withLock { memo in
+            if memo.count >= 4_096 { memo.removeAll(keepingCapacity: true) }
+            memo[text] = provenance
+        }
+        return provenance
+    }
+
+    func record(_ disclosure: Disclosure) throws -> PersonRecord {
+        let provenance = try Self.parseProvenance(provenance)
         guard let sex = Sex(rawValue: sex) else {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "persons.sex \(self.sex) of \(idNumber) is not male or female"))
         }

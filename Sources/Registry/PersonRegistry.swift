@@ -185,7 +185,7 @@ public struct PersonRegistry: Sendable {
     static func storedGolden(of ids: [ResidentID], on db: any SQLDatabase) async throws -> [ResidentID: StoredGolden] {
         var found: [ResidentID: StoredGolden] = [:]
         for chunk in ids.chunked(2_000) {
-            for row in try await db.raw("SELECT * FROM persons WHERE \(keyMatch(chunk))").all(decoding: StoredGolden.self, keyDecodingStrategy: .convertFromSnakeCase) {
+            for row in try await db.raw("SELECT * FROM persons WHERE \(keyMatch(chunk))").all().map(StoredGolden.init(row:)) {
                 if let id = ResidentID(row.idNumber) { found[id] = row }
             }
         }
@@ -224,6 +224,22 @@ struct StoredGolden: Decodable, Equatable {
 
     static let columns = ["id_division", "id_number", "name", "sex", "birth_date", "phone", "address", "division_code", "sources", "provenance",
                           "created_at", "updated_at"]
+
+    /// A persons row, read column by column (no key-conversion pass per column, as the row
+    /// decoder with snake-case keys makes).
+    init(row: any SQLRow) throws {
+        idNumber = try row.decode(column: "id_number", as: String.self)
+        name = try row.decode(column: "name", as: String?.self)
+        sex = try row.decode(column: "sex", as: String.self)
+        birthDate = try row.decode(column: "birth_date", as: String.self)
+        phone = try row.decode(column: "phone", as: String?.self)
+        address = try row.decode(column: "address", as: String?.self)
+        divisionCode = try row.decode(column: "division_code", as: String.self)
+        sources = try row.decode(column: "sources", as: String.self)
+        provenance = try row.decode(column: "provenance", as: String.self)
+        createdAt = try row.decode(column: "created_at", as: Date.self)
+        updatedAt = try row.decode(column: "updated_at", as: Date.self)
+    }
 
     init(_ person: Person) {
         idNumber = person.idNumber.rawValue

@@ -100,7 +100,10 @@ struct ChangeLogTests {
             let waited = ContinuousClock.now - started
             follower.cancel()
             #expect(received?.recordKey == "live")
-            #expect(waited < .seconds(2))
+            // Delivered by the follower's own wake-up, not at the end of the test. How fast is the
+            // bench's business (the wall display's 2 s); this bound only catches a follower that
+            // never wakes, with room for a loaded 2-core CI machine.
+            #expect(waited < .seconds(10))
         }
     }
 }

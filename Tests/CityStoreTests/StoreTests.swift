@@ -78,8 +78,16 @@ struct StoreTests {
             await #expect(throws: StoreError.writeInsideRead) {
                 try await store.read { try await $0.raw("INSERT INTO notes (body) VALUES ('sneaked')").run() }
             }
+            // The single-statement read takes a SELECT and nothing else.
+            await #expect(throws: StoreError.writeInsideRead) {
+                _ = try await store.readRows("INSERT INTO notes (body) VALUES ('sneaked') RETURNING id")
+            }
+            await #expect(throws: StoreError.writeInsideRead) {
+                _ = try await store.readRows("WITH x AS (DELETE FROM notes RETURNING id) SELECT * FROM x")
+            }
             struct Count: Decodable { let n: Int }
             #expect(try await store.read { try await $0.raw("SELECT COUNT(*) AS n FROM notes").first(decoding: Count.self)?.n } == 0)
+            #expect(try await store.readRows("SELECT COUNT(*) AS n FROM notes").first?.decode(model: Count.self).n == 0)
             // A write committed between a read's two queries is not seen by the second.
             let (first, second) = try await store.read { db in
                 let first = try await db.raw("SELECT COUNT(*) AS n FROM notes").first(decoding: Count.self)!.n
