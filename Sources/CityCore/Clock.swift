@@ -34,14 +34,26 @@ extension Date {
         let millis = Int64((timeIntervalSince1970 * 1000).rounded())
         // Floor division, so instants before 1970 keep a positive millisecond part.
         let (q, r) = millis.quotientAndRemainder(dividingBy: 1000)
-        var seconds = time_t(r < 0 ? q - 1 : q)
+        return Self.iso8601(seconds: r < 0 ? q - 1 : q, millis: Int(r < 0 ? r + 1000 : r))
+    }
+
+    /// `2026-11-25T18:00:00Z`: this instant to the second (cut, not rounded), in UTC, as
+    /// Foundation's `.iso8601` date strategy writes it in JSON.
+    public var secondISO8601: String {
+        Self.iso8601(seconds: Int64(timeIntervalSince1970.rounded(.down)), millis: nil)
+    }
+
+    private static func iso8601(seconds whole: Int64, millis: Int?) -> String {
+        var seconds = time_t(whole)
         var parts = tm()
         gmtime_r(&seconds, &parts)
         // Digits written into a fixed layout: this runs for every timestamp a bulk load or an audit
         // batch writes: with String(format:) a persons import ran at 10.8k rows/s instead of 13.1k.
-        var text = Array("0000-00-00T00:00:00.000Z".utf8)
-        for (value, end) in [(Int(parts.tm_year) + 1900, 4), (Int(parts.tm_mon) + 1, 7), (Int(parts.tm_mday), 10), (Int(parts.tm_hour), 13),
-                             (Int(parts.tm_min), 16), (Int(parts.tm_sec), 19), (Int(r < 0 ? r + 1000 : r), 23)] {
+        var text = Array((millis == nil ? "0000-00-00T00:00:00Z" : "0000-00-00T00:00:00.000Z").utf8)
+        var fields = [(Int(parts.tm_year) + 1900, 4), (Int(parts.tm_mon) + 1, 7), (Int(parts.tm_mday), 10), (Int(parts.tm_hour), 13),
+                      (Int(parts.tm_min), 16), (Int(parts.tm_sec), 19)]
+        if let millis { fields.append((millis, 23)) }
+        for (value, end) in fields {
             var rest = value
             var at = end - 1
             while rest > 0 {

@@ -45,4 +45,15 @@ struct TimestampTests {
             #expect(abs(parsed.timeIntervalSince1970 - date.timeIntervalSince1970) < 0.0005, "\(date.millisecondISO8601)")
         }
     }
+
+    @Test("whole seconds exactly as Foundation's JSON date strategy writes them")
+    func secondISO8601() throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        for seconds in stride(from: -2_000_000_000.0, to: 4_000_000_000.0, by: 98_765_432.789) + [0, 0.999, 1_795_632_000.5, -0.5] {
+            let date = Date(timeIntervalSince1970: seconds)
+            let foundation = String(decoding: try encoder.encode([date]), as: UTF8.self).dropFirst(2).dropLast(2)
+            #expect(date.secondISO8601 == String(foundation), "\(seconds)")
+        }
+    }
 }
