@@ -6,7 +6,7 @@ import SQLKit
 
 /// A legal entity as a reader sees it: the golden record, the legal representative's ID number
 /// masked unless plain, with provenance.
-public struct EntityRecord: Sendable, Equatable {
+public struct EntityRecord: Sendable, Equatable, Codable {
     public let creditCode: String
     public let name: String
     public let kind: String
@@ -19,13 +19,17 @@ public struct EntityRecord: Sendable, Equatable {
     /// The code's registration division lies outside the city (a branch registered elsewhere).
     public let registeredElsewhere: Bool
     public let sources: [EntitySource]
-    public let provenance: [String: (source: EntitySource, receivedAt: Date?, disagreeing: [EntitySource])]
+    public let provenance: [String: EntityFieldProvenance]
     public let masked: Bool
     public let updatedAt: Date
+}
 
-    public static func == (a: EntityRecord, b: EntityRecord) -> Bool {
-        a.creditCode == b.creditCode && a.name == b.name && a.legalRepIdNumber == b.legalRepIdNumber && a.updatedAt == b.updatedAt && a.masked == b.masked
-    }
+/// Where an entity's golden field came from, and who says otherwise.
+public struct EntityFieldProvenance: Sendable, Equatable, Codable {
+    public let source: EntitySource
+    /// When that source's record was received; nil when the code itself is the source.
+    public let receivedAt: Date?
+    public let disagreeing: [EntitySource]
 }
 
 /// The legal-entity registry (法人库): every source department's records kept in versions, one
@@ -137,7 +141,7 @@ public struct EntityRegistry: Sendable {
     }
 
     struct RecordRow: Decodable {
-        let creditCode: String; let source: String; let version: Int; let receivedAt: Date
+        let creditCode: String; let source: String; let version: Int; let receivedAt: Date; let origin: String
         let name: String?; let kind: String?; let legalRepIdNumber: String?; let address: String?; let divisionCode: String?
         let status: String?; let statusDate: String?; let businessScope: String?
 
@@ -188,36 +192,6 @@ public struct EntityRegistry: Sendable {
             }
         }
         return found
-    }
-
-    // MARK: Reading
-
-    /// The golden record of `code` within the caller's scope (its registered division), the legal
-    /// representative's ID number masked unless `view: .plain` with a grant and a purpose. Every
-    /// read is audited (the representative is a person); outside the scope it is unknown.
-    public func entity(_ code: CreditCode, view: PersonView = .masked, by caller: Principal, origin: AuditOrigin) async throws -> EntityRecord {
-        let disclosure = try PersonGrants.disclosure(view, to: caller, origin: origin)
-        let found = try await store.read { db in try await Self.storedGolden(of: [code], on: db)[code] }
-        guard let found, let division = found.divisionCode.flatMap(DivisionCode.init), caller.canSee(division) else {
-            try await audit(caller, code, origin, outcome: "not-found", division: nil, detail: nil)
-            throw RegistryError.unknownEntity
-        }
-        struct Provenance: Decodable { let source: EntitySource; let receivedAt: String?; let disagreeing: [EntitySource] }
-        let parsed = try JSONDecoder().decode([String: Provenance].self, from: Data(found.provenance.utf8))
-        let record = EntityRecord(
-            creditCode: found.creditCode, name: found.name ?? "", kind: found.kind ?? code.kind,
-            legalRepIdNumber: found.legalRepIdNumber.map(disclosure.showIDNumber), address: found.address, divisionCode: division.rawValue,
-            status: found.status.flatMap(EntityStatus.init) ?? .active, statusDate: found.statusDate, businessScope: found.businessScope,
-            registeredElsewhere: found.registeredElsewhere, sources: found.sources.split(separator: ",").compactMap { EntitySource(rawValue: String($0)) },
-            provenance: parsed.mapValues { ($0.source, $0.receivedAt.flatMap { try? Date($0, strategy: .iso8601) }, $0.disagreeing) },
-            masked: !disclosure.plain, updatedAt: found.updatedAt)
-        try await audit(caller, code, origin, outcome: "ok", division: division.rawValue, detail: disclosure.plain ? "plain" : "masked")
-        return record
-    }
-
-    func audit(_ caller: Principal, _ code: CreditCode, _ origin: AuditOrigin, outcome: String, division: String?, detail: String?) async throws {
-        try await auditLog.append(AuditEntry(actor: caller.auditActor, action: "registry.entity.read", recordType: "entity", recordID: code.rawValue,
-                                             divisionCode: division, origin: origin, outcome: outcome, detail: detail))
     }
 }
 

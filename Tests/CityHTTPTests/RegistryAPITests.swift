@@ -185,6 +185,19 @@ struct EntityAPITests {
                 .expectProblem(.badRequest, code: "request.invalid-field", field: "creditCode")
             let county = try await client.token("huaiyang.handler")
             try await client.get("/api/v1/registry/entities/91411602MA00000011", token: county).expectProblem(.notFound, code: "registry.unknown-entity")
+
+            // Search by name, prefix and paging; the history of versions.
+            let found = try await client.get("/api/v1/registry/entities?name=%E5%91%A8%E5%8F%A3&prefix=true&limit=5", token: handler).json
+            let items = found["items"] as? [[String: Any]] ?? []
+            #expect(found["total"] as? Int == 1 && items.first?["creditCode"] as? String == "91411602MA00000011" && items.first?["legalRepIdNumber"] as? String == "4116**********6153")
+            #expect(try await client.get("/api/v1/registry/entities?name=%E5%91%A8%E5%8F%A3&prefix=true", token: county).json["total"] as? Int == 0)
+            try await client.get("/api/v1/registry/entities", token: handler).expectProblem(.badRequest, code: "request.invalid-query", field: "name")
+            try await client.get("/api/v1/registry/entities?name=x&division=411602", token: county).expectProblem(.forbidden, code: "identity.outside-division-scope")
+            let history = try await client.get("/api/v1/registry/entities/91411602MA00000011/history", token: handler).json
+            let versions = history["versions"] as? [[String: Any]] ?? []
+            #expect(history["masked"] as? Bool == true && versions.count == 1 && versions[0]["origin"] as? String == "test.csv" && versions[0]["source"] as? String == "market-regulation")
+            #expect((versions[0]["values"] as? [String: String])?["legal_rep_id_number"] == "4116**********6153")
+            try await client.get("/api/v1/registry/entities/91411602MA00000011/history", token: county).expectProblem(.notFound, code: "registry.unknown-entity")
         }
     }
 }

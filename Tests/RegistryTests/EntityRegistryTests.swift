@@ -90,6 +90,49 @@ struct EntityRegistryTests {
         }
     }
 
+    @Test("search by name (exact or prefix) within scope, and the history of every source's versions, masked and audited", arguments: TestEngine.all)
+    func searchAndHistory(engine: TestEngine) async throws {
+        try await TestStores.with(engine, migrations: Self.migrations) { store in
+            let registry = EntityRegistry(store: store, audit: AuditLog(store: store))
+            _ = try await Self.importFile(registry, Self.marketFile, source: .marketRegulation)
+            let hrss = Self.header + "91411602MA00000011,周口华盛食品公司,,411602198506126153,周口市七一路1号,411602,active,,\n"
+            _ = try await Self.importFile(registry, hrss, source: .hrss)
+            let changedMarket = Self.header + "91411602MA00000011,周口华盛食品有限公司,,411602198506126153,周口市七一路9号,411602,active,2020-05-01,食品\n"
+            _ = try await Self.importFile(registry, changedMarket, source: .marketRegulation)
+            let origin = AuditOrigin(purpose: "企业核查")
+            let page = PageRequest(limit: 10, offset: 0)
+
+            // Exact and prefix; a county handler finds only their county's entities.
+            let exact = try await registry.search(name: "周口华盛食品有限公司", page: page, by: Self.handler, origin: origin)
+            #expect(exact.total == 1 && exact.items[0].creditCode == "91411602MA00000011" && exact.items[0].legalRepIdNumber == "4116**********6153")
+            let prefixed = try await registry.search(name: "周口", prefix: true, page: page, by: Self.handler, origin: origin)
+            #expect(prefixed.items.map(\.creditCode) == ["91411602MA00000011"])
+            #expect(try await registry.search(name: "郑州", prefix: true, page: page, by: Self.handler, origin: origin).items.map(\.creditCode) == ["91410100MA00000034"])
+            #expect(try await registry.search(name: "周口", prefix: true, page: page, by: Self.countyHandler, origin: origin).total == 0)
+            #expect(try await registry.search(name: "淮阳", prefix: true, page: page, by: Self.countyHandler, origin: origin).total == 1)
+            await #expect(throws: IdentityError.self) {
+                try await registry.search(name: "周口", division: DivisionCode("411602")!, page: page, by: Self.countyHandler, origin: origin)
+            }
+            await #expect(throws: RegistryError.self) { try await registry.search(name: "  ", page: page, by: Self.handler, origin: origin) }
+
+            // History: newest first, what changed per version, the representative masked unless plain.
+            let code = CreditCode("91411602MA00000011")!
+            let history = try await registry.history(code, by: Self.handler, origin: origin)
+            #expect(history.masked && history.versions.map(\.source) == [.marketRegulation, .hrss, .marketRegulation])
+            #expect(history.versions.map(\.version) == [2, 1, 1])
+            #expect(history.versions[0].changed == ["address"] && history.versions[0].values["address"] == "周口市七一路9号")
+            #expect(history.versions[0].values["legal_rep_id_number"] == "4116**********6153" && history.versions[0].origin.hasSuffix(".csv"))
+            let plain = try await registry.history(code, view: .plain, by: Self.steward, origin: origin)
+            #expect(!plain.masked && plain.versions[1].values["legal_rep_id_number"] == "411602198506126153")
+            await #expect(throws: RegistryError.unknownEntity) { try await registry.history(code, by: Self.countyHandler, origin: origin) }
+
+            let audited = try await AuditLog(store: store).entries().filter { $0.action.hasPrefix("registry.entity.") }
+            #expect(audited.filter { $0.action == "registry.entity.search" }.count == 5)
+            #expect(audited.contains { $0.action == "registry.entity.search" && $0.detail?.contains("91411602MA00000011") == true && $0.purpose == "企业核查" })
+            #expect(audited.filter { $0.action == "registry.entity.history" }.map(\.outcome).sorted() == ["not-found", "ok", "ok"])
+        }
+    }
+
     @Test("credit codes are refused with the exact reason")
     func creditCodeProblems() throws {
         #expect(throws: CreditCode.Problem.length(17)) { try CreditCode.checked("91411602MA0000001") }

@@ -3,24 +3,43 @@ import Foundation
 import Hummingbird
 import Registry
 
-/// The legal-entity registry (法人库): one entity by its credit code, the representative's ID
-/// number masked unless `view=plain` with a grant and an `X-Purpose`; every read audited.
+/// The legal-entity registry (法人库): one entity by its credit code, its history, and search by
+/// name within scope; the representative's ID number masked unless `view=plain` with a grant and
+/// an `X-Purpose`; every read audited by the registry.
 struct EntityController {
     let entities: EntityRegistry
 
     func addRoutes(to api: RouterGroup<StaffContext>) {
+        api.get("/registry/entities", use: searchEntities)
         api.get("/registry/entities/{creditCode}", use: getEntity)
+        api.get("/registry/entities/{creditCode}/history", use: entityHistory)
     }
 
     @Sendable func getEntity(_ request: Request, context: StaffContext) async throws -> EntityDTO {
+        EntityDTO(try await entities.entity(try Self.creditCode(context), view: try PersonController.view(request), by: context.caller, origin: context.auditOrigin))
+    }
+
+    @Sendable func entityHistory(_ request: Request, context: StaffContext) async throws -> EntityHistoryDTO {
+        EntityHistoryDTO(try await entities.history(try Self.creditCode(context), view: try PersonController.view(request), by: context.caller, origin: context.auditOrigin))
+    }
+
+    @Sendable func searchEntities(_ request: Request, context: StaffContext) async throws -> EntityPageDTO {
+        guard let name = request.uri.queryParameters["name"].map(String.init), !name.isEmpty else {
+            throw RequestProblem.badQuery("name", zh: "请给出要查找的名称 name", en: "Give the name to search for in name")
+        }
+        let page = try await entities.search(name: name, prefix: try request.flag("prefix"), division: try request.division(), page: try PageRequest(request),
+                                             view: try PersonController.view(request), by: context.caller, origin: context.auditOrigin)
+        return EntityPageDTO(page)
+    }
+
+    /// The credit code in the path, or a 400 that says exactly what is wrong with it.
+    static func creditCode(_ context: StaffContext) throws -> CreditCode {
         let text = try context.parameters.require("creditCode")
-        let code: CreditCode
         do {
-            code = try CreditCode.checked(text)
+            return try CreditCode.checked(text)
         } catch {
             throw RequestProblem.invalidPath("creditCode", zh: "统一社会信用代码无效：\(error.messageZh)", en: "Invalid credit code: \(error.messageEn)")
         }
-        return EntityDTO(try await entities.entity(code, view: try PersonController.view(request), by: context.caller, origin: context.auditOrigin))
     }
 }
 
@@ -68,5 +87,70 @@ struct EntityDTO: ResponseEncodable, APIShape {
         status = e.status.rawValue; statusDate = e.statusDate; businessScope = e.businessScope; registeredElsewhere = e.registeredElsewhere
         sources = e.sources.map(\.rawValue); masked = e.masked; updatedAt = e.updatedAt
         provenance = e.provenance.mapValues { FieldProvenanceDTO(source: $0.source.rawValue, receivedAt: $0.receivedAt, disagreeing: $0.disagreeing.map(\.rawValue)) }
+    }
+}
+
+/// A page of legal entities found by name.
+struct EntityPageDTO: ResponseEncodable, APIShape {
+    let items: [EntityDTO]
+    let total: Int
+    let limit: Int
+    let offset: Int
+    enum CodingKeys: String, CodingKey, CaseIterable { case items, total, limit, offset }
+    static let schemaName = "LegalEntityPage"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .items: Schema.array(Schema.ref(EntityDTO.self))
+        case .total: ["type": "integer", "description": "matches, counted up to 10,000"]
+        case .limit, .offset: Schema.integer
+        }
+    }
+
+    init(_ page: Page<EntityRecord>) {
+        items = page.items.map(EntityDTO.init); total = page.total; limit = page.limit; offset = page.offset
+    }
+}
+
+/// One version of one source's record of a legal entity.
+struct EntityVersionDTO: Codable, APIShape {
+    let source: String
+    let version: Int
+    let receivedAt: Date
+    let origin: String
+    let changed: [String]
+    let values: [String: String]
+    enum CodingKeys: String, CodingKey, CaseIterable { case source, version, receivedAt, origin, changed, values }
+    static let schemaName = "LegalEntityRecordVersion"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .source: Schema.enumeration(EntitySource.allCases.map(\.rawValue))
+        case .version: Schema.integer
+        case .receivedAt: Schema.string(format: "date-time")
+        case .origin: Schema.string("the file or request it came in")
+        case .changed: Schema.array(Schema.string())
+        case .values: ["type": "object", "additionalProperties": Schema.string(), "description": "the representative's ID number masked as the entity read masks it"]
+        }
+    }
+}
+
+/// Every version of every source's record of one legal entity, newest first.
+struct EntityHistoryDTO: ResponseEncodable, APIShape {
+    let creditCode: String
+    let masked: Bool
+    let versions: [EntityVersionDTO]
+    enum CodingKeys: String, CodingKey, CaseIterable { case creditCode, masked, versions }
+    static let schemaName = "LegalEntityHistory"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .creditCode: Schema.string()
+        case .masked: Schema.boolean
+        case .versions: Schema.array(Schema.ref(EntityVersionDTO.self))
+        }
+    }
+
+    init(_ h: EntityHistory) {
+        creditCode = h.creditCode; masked = h.masked
+        versions = h.versions.map { EntityVersionDTO(source: $0.source.rawValue, version: $0.version, receivedAt: $0.receivedAt, origin: $0.origin,
+                                                     changed: $0.changed, values: $0.values) }
     }
 }

@@ -27,10 +27,22 @@ enum RegistryAPI {
               summary: "Every version of every source's record of a person, newest first; masked as the person read; audited", tag: "registry",
               query: [Self.view], headers: [Self.purpose], pathParameters: [("idNumber", Self.idNumber)], success: (200, PersonHistoryDTO.schemaName, APIFragment.json),
               answers: [(404, "no such person within the caller's scope")]),
+        .init("get", "/api/v1/registry/entities", id: "searchEntities",
+              summary: "Legal entities by name within scope (exact, or by prefix); the representative's ID number masked unless view=plain with a grant and X-Purpose; audited",
+              tag: "registry",
+              query: [.init("name", Schema.string(min: 1, max: 200), "the name, or its beginning with prefix=true", required: true),
+                      .init("prefix", Schema.boolean, "match names that start with name"),
+                      .init("division", Schema.divisionCode, "within this division (default: the caller's scope)"),
+                      Self.view] + IdentityAPI.paging, headers: [Self.purpose],
+              success: (200, EntityPageDTO.schemaName, APIFragment.json)),
         .init("get", "/api/v1/registry/entities/{creditCode}", id: "getEntity",
               summary: "A legal entity's golden record with provenance; the representative's ID number masked unless view=plain with a grant and X-Purpose; every read audited",
-              tag: "registry", query: [Self.view], headers: [Self.purpose], pathParameters: [("creditCode", Schema.string("unified social credit code (GB 32100)", pattern: "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"))],
+              tag: "registry", query: [Self.view], headers: [Self.purpose], pathParameters: [("creditCode", Self.creditCode)],
               success: (200, EntityDTO.schemaName, APIFragment.json), answers: [(404, "no such legal entity within the caller's scope")]),
+        .init("get", "/api/v1/registry/entities/{creditCode}/history", id: "getEntityHistory",
+              summary: "Every version of every source's record of a legal entity, newest first; masked as the entity read; audited", tag: "registry",
+              query: [Self.view], headers: [Self.purpose], pathParameters: [("creditCode", Self.creditCode)],
+              success: (200, EntityHistoryDTO.schemaName, APIFragment.json), answers: [(404, "no such legal entity within the caller's scope")]),
         .init("get", "/api/v1/registry/quality", id: "registryQuality",
               summary: "The latest data-quality report of a registry within scope (completeness per source and field, doubtful values, likely duplicates, conflicts between sources), built in the background; 202 while the first is built; audited",
               tag: "registry",
@@ -40,12 +52,13 @@ enum RegistryAPI {
               success: (200, QualityReportDTO.schemaName, APIFragment.json),
               accepted: (QualityPendingDTO.schemaName, "no report built yet for this scope: one is being built; ask again after Retry-After seconds")),
     ], shapes: [DivisionDTO.self, DivisionList.self, PersonDTO.self, FieldProvenanceDTO.self, PersonPageDTO.self, PersonVersionDTO.self, PersonHistoryDTO.self,
-                EntityDTO.self, QualityReportDTO.self, QualityPendingDTO.self])
+                EntityDTO.self, EntityPageDTO.self, EntityVersionDTO.self, EntityHistoryDTO.self, QualityReportDTO.self, QualityPendingDTO.self])
 
     static let view = APIOperation.Query("view", Schema.enumeration(PersonView.allCases.map(\.rawValue)),
                                          "masked (default) or plain: plain needs a grant (the big-data bureaus' data stewards) and a purpose in the X-Purpose header")
     /// Why the caller reads personal data: required for plain values, recorded with every read.
     static let purpose = APIOperation.Query("X-Purpose", Schema.string(max: 200),
                                             "why the data is read (required for view=plain; recorded in the audit log with every read)")
+    static let creditCode = Schema.string("unified social credit code (GB 32100)", pattern: "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$")
     static let idNumber = Schema.string("resident ID number (GB 11643): 17 digits and a check character", pattern: "^[0-9]{17}[0-9Xx]$")
 }
