@@ -4,18 +4,7 @@ import Foundation
 import Identity
 import SQLKit
 
-/// One version of one source's record of a legal entity, as the history shows it.
-public struct EntityRecordVersion: Sendable, Equatable {
-    public let source: EntitySource
-    public let version: Int
-    public let receivedAt: Date
-    /// The file or request it came in.
-    public let origin: String
-    /// The fields that differ from this source's previous version (all of them for the first).
-    public let changed: [String]
-    /// The values, the representative's ID number masked unless plain.
-    public let values: [String: String]
-}
+public typealias EntityRecordVersion = SourceRecordVersion<EntitySource>
 
 /// A legal entity's history: every source record version, newest first.
 public struct EntityHistory: Sendable, Equatable {
@@ -43,30 +32,14 @@ extension EntityRegistry {
     /// 10,000. Uses the `(name, division_code)` index, as the persons search does.
     public func search(name: String, prefix: Bool = false, division: DivisionCode? = nil, page: PageRequest, view: PersonView = .masked,
                        by caller: Principal, origin: AuditOrigin) async throws -> Page<EntityRecord> {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 200, !Text.hasForbiddenControl(trimmed) else {
-            throw RegistryError.invalidField("name", zh: "请给出 1 到 200 字的名称", en: "Give a name of 1 to 200 characters")
-        }
+        let search = try NameSearch(name: name, prefix: prefix, division: division, maxLength: 200, what: ("名称", "name"), by: caller)
         let disclosure = try PersonGrants.disclosure(view, to: caller, origin: origin)
-        if let division { try caller.requireScope(division) }
-        let within = try division.map(DivisionScope.init) ?? caller.staffScope()
-        let match: SQLQueryString = prefix
-            ? "name >= \(bind: trimmed) AND name < \(bind: trimmed + "\u{10FFFF}")"
-            : "name = \(bind: trimmed)"
-        let (rows, total) = try await store.read { db in
-            let rows = try await db.raw("""
-                SELECT * FROM entities WHERE \(match) AND division_code LIKE \(bind: within.likePattern)
-                ORDER BY name, credit_code LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
-                """).all(decoding: GoldenRow.self, keyDecodingStrategy: .convertFromSnakeCase)
-            struct Count: Decodable { let n: Int }
-            let total = try await db.raw("""
-                SELECT COUNT(*) AS n FROM (SELECT 1 FROM entities WHERE \(match) AND division_code LIKE \(bind: within.likePattern) LIMIT 10000) AS m
-                """).first(decoding: Count.self)?.n ?? 0
-            return (rows, total)
+        let (rows, total) = try await search.run("entities", key: "credit_code", page: page, on: store) {
+            try $0.decode(model: GoldenRow.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
         let items = try rows.map { try $0.record(disclosure) }
-        try await audit(caller, "registry.entity.search", nil, origin, outcome: "ok", division: within.root.rawValue,
-                        detail: "name \(prefix ? "prefix " : "")\(trimmed) in \(within.root): \(rows.count) of \(total), \(disclosure.plain ? "plain" : "masked"): \(rows.map(\.creditCode).joined(separator: ","))")
+        try await audit(caller, "registry.entity.search", nil, origin, outcome: "ok", division: search.within.root.rawValue,
+                        detail: search.auditDetail(shown: rows.map(\.creditCode), total: total, plain: disclosure.plain))
         return Page(items: items, total: total, limit: page.limit, offset: page.offset)
     }
 

@@ -64,9 +64,10 @@ public struct PersonRecord: Sendable, Equatable, Codable {
     public let updatedAt: Date
 }
 
-/// One version of one source's record, as the per-person history shows it.
-public struct PersonRecordVersion: Sendable, Equatable, Codable {
-    public let source: PersonSource
+/// One version of one source department's record (of a person or a legal entity), as a history
+/// shows it.
+public struct SourceRecordVersion<Source: Sendable & Equatable & Codable>: Sendable, Equatable, Codable {
+    public let source: Source
     public let version: Int
     public let receivedAt: Date
     /// The file or request it came in.
@@ -75,6 +76,8 @@ public struct PersonRecordVersion: Sendable, Equatable, Codable {
     public let changed: [String]
     public let values: [String: String]
 }
+
+public typealias PersonRecordVersion = SourceRecordVersion<PersonSource>
 
 /// A person's history: every source record version, newest first.
 public struct PersonHistory: Sendable, Equatable, Codable {
@@ -122,31 +125,12 @@ extension PersonRegistry {
     /// and the ID numbers returned. `total` counts up to 10,000.
     public func search(name: String, prefix: Bool = false, division: DivisionCode? = nil, page: PageRequest, view: PersonView = .masked,
                        by caller: Principal, origin: AuditOrigin) async throws -> Page<PersonRecord> {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 64, !Text.hasForbiddenControl(trimmed) else {
-            throw RegistryError.invalidField("name", zh: "请给出 1 到 64 字的姓名", en: "Give a name of 1 to 64 characters")
-        }
+        let search = try NameSearch(name: name, prefix: prefix, division: division, maxLength: 64, what: ("姓名", "name"), by: caller)
         let disclosure = try PersonGrants.disclosure(view, to: caller, origin: origin)
-        if let division { try caller.requireScope(division) }
-        let within = try division.map(DivisionScope.init) ?? caller.staffScope()
-        let match: SQLQueryString = prefix
-            ? "name >= \(bind: trimmed) AND name < \(bind: trimmed + "\u{10FFFF}")"
-            : "name = \(bind: trimmed)"
-        let (rows, total) = try await store.read { db in
-            let rows = try await db.raw("""
-                SELECT * FROM persons WHERE \(match) AND division_code LIKE \(bind: within.likePattern)
-                ORDER BY name, id_number LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
-                """).all().map(StoredGolden.init(row:))
-            struct Count: Decodable { let n: Int }
-            let total = try await db.raw("""
-                SELECT COUNT(*) AS n FROM (SELECT 1 FROM persons WHERE \(match) AND division_code LIKE \(bind: within.likePattern) LIMIT 10000) AS m
-                """).first(decoding: Count.self)?.n ?? 0
-            return (rows, total)
-        }
+        let (rows, total) = try await search.run("persons", key: "id_number", page: page, on: store, StoredGolden.init(row:))
         let items = try rows.map { try $0.record(disclosure) }
-        let ids = rows.map(\.idNumber).joined(separator: ",")
-        try await audit(caller, "registry.person.search", nil, origin, outcome: "ok", division: within.root.rawValue,
-                        detail: "name \(prefix ? "prefix " : "")\(trimmed) in \(within.root): \(rows.count) of \(total), \(disclosure.plain ? "plain" : "masked"): \(ids)")
+        try await audit(caller, "registry.person.search", nil, origin, outcome: "ok", division: search.within.root.rawValue,
+                        detail: search.auditDetail(shown: rows.map(\.idNumber), total: total, plain: disclosure.plain))
         return Page(items: items, total: total, limit: page.limit, offset: page.offset)
     }
 

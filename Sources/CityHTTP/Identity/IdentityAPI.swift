@@ -4,7 +4,7 @@ enum IdentityAPI {
 
     static let fragment = APIFragment(operations: [
         .init("get", "/api/v1/organisations", id: "listOrganisations", summary: "Organisations within the caller's division scope", tag: "identity",
-              query: [.init("division", Schema.divisionCode, "only this division")] + paging, success: (200, OrganisationPage.schemaName, APIFragment.json)),
+              query: [.init("division", Schema.divisionCode, "only this division")] + paging, success: (200, PageDTO<OrganisationDTO>.schemaName, APIFragment.json)),
         .init("post", "/api/v1/organisations", id: "createOrganisation", summary: "Create an organisation (platform admin)", tag: "identity",
               body: NewOrganisationBody.schemaName, success: (201, OrganisationDTO.schemaName, APIFragment.json),
               answers: [(409, "an organisation with that code exists"), (422, "the parent organisation does not exist")]),
@@ -30,6 +30,6 @@ enum IdentityAPI {
         .init("delete", "/api/v1/apikeys/{id}", id: "revokeAPIKey", summary: "Revoke an API key", tag: "identity",
               pathParameters: [("id", Schema.string())], success: (204, nil, APIFragment.json),
               answers: [(404, "no such live key within the caller's scope")]),
-    ], shapes: [OrganisationDTO.self, OrganisationPage.self, NewOrganisationBody.self, StaffDTO.self, StaffPageDTO.self, NewStaffBody.self,
+    ], shapes: [OrganisationDTO.self, PageDTO<OrganisationDTO>.self, NewOrganisationBody.self, StaffDTO.self, StaffPageDTO.self, NewStaffBody.self,
                 PasswordChange.self, APIKeyDTO.self, APIKeyList.self, NewAPIKeyBody.self])
 }

@@ -22,9 +22,9 @@ struct IdentityController {
         api.delete("/apikeys/{id}", use: revokeAPIKey)
     }
 
-    @Sendable func listOrganisations(_ request: Request, context: StaffContext) async throws -> OrganisationPage {
+    @Sendable func listOrganisations(_ request: Request, context: StaffContext) async throws -> PageDTO<OrganisationDTO> {
         let page = try await organisations.list(by: context.caller, division: try request.division(), page: try PageRequest(request))
-        return OrganisationPage(items: page.items.map(OrganisationDTO.init), total: page.total, limit: page.limit, offset: page.offset)
+        return PageDTO(page, OrganisationDTO.init)
     }
 
     @Sendable func getOrganisation(_ request: Request, context: StaffContext) async throws -> OrganisationDTO {

@@ -26,18 +26,6 @@ struct OrganisationDTO: ResponseEncodable, APIShape {
     }
 }
 
-/// A page of organisations.
-struct OrganisationPage: ResponseEncodable, APIShape {
-    let items: [OrganisationDTO]
-    let total: Int
-    let limit: Int
-    let offset: Int
-    enum CodingKeys: String, CodingKey, CaseIterable { case items, total, limit, offset }
-    static func schema(_ field: CodingKeys) -> JSONValue {
-        field == .items ? Schema.array(Schema.ref(OrganisationDTO.self)) : Schema.integer
-    }
-}
-
 /// A new organisation.
 struct NewOrganisationBody: JSONBody {
     let code: String

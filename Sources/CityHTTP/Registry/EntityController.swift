@@ -23,13 +23,13 @@ struct EntityController {
         EntityHistoryDTO(try await entities.history(try Self.creditCode(context), view: try PersonController.view(request), by: context.caller, origin: context.auditOrigin))
     }
 
-    @Sendable func searchEntities(_ request: Request, context: StaffContext) async throws -> EntityPageDTO {
+    @Sendable func searchEntities(_ request: Request, context: StaffContext) async throws -> PageDTO<EntityDTO> {
         guard let name = request.uri.queryParameters["name"].map(String.init), !name.isEmpty else {
             throw RequestProblem.badQuery("name", zh: "请给出要查找的名称 name", en: "Give the name to search for in name")
         }
         let page = try await entities.search(name: name, prefix: try request.flag("prefix"), division: try request.division(), page: try PageRequest(request),
                                              view: try PersonController.view(request), by: context.caller, origin: context.auditOrigin)
-        return EntityPageDTO(page)
+        return PageDTO(page, EntityDTO.init)
     }
 
     /// The credit code in the path, or a 400 that says exactly what is wrong with it.
@@ -90,67 +90,23 @@ struct EntityDTO: ResponseEncodable, APIShape {
     }
 }
 
-/// A page of legal entities found by name.
-struct EntityPageDTO: ResponseEncodable, APIShape {
-    let items: [EntityDTO]
-    let total: Int
-    let limit: Int
-    let offset: Int
-    enum CodingKeys: String, CodingKey, CaseIterable { case items, total, limit, offset }
-    static let schemaName = "LegalEntityPage"
-    static func schema(_ field: CodingKeys) -> JSONValue {
-        switch field {
-        case .items: Schema.array(Schema.ref(EntityDTO.self))
-        case .total: ["type": "integer", "description": "matches, counted up to 10,000"]
-        case .limit, .offset: Schema.integer
-        }
-    }
-
-    init(_ page: Page<EntityRecord>) {
-        items = page.items.map(EntityDTO.init); total = page.total; limit = page.limit; offset = page.offset
-    }
-}
-
-/// One version of one source's record of a legal entity.
-struct EntityVersionDTO: Codable, APIShape {
-    let source: String
-    let version: Int
-    let receivedAt: Date
-    let origin: String
-    let changed: [String]
-    let values: [String: String]
-    enum CodingKeys: String, CodingKey, CaseIterable { case source, version, receivedAt, origin, changed, values }
-    static let schemaName = "LegalEntityRecordVersion"
-    static func schema(_ field: CodingKeys) -> JSONValue {
-        switch field {
-        case .source: Schema.enumeration(EntitySource.allCases.map(\.rawValue))
-        case .version: Schema.integer
-        case .receivedAt: Schema.string(format: "date-time")
-        case .origin: Schema.string("the file or request it came in")
-        case .changed: Schema.array(Schema.string())
-        case .values: ["type": "object", "additionalProperties": Schema.string(), "description": "the representative's ID number masked as the entity read masks it"]
-        }
-    }
-}
-
 /// Every version of every source's record of one legal entity, newest first.
 struct EntityHistoryDTO: ResponseEncodable, APIShape {
     let creditCode: String
     let masked: Bool
-    let versions: [EntityVersionDTO]
+    let versions: [RecordVersionDTO<EntitySource>]
     enum CodingKeys: String, CodingKey, CaseIterable { case creditCode, masked, versions }
     static let schemaName = "LegalEntityHistory"
     static func schema(_ field: CodingKeys) -> JSONValue {
         switch field {
         case .creditCode: Schema.string()
         case .masked: Schema.boolean
-        case .versions: Schema.array(Schema.ref(EntityVersionDTO.self))
+        case .versions: Schema.array(Schema.ref(RecordVersionDTO<EntitySource>.self))
         }
     }
 
     init(_ h: EntityHistory) {
         creditCode = h.creditCode; masked = h.masked
-        versions = h.versions.map { EntityVersionDTO(source: $0.source.rawValue, version: $0.version, receivedAt: $0.receivedAt, origin: $0.origin,
-                                                     changed: $0.changed, values: $0.values) }
+        versions = h.versions.map(RecordVersionDTO.init)
     }
 }

@@ -22,14 +22,14 @@ struct PersonController {
         PersonHistoryDTO(try await persons.history(try Self.idNumber(context), view: try Self.view(request), by: context.caller, origin: context.auditOrigin))
     }
 
-    @Sendable func searchPersons(_ request: Request, context: StaffContext) async throws -> PersonPageDTO {
+    @Sendable func searchPersons(_ request: Request, context: StaffContext) async throws -> PageDTO<PersonDTO> {
         let query = request.uri.queryParameters
         guard let name = query["name"].map(String.init), !name.isEmpty else {
             throw RequestProblem.badQuery("name", zh: "请给出要查找的姓名 name", en: "Give the name to search for in name")
         }
         let page = try await persons.search(name: name, prefix: try request.flag("prefix"), division: try request.division(), page: try PageRequest(request), view: try Self.view(request),
                                             by: context.caller, origin: context.auditOrigin)
-        return PersonPageDTO(page)
+        return PageDTO(page, PersonDTO.init)
     }
 
     /// The ID number in the path, or a 400 that says exactly what is wrong with it.

@@ -102,29 +102,9 @@ extension PersonDTO {
     }
 }
 
-/// A page of persons found by name.
-struct PersonPageDTO: ResponseEncodable, APIShape {
-    let items: [PersonDTO]
-    let total: Int
-    let limit: Int
-    let offset: Int
-    enum CodingKeys: String, CodingKey, CaseIterable { case items, total, limit, offset }
-    static let schemaName = "PersonPage"
-    static func schema(_ field: CodingKeys) -> JSONValue {
-        switch field {
-        case .items: Schema.array(Schema.ref(PersonDTO.self))
-        case .total: ["type": "integer", "description": "matches, counted up to 10,000"]
-        case .limit, .offset: Schema.integer
-        }
-    }
-
-    init(_ page: Page<PersonRecord>) {
-        items = page.items.map(PersonDTO.init); total = page.total; limit = page.limit; offset = page.offset
-    }
-}
-
-/// One version of one source's record.
-struct PersonVersionDTO: Codable, APIShape {
+/// One version of one source department's record, as a registry's history shows it; its schema
+/// is named for the registry (`PersonRecordVersion`, `LegalEntityRecordVersion`).
+struct RecordVersionDTO<Source: RegistrySource>: Codable, APIShape {
     let source: String
     let version: Int
     let receivedAt: Date
@@ -132,37 +112,53 @@ struct PersonVersionDTO: Codable, APIShape {
     let changed: [String]
     let values: [String: String]
     enum CodingKeys: String, CodingKey, CaseIterable { case source, version, receivedAt, origin, changed, values }
-    static let schemaName = "PersonRecordVersion"
+    static var schemaName: String { Source.registrySchemaName + "RecordVersion" }
     static func schema(_ field: CodingKeys) -> JSONValue {
         switch field {
-        case .source: PersonDTO.sourceSchema
+        case .source: Schema.enumeration(Source.allCases.map(\.rawValue))
         case .version: Schema.integer
         case .receivedAt: Schema.string(format: "date-time")
         case .origin: Schema.string("the file or request it came in")
         case .changed: Schema.array(Schema.string())
-        case .values: ["type": "object", "additionalProperties": Schema.string(), "description": "masked as the person read masks them"]
+        case .values: ["type": "object", "additionalProperties": Schema.string(), "description": "masked as a read of the record masks them"]
         }
     }
+
+    init(_ v: SourceRecordVersion<Source>) {
+        source = v.source.rawValue; version = v.version; receivedAt = v.receivedAt; origin = v.origin; changed = v.changed; values = v.values
+    }
+}
+
+/// A registry's source departments, named in the document by the registry they send to.
+protocol RegistrySource: RawRepresentable<String>, CaseIterable, Sendable, Equatable, Codable {
+    static var registrySchemaName: String { get }
+}
+
+extension PersonSource: RegistrySource {
+    static var registrySchemaName: String { "Person" }
+}
+
+extension EntitySource: RegistrySource {
+    static var registrySchemaName: String { "LegalEntity" }
 }
 
 /// Every version of every source's record of one person, newest first.
 struct PersonHistoryDTO: ResponseEncodable, APIShape {
     let idNumber: String
     let masked: Bool
-    let versions: [PersonVersionDTO]
+    let versions: [RecordVersionDTO<PersonSource>]
     enum CodingKeys: String, CodingKey, CaseIterable { case idNumber, masked, versions }
     static let schemaName = "PersonHistory"
     static func schema(_ field: CodingKeys) -> JSONValue {
         switch field {
         case .idNumber: Schema.string()
         case .masked: Schema.boolean
-        case .versions: Schema.array(Schema.ref(PersonVersionDTO.self))
+        case .versions: Schema.array(Schema.ref(RecordVersionDTO<PersonSource>.self))
         }
     }
 
     init(_ h: PersonHistory) {
         idNumber = h.idNumber; masked = h.masked
-        versions = h.versions.map { PersonVersionDTO(source: $0.source.rawValue, version: $0.version, receivedAt: $0.receivedAt, origin: $0.origin,
-                                                     changed: $0.changed, values: $0.values) }
+        versions = h.versions.map(RecordVersionDTO.init)
     }
 }

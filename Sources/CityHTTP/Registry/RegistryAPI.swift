@@ -18,7 +18,7 @@ enum RegistryAPI {
                       .init("prefix", Schema.boolean, "match names that start with name"),
                       .init("division", Schema.divisionCode, "within this division (default: the caller's scope)"),
                       Self.view] + IdentityAPI.paging, headers: [Self.purpose],
-              success: (200, PersonPageDTO.schemaName, APIFragment.json)),
+              success: (200, PageDTO<PersonDTO>.schemaName, APIFragment.json)),
         .init("get", "/api/v1/registry/persons/{idNumber}", id: "getPerson",
               summary: "A person's golden record with provenance; masked unless view=plain with a grant and X-Purpose; every read audited", tag: "registry",
               query: [Self.view], headers: [Self.purpose], pathParameters: [("idNumber", Self.idNumber)], success: (200, PersonDTO.schemaName, APIFragment.json),
@@ -34,7 +34,7 @@ enum RegistryAPI {
                       .init("prefix", Schema.boolean, "match names that start with name"),
                       .init("division", Schema.divisionCode, "within this division (default: the caller's scope)"),
                       Self.view] + IdentityAPI.paging, headers: [Self.purpose],
-              success: (200, EntityPageDTO.schemaName, APIFragment.json)),
+              success: (200, PageDTO<EntityDTO>.schemaName, APIFragment.json)),
         .init("get", "/api/v1/registry/entities/{creditCode}", id: "getEntity",
               summary: "A legal entity's golden record with provenance; the representative's ID number masked unless view=plain with a grant and X-Purpose; every read audited",
               tag: "registry", query: [Self.view], headers: [Self.purpose], pathParameters: [("creditCode", Self.creditCode)],
@@ -51,8 +51,8 @@ enum RegistryAPI {
                       .init("refresh", Schema.boolean, "build a new report now (the answer is still the latest built)")],
               success: (200, QualityReportDTO.schemaName, APIFragment.json),
               accepted: (QualityPendingDTO.schemaName, "no report built yet for this scope: one is being built; ask again after Retry-After seconds")),
-    ], shapes: [DivisionDTO.self, DivisionList.self, PersonDTO.self, FieldProvenanceDTO.self, PersonPageDTO.self, PersonVersionDTO.self, PersonHistoryDTO.self,
-                EntityDTO.self, EntityPageDTO.self, EntityVersionDTO.self, EntityHistoryDTO.self, QualityReportDTO.self, QualityPendingDTO.self])
+    ], shapes: [DivisionDTO.self, DivisionList.self, PersonDTO.self, FieldProvenanceDTO.self, PageDTO<PersonDTO>.self, RecordVersionDTO<PersonSource>.self, PersonHistoryDTO.self,
+                EntityDTO.self, PageDTO<EntityDTO>.self, RecordVersionDTO<EntitySource>.self, EntityHistoryDTO.self, QualityReportDTO.self, QualityPendingDTO.self])
 
     static let view = APIOperation.Query("view", Schema.enumeration(PersonView.allCases.map(\.rawValue)),
                                          "masked (default) or plain: plain needs a grant (the big-data bureaus' data stewards) and a purpose in the X-Purpose header")
