@@ -64,11 +64,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The command center's cases: intake, routing, the closed loop, deadlines, indicators.
+        .target(
+            name: "Cases",
+            dependencies: [
+                "CityCore", "CityStore", "Identity", "Registry",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: contexts, auth, controllers, problem+json, OpenAPI.
         .target(
             name: "CityHTTP",
             dependencies: [
-                "CityCore", "CityStore", "Identity", "Registry",
+                "CityCore", "CityStore", "Identity", "Registry", "Cases",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -91,7 +102,7 @@ let package = Package(
         .target(
             name: "CityApp",
             dependencies: [
-                "CityCore", "CityStore", "Identity", "Registry", "CityHTTP", "CityWeb",
+                "CityCore", "CityStore", "Identity", "Registry", "Cases", "CityHTTP", "CityWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -130,6 +141,11 @@ let package = Package(
         .testTarget(
             name: "RegistryTests",
             dependencies: ["Registry", "Identity", "CityStore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CasesTests",
+            dependencies: ["Cases", "Registry", "Identity", "CityStore", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -12,6 +12,15 @@ public struct Job: Sendable, Equatable, Decodable {
     /// How many times it has been claimed, this claim included.
     public let attempts: Int
     public let maxAttempts: Int
+
+    public init(id: Int64, queue: String = "default", kind: String, payload: String, attempts: Int = 1, maxAttempts: Int = 5) {
+        self.id = id
+        self.queue = queue
+        self.kind = kind
+        self.payload = payload
+        self.attempts = attempts
+        self.maxAttempts = maxAttempts
+    }
 }
 
 /// What to enqueue.

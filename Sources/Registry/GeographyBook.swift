@@ -114,12 +114,25 @@ public struct GeographyBook: Sendable {
     /// covers the division it lies in.
     public func locate(_ point: GeoPoint, by caller: Principal) throws -> Location {
         _ = try caller.staffScope()
+        guard let location = place(point) else { throw RegistryError.noDivisionAt }
+        try caller.requireScope(location.division.code)
+        return location
+    }
+
+    /// Where `point` lies (division, grid cell, nearest address within 1 km), whoever asks: for
+    /// modules that file records by place (a citizen's or another system's case is routed by
+    /// where it is). Nil outside the city. Callers show no more than their own rules allow.
+    public func place(_ point: GeoPoint) -> Location? {
         let s = index.snapshot
-        guard let division = index.division(at: point, in: s) else { throw RegistryError.noDivisionAt }
-        try caller.requireScope(division.code)
+        guard let division = index.division(at: point, in: s) else { return nil }
         let address = GeographyIndex.nearest(1, to: point, within: 1_000, buckets: s.addressBuckets) { _ in true }.first
         return Location(point: point, division: division, grid: index.grid(at: point, in: s), nearestAddress: address.flatMap { s.addresses[$0.0.code] },
                         addressDistance: address?.1, cursor: s.cursor)
+    }
+
+    /// An address or point of interest by its code, whoever asks (a case filed at an address).
+    public func address(_ code: String) -> Address? {
+        index.snapshot.addresses[code]
     }
 
     /// The division containing `point` (the most specific one), for staff whose scope covers it.
