@@ -174,11 +174,7 @@ public struct CaseDesk: Sendable {
 
     /// The actions `caller` could take on `row` now (state, role and department).
     static func allowed(for caller: Principal, in row: CaseRow) -> [CaseAction] {
-        CaseAction.allCases.filter { action in
-            action.from.contains(row.caseState)
-                && (caller.roles.contains(.platformAdmin) || !caller.roles.isDisjoint(with: action.roles))
-                && (!action.byHandlingDepartment || caller.roles.contains(.platformAdmin) || caller.organisationCode == row.organisationCode)
-        }
+        CaseAction.allowed(for: caller, state: row.caseState, organisationCode: row.organisationCode)
     }
 
     /// A step of the timeline, before it is numbered.

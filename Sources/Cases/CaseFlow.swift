@@ -101,6 +101,16 @@ public enum CaseAction: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// The actions `caller` could take on a case in `state` dispatched to `organisationCode` (its
+    /// state, the caller's roles, and for the department's actions, the caller's organisation).
+    public static func allowed(for caller: Principal, state: CaseState, organisationCode: String?) -> [CaseAction] {
+        allCases.filter { action in
+            action.from.contains(state)
+                && (caller.roles.contains(.platformAdmin) || !caller.roles.isDisjoint(with: action.roles))
+                && (!action.byHandlingDepartment || caller.roles.contains(.platformAdmin) || caller.organisationCode == organisationCode)
+        }
+    }
+
     /// Whether only the department the case is dispatched to may take it.
     public var byHandlingDepartment: Bool { roles == [.departmentHandler] }
 

@@ -1,3 +1,4 @@
+import Cases
 import CityCore
 import CityHTTP
 import CityStore
@@ -13,7 +14,7 @@ import Registry
 import ServiceLifecycle
 
 /// Every module's migrations, in order.
-public let allMigrations: [Migration] = StoreMigrations.all + IdentityMigrations.all + RegistryMigrations.all
+public let allMigrations: [Migration] = StoreMigrations.all + IdentityMigrations.all + RegistryMigrations.all + CasesMigrations.all
 
 /// Prometheus is bootstrapped once per process; every application built in it shares the registry.
 enum MetricsBootstrap {
@@ -58,6 +59,8 @@ public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any Wa
             seed = try await ReferenceData.seed(platform: PlatformParts(platform), adminPassword: config.adminPassword, demoPassword: config.demoPassword,
                                                 demoData: config.seedDemoData)
         }
+        // A store seeded by an earlier release gets the case categories, rules and calendar too (idempotent).
+        if config.seedOnFirstStart { try await ReferenceData.seedCases(platform.caseCatalogue, by: .commandLine()) }
         if indexGeography { try await platform.geography.load() }
         return try await body(OpenedPlatform(platform: platform, store: store, pages: try await PageRenderer.load(), seed: seed))
     }
@@ -79,6 +82,7 @@ public func buildApplication(_ opened: OpenedPlatform, config: CityConfiguration
                 try await platform.throttle.purge()
             },
             RegistryQuality.jobKind: { job in try await platform.quality.run(job) },
+            CaseDesk.deadlineJob: { job in try await platform.cases.runDeadline(job) },
         ], logger: platform.logger))
     }
     return Application(

@@ -1,3 +1,4 @@
+import Cases
 import CityCore
 import CityHTTP
 import CityStore
@@ -149,6 +150,7 @@ public struct ReferenceData {
                 created.append(Credential(username: demoCitizenPhone, password: password, roles: [], organisationCode: "citizen"))
             }
         }
+        try await seedCases(platform.caseCatalogue, by: seeder)
         var report = Report(divisions: divisions, organisations: organisations.count, created: created)
         if demoData {
             (report.grids, report.addresses, report.cameras) = try await platform.geography.seedDemo(central: counties[0].code, worker: "inspector",
@@ -161,6 +163,28 @@ public struct ReferenceData {
     }
 }
 
+extension ReferenceData {
+    /// The case categories and deadline rules, components and events routed to the city
+    /// management bureaus, and the working-day schedules shipped with this release (2026).
+    static func seedCases(_ catalogue: CaseCatalogue, by seeder: Principal) async throws {
+        // The central district's city management is the city bureau's (中心城区由市城市管理局负责); each
+        // county's goes to its own bureau.
+        let routing = counties.enumerated().flatMap { i, county in
+            ["1", "2"].map { RoutingRule(categoryPrefix: $0, divisionPrefix: county.code.rawValue, organisationCode: i == 0 ? "411600-CMB" : "\(county.code)-CMB") }
+        }
+        try await catalogue.seed(routing: routing, by: seeder)
+        let known = try await catalogue.calendar().years
+        for year in [2026] where !known.contains(year) {
+            guard let url = Bundle.module.url(forResource: "calendar-\(year)", withExtension: "json", subdirectory: "Seed") else { throw CocoaError(.fileNoSuchFile) }
+            struct Day: Decodable { let date: String; let name: String }
+            struct Schedule: Decodable { let holidays: [Day]; let workdays: [Day] }
+            let schedule = try JSONDecoder().decode(Schedule.self, from: Data(contentsOf: url))
+            try await catalogue.loadCalendar(year: year, holidays: schedule.holidays.map { ($0.date, $0.name) },
+                                             workdays: schedule.workdays.map { ($0.date, $0.name) }, by: seeder)
+        }
+    }
+}
+
 /// The parts of the platform the seed writes to.
 public struct PlatformParts: Sendable {
     public let divisions: DivisionBook
@@ -170,9 +194,11 @@ public struct PlatformParts: Sendable {
     public let geography: GeographyBook
     public let persons: PersonRegistry
     public let entities: EntityRegistry
+    public let caseCatalogue: CaseCatalogue
     public let clock: any WallClock
 
     public init(_ platform: Platform) {
+        caseCatalogue = platform.caseCatalogue
         divisions = platform.divisions
         organisations = platform.organisations
         staff = platform.staff

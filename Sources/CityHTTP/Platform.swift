@@ -1,3 +1,4 @@
+import Cases
 import CityCore
 import CityStore
 import Foundation
@@ -45,6 +46,9 @@ public struct Platform: Sendable {
     public let quality: RegistryQuality
     /// Grids, addresses and cameras, answered from this process's index.
     public let geography: GeographyBook
+    /// The command center's cases and their reference data (categories, routing, deadlines, calendar).
+    public let cases: CaseDesk
+    public let caseCatalogue: CaseCatalogue
     public let settings: HTTPSettings
     public let metrics: PrometheusCollectorRegistry
     public let logger: Logger
@@ -76,7 +80,10 @@ public struct Platform: Sendable {
         self.persons = PersonRegistry(store: store, audit: audit, clock: clock)
         self.entities = EntityRegistry(store: store, audit: audit, clock: clock)
         self.quality = RegistryQuality(store: store, audit: audit, clock: clock)
-        self.geography = GeographyBook(store: store, clock: clock, logger: logger)
+        let geography = GeographyBook(store: store, clock: clock, logger: logger)
+        self.geography = geography
+        self.cases = CaseDesk(store: store, geography: geography, clock: clock, logger: logger)
+        self.caseCatalogue = CaseCatalogue(store: store, clock: clock)
         self.settings = settings
         self.metrics = metrics
         self.logger = logger

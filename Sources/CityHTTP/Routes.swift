@@ -11,7 +11,7 @@ public protocol RouteDomain: Sendable {
 }
 
 /// The API's own domains' parts of the document.
-let apiFragments = [SystemAPI.fragment, AuthAPI.fragment, IdentityAPI.fragment, RegistryAPI.fragment, GeographyAPI.fragment, AuditAPI.fragment]
+let apiFragments = [SystemAPI.fragment, AuthAPI.fragment, IdentityAPI.fragment, RegistryAPI.fragment, GeographyAPI.fragment, CasesAPI.fragment, AuditAPI.fragment]
 
 /// The OpenAPI document for the API and the domains on top of it.
 public func openAPIDocument(with domains: [APIFragment] = []) -> Data {
@@ -40,6 +40,7 @@ public func buildRouter(platform: Platform, domains: [any RouteDomain] = []) -> 
     auth.addPublicRoutes(to: api)
     let signedIn = api.group(context: AuthenticatedContext.self)
     auth.addRoutes(to: signedIn)
+    CaseController(cases: platform.cases, catalogue: platform.caseCatalogue, geography: platform.geography).addRoutes(to: signedIn)
     let staff = signedIn.group(context: StaffContext.self)
     IdentityController(organisations: platform.organisations, staff: platform.staff, keys: platform.keys).addRoutes(to: staff)
     RegistryController(divisions: platform.divisions, geography: platform.geography).addRoutes(to: staff)

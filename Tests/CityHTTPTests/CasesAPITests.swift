@@ -1,0 +1,108 @@
+import CityApp
+import CityCore
+import CityHTTP
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import TestSupport
+import Testing
+
+extension TestClientProtocol {
+    func post(_ uri: String, json: String, token: String) async throws -> TestResponse {
+        try await post(uri, json: json, headers: [.authorization: "Bearer \(token)"])
+    }
+}
+
+@Suite("Cases over HTTP, on every engine")
+struct CasesAPITests {
+    /// In 川汇区, the central district (routed to the city's city management bureau).
+    static let place = #"{"lon":114.65,"lat":33.62}"#
+    static let pngBase64 = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]).base64EncodedString()
+
+    @Test("a hotline call runs the loop through the API: filed and routed, accepted, reported back with a photo, verified, called back; wrong steps get 409 naming the state",
+          arguments: TestEngine.all)
+    func loop(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, _ in
+            let operator_ = try await client.token("operator")
+            let filed = try await client.post("/api/v1/cases", json: """
+                {"kind":"complaint","categoryCode":"20102","description":"七一路菜市场门口垃圾堆了三天","location":\(Self.place),
+                 "reporter":{"name":"陈女士","phone":"13912345678"}}
+                """, token: operator_)
+            #expect(filed.status == .created, "\(filed.text)")
+            let item = filed.json["case"] as? [String: Any] ?? [:]
+            let number = try #require(item["number"] as? String)
+            #expect(filed.headers[.location] == "/api/v1/cases/\(number)")
+            #expect(item["state"] as? String == "dispatched" && item["organisationCode"] as? String == "411600-CMB" && item["stateName"] as? String == "已派遣")
+            #expect((item["reporter"] as? [String: Any])?["phone"] as? String == "13912345678")
+            #expect((item["allowedActions"] as? [String])?.contains("escalate") == true)
+            #expect(item["deadlineAt"] is String && (filed.json["timeline"] as? [[String: Any]])?.count == 3)
+
+            let nearby = try await client.get("/api/v1/cases/nearby?category=20102&lon=114.65002&lat=33.62", token: operator_).json
+            #expect((nearby["items"] as? [[String: Any]])?.first?["number"] as? String == number)
+
+            let handler = try await client.token("handler")
+            let queue = try await client.get("/api/v1/cases", token: handler).json
+            #expect(queue["total"] as? Int == 1)
+            try await client.post("/api/v1/cases/\(number)/verify", json: #"{"passed":true}"#, token: handler)
+                .expectProblem(.conflict, code: "cases.wrong-state")
+            let accepted = try await client.post("/api/v1/cases/\(number)/accept", json: "{}", token: handler)
+            #expect((accepted.json["case"] as? [String: Any])?["state"] as? String == "handling")
+            #expect(((accepted.json["case"] as? [String: Any])?["reporter"] as? [String: Any])?["phone"] as? String == "139****5678")
+            let reported = try await client.post("/api/v1/cases/\(number)/reportBack", json: #"{"note":"已清运","photos":["\#(Self.pngBase64)"]}"#, token: handler)
+            let photos = reported.json["photos"] as? [[String: Any]] ?? []
+            #expect(photos.count == 1 && photos[0]["contentType"] as? String == "image/png")
+            let photo = try await client.get("/api/v1/cases/\(number)/photos/\(photos[0]["id"] as? String ?? "")", token: handler)
+            #expect(photo.status == .ok && photo.headers[.contentType] == "image/png" && Data(buffer: photo.body).base64EncodedString() == Self.pngBase64)
+
+            let inspector = try await client.token("inspector")
+            let closed = try await client.post("/api/v1/cases/\(number)/verify", json: #"{"passed":true}"#, token: inspector)
+            #expect((closed.json["case"] as? [String: Any])?["state"] as? String == "closed")
+            try await client.post("/api/v1/cases/\(number)/callback", json: #"{"solved":true}"#, token: operator_)
+                .expectProblem(.badRequest, code: "cases.invalid-field", field: "solved")
+            let done = try await client.post("/api/v1/cases/\(number)/callback", json: #"{"solved":true,"satisfied":true}"#, token: operator_)
+            #expect(((done.json["case"] as? [String: Any])?["callback"] as? [String: Any])?["satisfied"] as? Bool == true)
+            let timeline = (done.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
+            #expect(timeline == ["report", "register", "dispatch", "accept", "reportBack", "close", "callback"])
+
+            // Refusals: an unknown action, a case outside the caller's county, an unknown number, a bad photo.
+            try await client.post("/api/v1/cases/\(number)/fly", json: "{}", token: operator_).expectProblem(.badRequest, code: "request.invalid-field", field: "action")
+            let county = try await client.token("huaiyang.handler")
+            try await client.get("/api/v1/cases/\(number)", token: county).expectProblem(.notFound, code: "cases.unknown-case")
+            try await client.get("/api/v1/cases/41160226010100001", token: operator_).expectProblem(.notFound, code: "cases.unknown-case")
+            try await client.post("/api/v1/cases", json: #"{"kind":"help","categoryCode":"20102","description":"x","location":\#(Self.place),"photos":["aGVsbG8="]}"#, token: operator_)
+                .expectProblem(.badRequest, code: "cases.bad-attachment", field: "photos")
+            try await client.post("/api/v1/cases", json: #"{"kind":"help","categoryCode":"20102","description":"x","location":\#(Self.place),"colour":"red"}"#, token: operator_)
+                .expectProblem(.badRequest, code: "request.unknown-field")
+        }
+    }
+
+    @Test("a citizen files from the portal and follows only their own cases; the reporter is masked for a department", arguments: TestEngine.all)
+    func citizen(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, _ in
+            let login = try await client.post("/api/v1/citizens/login", json: #"{"phone":"13800000000","password":"\#(Harness.demoPassword)"}"#)
+            let citizen = try #require(login.json["token"] as? String)
+            let filed = try await client.post("/api/v1/cases", json: """
+                {"categoryCode":"20505","description":"小区门口有车长期乱停","location":\(Self.place),"reporter":{"phone":"13800000000"}}
+                """, token: citizen)
+            #expect(filed.status == .created, "\(filed.text)")
+            let item = filed.json["case"] as? [String: Any] ?? [:]
+            let number = try #require(item["number"] as? String)
+            #expect(item["state"] as? String == "reported" && item["channel"] as? String == "citizen" && (item["allowedActions"] as? [String]) == [])
+            let mine = try await client.get("/api/v1/cases", token: citizen).json
+            #expect(mine["total"] as? Int == 1)
+            let operator_ = try await client.token("operator")
+            let registered = try await client.post("/api/v1/cases/\(number)/register", json: "{}", token: operator_)
+            #expect((registered.json["case"] as? [String: Any])?["state"] as? String == "dispatched")
+            let handler = try await client.token("handler")
+            let seen = try await client.get("/api/v1/cases/\(number)", token: handler).json["case"] as? [String: Any]
+            #expect((seen?["reporter"] as? [String: Any])?["phone"] as? String == "138****0000")
+            // The citizen sees the progress; the hotline channel is not theirs.
+            #expect((try await client.get("/api/v1/cases/\(number)", token: citizen).json["case"] as? [String: Any])?["state"] as? String == "dispatched")
+            try await client.post("/api/v1/cases", json: #"{"channel":"hotline","kind":"help","categoryCode":"20505","description":"x","location":\#(Self.place)}"#, token: citizen)
+                .expectProblem(.badRequest, code: "cases.invalid-field", field: "channel")
+            try await client.post("/api/v1/cases/\(number)/register", json: "{}", token: citizen).expectProblem(.notFound, code: "cases.unknown-case")
+        }
+    }
+}
