@@ -74,7 +74,8 @@ struct CaseController {
             }
             channel = value
         }
-        let filter = CaseFilter(states: states, categoryPrefix: query["category"].map(String.init), organisationCode: query["organisation"].map(String.init),
+        let category = try Self.categoryCode(request, minLength: 1)
+        let filter = CaseFilter(states: states, categoryPrefix: category, organisationCode: query["organisation"].map(String.init),
                                 division: try request.division(), channel: channel, overdueOnly: try request.flag("overdue"),
                                 text: query["q"].map(String.init), mine: !(try request.flag("all")))
         let caller = context.caller
@@ -82,7 +83,7 @@ struct CaseController {
     }
 
     @Sendable func nearby(_ request: Request, context: AuthenticatedContext) async throws -> NearbyCasesDTO {
-        guard let category = request.uri.queryParameters["category"].map(String.init), !category.isEmpty else {
+        guard let category = try Self.categoryCode(request, minLength: 2) else {
             throw RequestProblem.badQuery("category", zh: "请给出案件类别 category", en: "Give the category")
         }
         let point = try GeographyController.point(request)
@@ -113,6 +114,15 @@ struct CaseController {
         }
         return CaseDetailDTO(item: CaseDTO(detail.item, for: caller), timeline: detail.timeline.map(CaseEventDTO.init),
                              photos: detail.attachments.map(CaseAttachmentDTO.init), cameras: cameras)
+    }
+
+    /// The `category` query parameter: a code (or its prefix) of digits, as the document says.
+    static func categoryCode(_ request: Request, minLength: Int) throws -> String? {
+        guard let text = request.uri.queryParameters["category"].map(String.init) else { return nil }
+        guard (minLength...12).contains(text.count), text.allSatisfy(\.isASCIIDigit) else {
+            throw RequestProblem.badQuery("category", zh: "category 应为 \(minLength) 到 12 位数字", en: "category is \(minLength) to 12 digits")
+        }
+        return text
     }
 
     static func defaultChannel(_ caller: Principal) -> CaseChannel {
