@@ -34,6 +34,7 @@ public func buildRouter(platform: Platform, domains: [any RouteDomain] = []) -> 
     SystemController(store: platform.store, jobs: platform.jobs, metrics: platform.metrics,
                      openAPI: openAPIDocument(with: domains.map(\.api))).addRoutes(to: router)
     for domain in domains { domain.addRoutes(to: router) }
+    Open311Controller(cases: platform.cases, catalogue: platform.caseCatalogue, keys: platform.keys, audit: platform.audit).addRoutes(to: router)
 
     let api = router.group("/api/v1")
     let auth = AuthController(signIn: platform.signIn, sessions: platform.sessions, citizens: platform.citizens)

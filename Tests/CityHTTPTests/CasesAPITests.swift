@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Identity
 import NIOCore
 import TestSupport
 import Testing
@@ -103,6 +104,62 @@ struct CasesAPITests {
             try await client.post("/api/v1/cases", json: #"{"channel":"hotline","kind":"help","categoryCode":"20505","description":"x","location":\#(Self.place)}"#, token: citizen)
                 .expectProblem(.badRequest, code: "cases.invalid-field", field: "channel")
             try await client.post("/api/v1/cases/\(number)/register", json: "{}", token: citizen).expectProblem(.notFound, code: "cases.unknown-case")
+        }
+    }
+}
+
+@Suite("Open311 GeoReport v2, on every engine")
+struct Open311Tests {
+    @Test("services list in JSON and XML; a POST with an API key becomes a routed case followed by number to closure; errors are the spec's list", arguments: TestEngine.all)
+    func open311(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            let services = try await client.get("/open311/v2/services.json")
+            let list = (try? JSONSerialization.jsonObject(with: Data(buffer: services.body))) as? [[String: Any]] ?? []
+            #expect(services.status == .ok && list.contains { $0["service_code"] as? String == "20102" && $0["service_name"] as? String == "暴露垃圾" })
+            let xml = try await client.get("/open311/v2/services.xml")
+            #expect(xml.headers[.contentType]?.hasPrefix("text/xml") == true && xml.text.contains("<service><service_code>10101</service_code>"))
+            let definition = try await client.get("/open311/v2/services/20102.json")
+            #expect(definition.status == .ok && definition.text.contains(#""attributes":[]"#))
+
+            let (_, secret) = try await opened.platform.keys.create(NewAPIKey(name: "civic app", organisationCode: "411600-BDB", roles: [.departmentHandler]),
+                                                                    by: .commandLine(user: "test"), origin: .commandLine)
+            let form = "api_key=\(secret)&service_code=20102&lat=33.62&long=114.65&description=%E5%9E%83%E5%9C%BE%E6%B2%A1%E4%BA%BA%E6%B8%85&first_name=%E6%9D%8E&phone=13912345678"
+            let posted = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                  body: ByteBuffer(string: form))
+            #expect(posted.status == .created, "\(posted.text)")
+            let created = (try? JSONSerialization.jsonObject(with: Data(buffer: posted.body))) as? [[String: Any]] ?? []
+            let number = try #require(created.first?["service_request_id"] as? String)
+            let one = try await client.get("/open311/v2/requests/\(number).json")
+            let request = ((try? JSONSerialization.jsonObject(with: Data(buffer: one.body))) as? [[String: Any]])?.first ?? [:]
+            #expect(request["status"] as? String == "open" && request["service_code"] as? String == "20102" && request["description"] as? String == "垃圾没人清")
+            #expect(request["agency_responsible"] is NSNull && (request["requested_datetime"] as? String)?.hasSuffix("+08:00") == true)
+            #expect(!one.text.contains("13912345678"))
+            // The command center registers it (routed at once), the department handles it, the inspector closes it.
+            let operator_ = try await client.token("operator"), handler = try await client.token("handler"), inspector = try await client.token("inspector")
+            #expect(try await client.post("/api/v1/cases/\(number)/register", json: "{}", token: operator_).status == .ok)
+            let routed = ((try? JSONSerialization.jsonObject(with: Data(buffer: try await client.get("/open311/v2/requests/\(number).json").body))) as? [[String: Any]])?.first
+            #expect(routed?["agency_responsible"] as? String == "411600-CMB" && routed?["expected_datetime"] is String)
+            _ = try await client.post("/api/v1/cases/\(number)/accept", json: "{}", token: handler)
+            _ = try await client.post("/api/v1/cases/\(number)/reportBack", json: #"{"note":"已清运"}"#, token: handler)
+            #expect(try await client.post("/api/v1/cases/\(number)/verify", json: #"{"passed":true}"#, token: inspector).status == .ok)
+            let closed = try await client.get("/open311/v2/requests/\(number).xml")
+            #expect(closed.text.contains("<status>closed</status>"), "\(closed.text)")
+            let token = try await client.get("/open311/v2/tokens/\(number).xml")
+            #expect(token.text.contains("<service_request_id>\(number)</service_request_id>"))
+            #expect(try await client.get("/open311/v2/requests.json?status=closed&service_code=20102").text.contains(number))
+            #expect(!(try await client.get("/open311/v2/requests.json?status=open")).text.contains(number))
+
+            // Errors: the spec's list, with the status.
+            let badKey = try await client.execute(uri: "/open311/v2/requests.json", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                  body: ByteBuffer(string: "api_key=nope&service_code=20102&lat=33.62&long=114.65&description=x"))
+            #expect(badKey.status == .forbidden && badKey.text.contains(#""code":403"#) && badKey.text.contains("api_key"))
+            let noPlace = try await client.execute(uri: "/open311/v2/requests.xml", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                   body: ByteBuffer(string: "api_key=\(secret)&service_code=20102&description=x"))
+            #expect(noPlace.status == .badRequest && noPlace.text.contains("<errors><error><code>400</code>"))
+            let missing = try await client.get("/open311/v2/requests/41160226010100001.json")
+            #expect(missing.status == .notFound && missing.text.hasPrefix(#"[{"code":404"#))
+            let tooLong = try await client.get("/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z")
+            #expect(tooLong.status == .badRequest && tooLong.text.contains("90 days"))
         }
     }
 }
