@@ -11,7 +11,7 @@ public protocol RouteDomain: Sendable {
 }
 
 /// The API's own domains' parts of the document.
-let apiFragments = [SystemAPI.fragment, AuthAPI.fragment, IdentityAPI.fragment, RegistryAPI.fragment, GeographyAPI.fragment, CasesAPI.fragment, AuditAPI.fragment]
+let apiFragments = [SystemAPI.fragment, AuthAPI.fragment, IdentityAPI.fragment, RegistryAPI.fragment, GeographyAPI.fragment, CasesAPI.fragment, Open311API.fragment, AuditAPI.fragment]
 
 /// The OpenAPI document for the API and the domains on top of it.
 public func openAPIDocument(with domains: [APIFragment] = []) -> Data {
@@ -34,7 +34,7 @@ public func buildRouter(platform: Platform, domains: [any RouteDomain] = []) -> 
     SystemController(store: platform.store, jobs: platform.jobs, metrics: platform.metrics,
                      openAPI: openAPIDocument(with: domains.map(\.api))).addRoutes(to: router)
     for domain in domains { domain.addRoutes(to: router) }
-    Open311Controller(cases: platform.cases, catalogue: platform.caseCatalogue, keys: platform.keys, audit: platform.audit).addRoutes(to: router)
+    Open311Controller(cases: platform.cases, catalogue: platform.caseCatalogue, keys: platform.keys).addRoutes(to: router)
 
     let api = router.group("/api/v1")
     let auth = AuthController(signIn: platform.signIn, sessions: platform.sessions, citizens: platform.citizens)

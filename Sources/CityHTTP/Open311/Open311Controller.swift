@@ -16,12 +16,11 @@ struct Open311Controller {
     let cases: CaseDesk
     let catalogue: CaseCatalogue
     let keys: APIKeyRing
-    let audit: AuditLog
 
     static let root = "/open311/v2"
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        let group = router.group(RouterPath(Self.root)).add(middleware: Open311ErrorMiddleware(audit: audit))
+        let group = router.group(RouterPath(Self.root))
         group.get("/services.json") { request, context in try await services(request, context, .json) }
         group.get("/services.xml") { request, context in try await services(request, context, .xml) }
         group.get("/services/{file}") { request, context in
@@ -116,7 +115,7 @@ struct Open311Controller {
     func post(_ request: Request, _ context: AppRequestContext, _ format: Open311Format) async throws -> Response {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
-            throw Open311Error(status: .unsupportedMediaType, description: "post the request as application/x-www-form-urlencoded")
+            throw RequestProblem.unsupportedMediaType
         }
         let body = try await request.collectBounded(upTo: context.maxUploadSize, context: context)
         let form = Self.formFields(String(buffer: body))
@@ -169,37 +168,31 @@ struct Open311Controller {
     }
 }
 
-/// An Open311 refusal: answered as the spec's error list, not as problem+json.
-struct Open311Error: Error {
-    let status: HTTPResponse.Status
+/// An Open311 refusal. Like every error on `/open311`, `ProblemMiddleware` answers it as the
+/// spec's list of `{code, description}`, not as problem+json (and audits a refused key).
+struct Open311Error: CityError {
+    let kind: ErrorKind
     let description: String
-}
 
-/// Turns every error below it into the spec's `[{code, description}]` (JSON, or XML for `.xml`
-/// paths); a refused key is audited as a refusal.
-struct Open311ErrorMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
-    let audit: AuditLog
+    init(status: HTTPResponse.Status, description: String) {
+        self.kind = switch status {
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        default: .invalidInput
+        }
+        self.description = description
+    }
 
-    func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
-        let format: Open311Format = request.uri.path.hasSuffix(".xml") ? .xml : .json
-        do {
-            return try await next(request, context)
-        } catch let error as Open311Error {
-            if error.status == .forbidden {
-                _ = try? await audit.append(AuditEntry(actor: "anonymous", action: "http.denied", recordType: "route", recordID: "\(request.method) \(request.uri.path)",
-                                                       origin: context.auditOrigin, outcome: "denied", detail: "open311.invalid-api-key"))
-            }
-            return format.error(error.status, error.description)
-        } catch let error as any CityError {
-            return format.error(error.status, error.messageEn)
-        } catch let error as HTTPError where error.status == .notFound {
-            return format.error(.notFound, "no such Open311 resource")
-        } catch {
-            context.logger.error("open311 error", metadata: ["cause": "\(String(reflecting: error))"])
-            return format.error(.internalServerError, "internal error; request id \(context.requestID)")
+    var code: String {
+        switch kind {
+        case .forbidden: "open311.invalid-api-key"
+        case .notFound: "open311.not-found"
+        default: "open311.bad-request"
         }
     }
+    var messageZh: String { description }
+    var messageEn: String { description }
+    var field: String? { nil }
 }
 
 /// A value of an Open311 answer, written as JSON or XML.

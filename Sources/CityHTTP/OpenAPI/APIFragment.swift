@@ -47,6 +47,13 @@ public struct APIOperation: Sendable {
     public var accepted: (schema: String, description: String)?
     /// Answers given as a page rather than problem+json (the web forms).
     public var pageAnswers: [(status: Int, description: String)]
+    /// The request body's media type (Open311 posts a form).
+    public var bodyMedia = APIFragment.json
+    /// Where errors are not problem+json (Open311's list of `{code, description}`): their schema and media type.
+    public var errorShape: (schema: String, media: String)?
+    /// Other media types the success and error answers may come in (Open311's `NAME.xml` beside
+    /// `NAME.json` on one path), without a schema.
+    public var alsoMedia: [String] = []
 
     public init(_ method: String, _ path: String, id: String, summary: String, tag: String, access: Access = .staff, body: String? = nil,
                 query: [Query] = [], headers: [Query] = [], pathParameters: [(String, JSONValue)] = [], success: (Int, String?, String),

@@ -60,14 +60,17 @@ public enum OpenAPIDocument {
         }
         if !parameters.isEmpty { pairs.append(("parameters", .array(parameters))) }
         if let body = op.body {
-            pairs.append(("requestBody", ["required": true, "content": ["application/json": ["schema": Schema.ref(body)]]]))
+            pairs.append(("requestBody", ["required": true, "content": [.init(stringLiteral: op.bodyMedia): ["schema": Schema.ref(body)]]]))
         }
         var answers: [(Int, JSONValue)] = []
         var success: [(String, JSONValue)] = [("description", "success")]
+        let anything: JSONValue = ["schema": [:]]
+        let others: [(String, JSONValue)] = op.alsoMedia.map { ($0, anything) }
         if let schema = op.success.schema {
-            success.append(("content", [.init(stringLiteral: op.success.media): ["schema": Schema.ref(schema)]]))
+            let main: JSONValue = ["schema": Schema.ref(schema)]
+            success.append(("content", .object([(op.success.media, main)] + others)))
         } else if op.success.status != 204 && op.success.status != 303 {
-            success.append(("content", [.init(stringLiteral: op.success.media): ["schema": [:]]]))
+            success.append(("content", .object([(op.success.media, anything)] + others)))
         }
         if op.success.status == 303 { success.append(("headers", ["Location": ["schema": ["type": "string"]]])) }
         answers.append((op.success.status, .object(success)))
@@ -93,7 +96,13 @@ public enum OpenAPIDocument {
             answers.append((403, problem(op.access == .staff ? "missing role, outside division scope, or not a staff member (audited)" : "missing role (audited)")))
         }
         for answer in op.answers where !answers.contains(where: { $0.0 == answer.status }) {
-            answers.append((answer.status, problem(answer.description)))
+            if let shape = op.errorShape {
+                let schema: JSONValue = ["schema": Schema.ref(shape.schema)]
+                let content = JSONValue.object([(shape.media, schema)] + others)
+                answers.append((answer.status, .object([("description", .string(answer.description)), ("content", content)])))
+            } else {
+                answers.append((answer.status, problem(answer.description)))
+            }
         }
         if isAPI && op.id != "openapi" {
             answers.append((503, problem("the database is unavailable: retry after the seconds in Retry-After")))

@@ -89,6 +89,10 @@ struct ProblemMiddleware<Context: CityContext>: RouterMiddleware {
 
     static func response(for error: any CityError, request: Request, context: Context) -> Response {
         let status = error.status
+        // Open311 clients read the spec's error list, in the format the path asks for.
+        if request.uri.path.hasPrefix(Open311Controller.root + "/") {
+            return (request.uri.path.hasSuffix(".xml") ? Open311Format.xml : .json).error(status, error.messageEn)
+        }
         let problem = ProblemDetails(
             type: "urn:cityhub:problem:\(error.code)",
             title: status.reasonPhrase,
