@@ -65,6 +65,14 @@ public struct Dialect: Sendable {
         engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
     }
 
+    /// Seconds from timestamp column `earlier` to `later` (column names from code): SQLite stores
+    /// seconds since 1970, PostgreSQL `timestamptz`.
+    public func secondsBetween(_ later: String, _ earlier: String) -> SQLQueryString {
+        engine == .postgres
+            ? SQLQueryString("EXTRACT(EPOCH FROM (\(later) - \(earlier)))")
+            : SQLQueryString("(\(later) - \(earlier))")
+    }
+
     /// The row-locking suffix for read-modify-write inside a transaction (SQLite's writer is alone already).
     public var forUpdate: SQLQueryString {
         engine == .postgres ? " FOR UPDATE" : ""

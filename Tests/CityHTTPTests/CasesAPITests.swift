@@ -67,6 +67,13 @@ struct CasesAPITests {
             let timeline = (done.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
             #expect(timeline == ["report", "register", "dispatch", "accept", "reportBack", "close", "callback"])
 
+            // Today's indicators by organisation: one case, registered, closed, called back satisfied.
+            let table = try await client.get("/api/v1/cases/indicators?by=organisation", token: operator_).json
+            let row = (table["rows"] as? [[String: Any]])?.first ?? [:]
+            #expect(row["key"] as? String == "411600-CMB" && row["registered"] as? Int == 1 && row["closureRate"] as? Double == 1 && row["satisfactionRate"] as? Double == 1)
+            try await client.get("/api/v1/cases/indicators?by=colour", token: operator_).expectProblem(.badRequest, code: "request.invalid-query", field: "by")
+            try await client.get("/api/v1/cases/indicators", token: handler).expectProblem(.forbidden, code: "identity.forbidden-role")
+
             // Refusals: an unknown action, a case outside the caller's county, an unknown number, a bad photo.
             try await client.post("/api/v1/cases/\(number)/fly", json: "{}", token: operator_).expectProblem(.badRequest, code: "request.invalid-field", field: "action")
             let county = try await client.token("huaiyang.handler")

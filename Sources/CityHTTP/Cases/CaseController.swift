@@ -20,6 +20,7 @@ struct CaseController {
         api.post("/cases", use: file)
         api.get("/cases/categories", use: categories)
         api.get("/cases/nearby", use: nearby)
+        api.get("/cases/indicators", use: indicators)
         api.get("/cases/{number}", use: detail)
         api.get("/cases/{number}/photos/{id}", use: photo)
         api.post("/cases/{number}/{action}", use: act)
@@ -89,6 +90,31 @@ struct CaseController {
         let point = try GeographyController.point(request)
         let caller = context.caller
         return NearbyCasesDTO(items: try await cases.nearbyOpen(category: category, at: point, by: caller).map { CaseDTO($0, for: caller) })
+    }
+
+    @Sendable func indicators(_ request: Request, context: AuthenticatedContext) async throws -> IndicatorTableDTO {
+        let query = request.uri.queryParameters
+        let grouping = try query["by"].map { text in
+            guard let value = IndicatorGrouping(rawValue: String(text)) else {
+                throw RequestProblem.badQuery("by", zh: "by 应为 \(IndicatorGrouping.allCases.map(\.rawValue).joined(separator: "、")) 之一",
+                                              en: "by is one of \(IndicatorGrouping.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return value
+        } ?? .organisation
+        // Days in China; a period defaults to today.
+        func day(_ name: String) throws -> Date? {
+            guard let text = query[Substring(name)].map(String.init) else { return nil }
+            guard let date = try? Date(text + "T00:00:00+08:00", strategy: .iso8601) else {
+                throw RequestProblem.badQuery(name, zh: "\(name) 应为 YYYY-MM-DD", en: "\(name) is a date as YYYY-MM-DD")
+            }
+            return date
+        }
+        let today = try Date(WorkCalendar.dayKey(Date()) + "T00:00:00+08:00", strategy: .iso8601)
+        let from = try day("from") ?? today
+        let to = (try day("to") ?? from).addingTimeInterval(86_400)
+        let rows = try await cases.indicators(by: grouping, from: from, to: to, division: try request.division(), by: context.caller)
+        return IndicatorTableDTO(by: grouping.rawValue, from: WorkCalendar.dayKey(from), to: WorkCalendar.dayKey(to.addingTimeInterval(-1)),
+                                 rows: rows.map(IndicatorRowDTO.init))
     }
 
     @Sendable func categories(_ request: Request, context: AuthenticatedContext) async throws -> CaseCategoryList {

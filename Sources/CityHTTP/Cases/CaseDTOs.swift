@@ -364,3 +364,55 @@ extension Array where Element == String {
         }
     }
 }
+
+/// One group's indicators (formulas in `IndicatorRow`'s documentation and the README).
+struct IndicatorRowDTO: Codable, APIShape {
+    let key: String?
+    let registered, closed, parked, due, onTime, handled, reworked, callbacks, satisfied, overdue, dispatched, registeredInTime, dispatchedInTime: Int
+    let closureRate, onTimeRate, reworkRate, satisfactionRate, averageHandlingHours, registeredInTimeRate, dispatchedInTimeRate: Double?
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case key, registered, closed, parked, due, onTime, handled, reworked, callbacks, satisfied, overdue, dispatched, registeredInTime, dispatchedInTime,
+             closureRate, onTimeRate, reworkRate, satisfactionRate, averageHandlingHours, registeredInTimeRate, dispatchedInTimeRate
+    }
+    static let requiredFields: [CodingKeys] = [.registered, .closed, .parked, .due, .onTime, .handled, .reworked, .callbacks, .satisfied, .overdue, .dispatched,
+                                               .registeredInTime, .dispatchedInTime]
+    static let schemaName = "CaseIndicators"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .key: ["type": ["string", "null"], "description": "the organisation, division, grid or category (null for the total)"]
+        case .closureRate: ["type": ["number", "null"], "description": "closed / (registered − parked)"]
+        case .onTimeRate: ["type": ["number", "null"], "description": "handled before going overdue / (due − parked)"]
+        case .reworkRate: ["type": ["number", "null"], "description": "reworked / handled"]
+        case .satisfactionRate: ["type": ["number", "null"], "description": "satisfied callbacks / callbacks"]
+        case .averageHandlingHours: ["type": ["number", "null"], "description": "mean hours from dispatch to closure"]
+        case .registeredInTimeRate: ["type": ["number", "null"], "description": "registered within 5 minutes of the report / registered"]
+        case .dispatchedInTimeRate: ["type": ["number", "null"], "description": "dispatched within 3 minutes of registration / dispatched"]
+        default: Schema.integer
+        }
+    }
+
+    init(_ r: IndicatorRow) {
+        key = r.key; registered = r.registered; closed = r.closed; parked = r.parked; due = r.due; onTime = r.onTime; handled = r.handled
+        reworked = r.reworked; callbacks = r.callbacks; satisfied = r.satisfied; overdue = r.overdue; dispatched = r.dispatched
+        registeredInTime = r.registeredInTime; dispatchedInTime = r.dispatchedInTime; closureRate = r.closureRate; onTimeRate = r.onTimeRate
+        reworkRate = r.reworkRate; satisfactionRate = r.satisfactionRate; averageHandlingHours = r.averageHandlingHours
+        registeredInTimeRate = r.registeredInTimeRate; dispatchedInTimeRate = r.dispatchedInTimeRate
+    }
+}
+
+/// The indicator table of a period.
+struct IndicatorTableDTO: ResponseEncodable, APIShape {
+    let by: String
+    let from: String
+    let to: String
+    let rows: [IndicatorRowDTO]
+    enum CodingKeys: String, CodingKey, CaseIterable { case by, from, to, rows }
+    static let schemaName = "CaseIndicatorTable"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .by: Schema.enumeration(IndicatorGrouping.allCases.map(\.rawValue))
+        case .from, .to: Schema.string("first and last day (China), as YYYY-MM-DD", format: "date")
+        case .rows: Schema.array(Schema.ref(IndicatorRowDTO.self))
+        }
+    }
+}

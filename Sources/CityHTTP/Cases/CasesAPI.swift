@@ -21,6 +21,14 @@ enum CasesAPI {
               summary: "File a case (hotline operator, inspector, citizen, or another system); routed and deadlined when a rule covers it; emergencies handed off at once",
               tag: "cases", access: .signedIn, body: NewCaseBody.schemaName, success: (201, CaseDetailDTO.schemaName, APIFragment.json),
               answers: [(422, "unknown category, or a place outside the city")]),
+        .init("get", "/api/v1/cases/indicators", id: "caseIndicators",
+              summary: "The indicator table of the cases registered in a period (closure, on-time, rework and satisfaction rates, handling time, overdue count, service levels), by organisation, division, grid or category, within scope",
+              tag: "cases", access: .signedIn,
+              query: [.init("by", Schema.enumeration(IndicatorGrouping.allCases.map(\.rawValue)), "grouping (default organisation)"),
+                      .init("from", Schema.string(format: "date"), "first day (China), default today"),
+                      .init("to", Schema.string(format: "date"), "last day, default the first"),
+                      .init("division", Schema.divisionCode, "within this division")],
+              success: (200, IndicatorTableDTO.schemaName, APIFragment.json), answers: [(400, "a period of more than 400 days, or ending before it starts")]),
         .init("get", "/api/v1/cases/categories", id: "listCaseCategories", summary: "The case categories in use (components, events, hotline)", tag: "cases",
               access: .signedIn, success: (200, CaseCategoryList.schemaName, APIFragment.json)),
         .init("get", "/api/v1/cases/nearby", id: "nearbyCases", summary: "Open cases of a category within 50 m of a point, offered before filing a duplicate",
@@ -44,5 +52,5 @@ enum CasesAPI {
                         (422, "unknown organisation")]),
     ], shapes: [CaseDTO.self, PageDTO<CaseDTO>.self, ReporterDTO.self, TimeLimitDTO.self, PendingRequestDTO.self, CallbackDTO.self, CaseEventDTO.self,
                 CaseAttachmentDTO.self, NearCameraDTO.self, CaseDetailDTO.self, NearbyCasesDTO.self, CaseCategoryDTO.self, CaseCategoryList.self,
-                NewCaseBody.self, CaseActionBody.self])
+                NewCaseBody.self, CaseActionBody.self, IndicatorRowDTO.self, IndicatorTableDTO.self])
 }

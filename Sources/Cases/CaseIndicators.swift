@@ -1,0 +1,144 @@
+import CityCore
+import CityStore
+import Foundation
+import Identity
+import SQLKit
+
+/// How indicators are counted: the choices cities make differently. The defaults follow
+/// ../shared/reference/cases.md (GB/T 30428.4 and the cities' practice).
+public struct IndicatorRules: Sendable, Equatable {
+    /// Parked cases (挂账, approved) leave the denominators of the closure and on-time rates.
+    public var parkedLeaveDenominators = true
+    /// The command center's service levels: registered within this many seconds of the report,
+    /// dispatched within this many of registration (Zhoukou: 5 and 3 minutes).
+    public var registerWithin: TimeInterval = 300
+    public var dispatchWithin: TimeInterval = 180
+
+    public init(parkedLeaveDenominators: Bool = true, registerWithin: TimeInterval = 300, dispatchWithin: TimeInterval = 180) {
+        self.parkedLeaveDenominators = parkedLeaveDenominators
+        self.registerWithin = registerWithin
+        self.dispatchWithin = dispatchWithin
+    }
+}
+
+/// What indicators are grouped by.
+public enum IndicatorGrouping: String, Sendable, CaseIterable {
+    case organisation, division, grid, category, total
+
+    var column: String? {
+        switch self {
+        case .organisation: "organisation_code"
+        case .division: "division_code"
+        case .grid: "grid_code"
+        case .category: "category_code"
+        case .total: nil
+        }
+    }
+}
+
+/// One row of the indicator table: the counts and the rates computed from them. The cohort is the
+/// cases registered in the period (rejected, merged and handed-off ones are not cases of the
+/// loop). With the default rules:
+/// - closure rate 结案率 = closed / (registered − parked)
+/// - on-time rate 按期处置率 = handled without going overdue / (due − parked), where due = the
+///   cases whose deadline has passed or that were handled (reported back or closed)
+/// - rework rate 返工率 = cases reworked at least once / cases handled
+/// - satisfaction rate 满意率 = satisfied callbacks / callbacks made
+/// - average handling hours = mean of (closed − dispatched) over closed cases
+/// - overdue count 超期数 = cases marked overdue
+/// - registered within 5 minutes = cases registered within `registerWithin` of their report /
+///   registered; dispatched within 3 = dispatched within `dispatchWithin` of registration / dispatched
+/// A rate is nil when its denominator is zero.
+public struct IndicatorRow: Sendable, Equatable, Codable {
+    public var key: String?
+    public var registered: Int
+    public var closed: Int
+    public var parked: Int
+    public var due: Int
+    public var onTime: Int
+    public var handled: Int
+    public var reworked: Int
+    public var callbacks: Int
+    public var satisfied: Int
+    public var overdue: Int
+    public var dispatched: Int
+    public var registeredInTime: Int
+    public var dispatchedInTime: Int
+    public var handlingSeconds: Double
+    public var closureRate: Double?
+    public var onTimeRate: Double?
+    public var reworkRate: Double?
+    public var satisfactionRate: Double?
+    public var averageHandlingHours: Double?
+    public var registeredInTimeRate: Double?
+    public var dispatchedInTimeRate: Double?
+
+    mutating func derive(_ rules: IndicatorRules) {
+        func rate(_ n: Int, _ d: Int) -> Double? { d > 0 ? Double(n) / Double(d) : nil }
+        let parkedOut = rules.parkedLeaveDenominators ? parked : 0
+        closureRate = rate(closed, registered - parkedOut)
+        onTimeRate = rate(onTime, due - parkedOut)
+        reworkRate = rate(reworked, handled)
+        satisfactionRate = rate(satisfied, callbacks)
+        averageHandlingHours = closed > 0 ? handlingSeconds / Double(closed) / 3600 : nil
+        registeredInTimeRate = rate(registeredInTime, registered)
+        dispatchedInTimeRate = rate(dispatchedInTime, dispatched)
+    }
+}
+
+extension CaseDesk {
+    /// The indicator table of the cases registered in [from, to) within `division` (default: the
+    /// caller's scope), one row per group, for the command center, dispatchers and auditors.
+    public func indicators(by grouping: IndicatorGrouping, from: Date, to: Date, division: DivisionCode? = nil, rules: IndicatorRules = IndicatorRules(),
+                           by caller: Principal) async throws -> [IndicatorRow] {
+        try caller.require(anyOf: .commandOperator, .dispatcher, .auditor)
+        guard from < to, to.timeIntervalSince(from) <= 400 * 86_400 else {
+            throw CasesError.invalidField("from", zh: "统计区间应在 400 天以内且起点早于终点", en: "The period must start before it ends and span at most 400 days")
+        }
+        let scope = try caller.staffScope()
+        if let division { try caller.requireScope(division) }
+        let within = division.map(DivisionScope.init) ?? scope
+        let dialect = store.dialect
+        let now = clock.now()
+        let group: SQLQueryString = grouping.column.map { SQLQueryString($0) } ?? "CAST(NULL AS TEXT)"
+        // PostgreSQL refuses a constant in GROUP BY: the total is one group without it.
+        let grouped: SQLQueryString = grouping.column.map { SQLQueryString("GROUP BY \($0) ORDER BY \($0)") } ?? ""
+        let handling = dialect.secondsBetween("closed_at", "dispatched_at")
+        let toRegister = dialect.secondsBetween("registered_at", "reported_at")
+        let toDispatch = dialect.secondsBetween("dispatched_at", "registered_at")
+        let query: SQLQueryString = """
+            SELECT \(group) AS key,
+              COUNT(*) AS registered,
+              COALESCE(SUM(CASE WHEN state = 'closed' THEN 1 ELSE 0 END), 0) AS closed,
+              COALESCE(SUM(CASE WHEN state = 'parked' THEN 1 ELSE 0 END), 0) AS parked,
+              COALESCE(SUM(CASE WHEN deadline_at IS NOT NULL AND (deadline_at <= \(bind: now) OR state IN ('reportedBack', 'closed')) THEN 1 ELSE 0 END), 0) AS due,
+              COALESCE(SUM(CASE WHEN deadline_at IS NOT NULL AND state IN ('reportedBack', 'closed') AND overdue_at IS NULL THEN 1 ELSE 0 END), 0) AS on_time,
+              COALESCE(SUM(CASE WHEN state IN ('reportedBack', 'closed') OR reworks > 0 THEN 1 ELSE 0 END), 0) AS handled,
+              COALESCE(SUM(CASE WHEN reworks > 0 THEN 1 ELSE 0 END), 0) AS reworked,
+              COALESCE(SUM(CASE WHEN callback_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS callbacks,
+              COALESCE(SUM(CASE WHEN callback_at IS NOT NULL AND satisfied = \(bind: true) THEN 1 ELSE 0 END), 0) AS satisfied,
+              COALESCE(SUM(CASE WHEN overdue_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS overdue,
+              COALESCE(SUM(CASE WHEN dispatched_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS dispatched,
+              COALESCE(SUM(CASE WHEN \(toRegister) <= \(bind: rules.registerWithin) THEN 1 ELSE 0 END), 0) AS registered_in_time,
+              COALESCE(SUM(CASE WHEN dispatched_at IS NOT NULL AND \(toDispatch) <= \(bind: rules.dispatchWithin) THEN 1 ELSE 0 END), 0) AS dispatched_in_time,
+              CAST(COALESCE(SUM(CASE WHEN state = 'closed' AND dispatched_at IS NOT NULL THEN \(handling) ELSE 0 END), 0) AS DOUBLE PRECISION) AS handling_seconds
+            FROM cases
+            WHERE registered_at >= \(bind: from) AND registered_at < \(bind: to) AND division_code LIKE \(bind: within.likePattern)
+              AND state NOT IN ('rejected', 'merged', 'handedOff')
+            \(grouped)
+            """
+        struct Row: Decodable {
+            let key: String?
+            let registered, closed, parked, due, onTime, handled, reworked, callbacks, satisfied, overdue, dispatched, registeredInTime, dispatchedInTime: Int
+            let handlingSeconds: Double
+        }
+        let rows = try await store.read { db in try await db.raw(query).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase) }
+        return rows.filter { $0.registered > 0 }.map { r in
+            var row = IndicatorRow(key: r.key, registered: r.registered, closed: r.closed, parked: r.parked, due: r.due, onTime: r.onTime, handled: r.handled,
+                                   reworked: r.reworked, callbacks: r.callbacks, satisfied: r.satisfied, overdue: r.overdue, dispatched: r.dispatched,
+                                   registeredInTime: r.registeredInTime, dispatchedInTime: r.dispatchedInTime, handlingSeconds: r.handlingSeconds)
+            row.derive(rules)
+            return row
+        }
+    }
+}
