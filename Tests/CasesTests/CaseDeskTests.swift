@@ -257,6 +257,27 @@ struct CaseDeskTests {
         }
     }
 
+    @Test("generated cases spread over the loop, count in the indicators, and the daily numbers go on after them", arguments: TestEngine.all)
+    func generated(engine: TestEngine) async throws {
+        try await TestStores.with(engine, migrations: CaseFixture.migrations) { store in
+            let clock = ManualClock(CaseFixture.start)
+            let desk = try await CaseFixture.desk(store, clock: clock)
+            await #expect(throws: IdentityError.self) {
+                try await desk.generate(count: 10, divisions: [("411602", "411602-CMB", 1)], by: CaseFixture.operator_)
+            }
+            // All of them on today, so today's sequence is long before the next intake.
+            let written = try await desk.generate(count: 2_000, divisions: [("411602", "411602-CMB", 1)], days: 1, by: CaseFixture.admin)
+            #expect(written == 2_000)
+            let all = try await desk.queue(CaseFilter(mine: false), page: PageRequest(limit: 1, offset: 0), by: CaseFixture.operator_)
+            #expect(all.total == 2_000)
+            let filed = try await desk.file(CaseFixture.hotlineCall(), by: CaseFixture.operator_, origin: AuditOrigin())
+            #expect(Int(filed.item.number.suffix(5))! > 1)
+            let rows = try await desk.indicators(by: .total, from: CaseFixture.start.addingTimeInterval(-2 * 86_400), to: CaseFixture.start.addingTimeInterval(60),
+                                                 by: CaseFixture.operator_)
+            #expect(rows.count == 1 && rows[0].registered > 1_500 && rows[0].dispatched > 1_500)
+        }
+    }
+
     @Test("an emergency is handed off to 110/119/120 at once and recorded")
     func handOff() async throws {
         try await TestStores.with(.sqlite, migrations: CaseFixture.migrations) { store in
