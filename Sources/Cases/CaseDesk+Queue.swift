@@ -51,7 +51,8 @@ extension CaseDesk {
             conditions.append("division_code LIKE \(bind: (filter.division.map(DivisionScope.init) ?? scope).likePattern)")
             if filter.mine, !caller.roles.contains(.platformAdmin) {
                 var mine: [SQLQueryString] = []
-                if caller.roles.contains(.commandOperator) { mine.append("state IN ('reported', 'registered', 'dispatched', 'handling', 'reportedBack', 'closed')") }
+                // The command center's own queue is every open case (callbacks: `state=closed`).
+                if caller.roles.contains(.commandOperator) { mine.append("state IN ('reported', 'registered', 'dispatched', 'handling', 'reportedBack')") }
                 if caller.roles.contains(.dispatcher) { mine.append("state = 'registered'") }
                 if caller.roles.contains(.departmentHandler) {
                     mine.append("(organisation_code = \(bind: caller.organisationCode ?? "") AND state IN ('dispatched', 'handling', 'parked'))")
@@ -62,7 +63,10 @@ extension CaseDesk {
             }
         }
         if !filter.states.isEmpty { conditions.append("state IN \(SQLBind.group(filter.states.map(\.rawValue)))") }
-        if let prefix = filter.categoryPrefix { conditions.append("category_code LIKE \(bind: prefix + "%")") }
+        if let prefix = filter.categoryPrefix {
+            // Codes are digits: the codes starting with `prefix` lie between it and `prefix:` (':' follows '9'), a range the index reads.
+            conditions.append("category_code >= \(bind: prefix) AND category_code < \(bind: prefix + ":")")
+        }
         if let organisation = filter.organisationCode { conditions.append("organisation_code = \(bind: organisation)") }
         if let channel = filter.channel { conditions.append("channel = \(bind: channel.rawValue)") }
         if filter.overdueOnly { conditions.append("overdue_at IS NOT NULL AND state IN ('dispatched', 'handling')") }

@@ -143,5 +143,9 @@ public enum CasesMigrations {
             )
             """,
         ]),
+        // Queues filter a state's cases by category (a code prefix, as a range) and sort by deadline.
+        Migration(module: "cases", number: 3, name: "queue index", statements: [
+            "CREATE INDEX cases_state_category ON cases (state, category_code, deadline_at)",
+        ]),
     ]
 }
