@@ -17,6 +17,7 @@ public struct CaseDesk: Sendable {
     let store: Store
     let clock: any WallClock
     let geography: GeographyBook
+    let photos: any PhotoStorage
     let logger: Logger
     /// Years whose missing schedule has been logged by this process (once each).
     let warnedYears = YearsWarned()
@@ -26,8 +27,10 @@ public struct CaseDesk: Sendable {
     /// How near an open case of the same category must be to be offered as a duplicate.
     public static let duplicateRadius = 50.0
 
-    public init(store: Store, geography: GeographyBook, clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "cityhub.cases")) {
+    public init(store: Store, geography: GeographyBook, photos: any PhotoStorage = DatabasePhotoStorage(), clock: any WallClock = SystemClock(),
+                logger: Logger = Logger(label: "cityhub.cases")) {
         self.store = store
+        self.photos = photos
         self.geography = geography
         self.clock = clock
         self.logger = logger
@@ -129,7 +132,7 @@ public struct CaseDesk: Sendable {
                 events += try await register(&row, at: now, by: caller, on: db)
             }
             try await row.insert(on: db)
-            try await Self.store(photos, stage: "report", of: row, by: caller, at: now, on: db)
+            try await store(photos, stage: "report", of: row, by: caller, at: now, on: db)
             try await finish(row, events: events, operation: .created, action: "cases.file", by: caller, origin: origin, at: now, dialect: dialect, on: db)
             return number
         }
@@ -234,13 +237,13 @@ public struct CaseDesk: Sendable {
             row.state = CaseState.reportedBack.rawValue
             row.reportedBackAt = now
             row.pendingRequest = nil
-            try await Self.store(photos, stage: "feedback", of: row, by: caller, at: now, on: db)
+            try await store(photos, stage: "feedback", of: row, by: caller, at: now, on: db)
             return [event(.reportedBack)]
         case .verify:
             guard let passed = input.passed else {
                 throw CasesError.invalidField("passed", zh: "请说明核查是否通过", en: "Say whether the result passed on site")
             }
-            try await Self.store(photos, stage: "verify", of: row, by: caller, at: now, on: db)
+            try await store(photos, stage: "verify", of: row, by: caller, at: now, on: db)
             if passed {
                 row.state = CaseState.closed.rawValue
                 row.closedAt = now
@@ -454,28 +457,80 @@ public struct CaseDesk: Sendable {
         }
     }
 
-    private static func store(_ photos: [(Photo, String)], stage: String, of row: CaseRow, by caller: Principal, at now: Date, on db: any SQLDatabase) async throws {
+    /// Describes each photo in `case_attachments` and hands its bytes to the photo storage, in the
+    /// caller's transaction; returns the descriptions.
+    @discardableResult
+    func store(_ photos: [(Photo, String)], stage: String, of row: CaseRow, by caller: Principal, at now: Date, on db: any SQLDatabase) async throws -> [CaseAttachment] {
+        var stored: [CaseAttachment] = []
         for (photo, type) in photos {
             let digest = SHA256.hash(data: photo.data).map { String(format: "%02x", $0) }.joined()
+            let id = UUID().uuidString.lowercased()
             try await db.raw("""
                 INSERT INTO case_attachments (division_code, number, id, stage, content_type, size, sha256, data, actor, created_at)
-                VALUES (\(bind: row.divisionCode), \(bind: row.number), \(bind: UUID().uuidString.lowercased()), \(bind: stage), \(bind: type),
-                        \(bind: photo.data.count), \(bind: digest), \(bind: photo.data), \(bind: caller.auditActor), \(bind: now))
+                VALUES (\(bind: row.divisionCode), \(bind: row.number), \(bind: id), \(bind: stage), \(bind: type),
+                        \(bind: photo.data.count), \(bind: digest), \(bind: Data()), \(bind: caller.auditActor), \(bind: now))
                 """).run()
+            try await self.photos.put(photo.data, for: PhotoKey(divisionCode: row.divisionCode, number: row.number, id: id), on: db)
+            stored.append(CaseAttachment(id: id, stage: stage, contentType: type, size: photo.data.count, sha256: digest, createdAt: now))
+        }
+        return stored
+    }
+
+    /// Adds one photo at the step the case is at: the reporter's (or an inspector's or the command
+    /// center's) before dispatch, the handling department's while it is dispatched or handled, the
+    /// inspector's while it waits for verification; up to `Photo.maxCount` a step. Checked by its
+    /// bytes, kept by the photo storage, noted in the timeline, audited, in the change log.
+    public func addPhoto(_ number: String, _ photo: Photo, by caller: Principal, origin: AuditOrigin) async throws -> CaseAttachment {
+        let checked = try Self.checked([photo])
+        let now = clock.now()
+        let dialect = store.dialect
+        return try await store.write { db in
+            guard let row = try await CaseRow.load(number, forUpdate: true, dialect: dialect, on: db), try canRead(row, caller) else {
+                throw CasesError.unknownCase
+            }
+            let state = row.caseState
+            let admin = caller.roles.contains(.platformAdmin)
+            let reporter = row.reporterAccount == caller.auditActor || admin || !caller.roles.isDisjoint(with: [.commandOperator, .inspector])
+            let department = admin || (caller.roles.contains(.departmentHandler) && caller.organisationCode == row.organisationCode)
+            let inspector = admin || caller.roles.contains(.inspector)
+            let stage: String
+            switch state {
+            case .reported, .registered:
+                guard reporter else { throw CasesError.photoNotNow(state) }
+                stage = "report"
+            case .dispatched, .handling:
+                guard department else { throw CasesError.photoNotNow(state) }
+                stage = "feedback"
+            case .reportedBack:
+                guard inspector else { throw CasesError.photoNotNow(state) }
+                stage = "verify"
+            default:
+                throw CasesError.photoNotNow(state)
+            }
+            struct Count: Decodable { let n: Int }
+            let held = try await db.raw("""
+                SELECT COUNT(*) AS n FROM case_attachments WHERE division_code = \(bind: row.divisionCode) AND number = \(bind: row.number) AND stage = \(bind: stage)
+                """).first(decoding: Count.self)?.n ?? 0
+            guard held < Photo.maxCount else { throw CasesError.photoNotNow(state) }
+            let stored = try await store(checked, stage: stage, of: row, by: caller, at: now, on: db)
+            try await finish(row, events: [Event(action: "photo", from: state, to: state, actor: caller.auditActor, organisation: row.organisationCode, note: stage)],
+                             operation: .updated, action: "cases.photo", by: caller, origin: origin, at: now, dialect: dialect, on: db)
+            return stored[0]
         }
     }
 
     /// A photo's bytes, for whoever may see its case.
     public func photo(_ number: String, id: String, by caller: Principal) async throws -> (CaseAttachment, Data) {
-        struct Row: Decodable { let id: String; let stage: String; let contentType: String; let size: Int; let sha256: String; let createdAt: Date; let data: Data }
-        let (row, found) = try await store.read { db -> (CaseRow?, Row?) in
+        let storage = photos
+        let (row, found, data) = try await store.read { db -> (CaseRow?, CaseAttachment?, Data?) in
             let row = try await CaseRow.load(number, forUpdate: false, dialect: store.dialect, on: db)
-            let found = try await db.raw("SELECT id, stage, content_type, size, sha256, created_at, data FROM case_attachments WHERE division_code = \(bind: row?.divisionCode ?? "") AND number = \(bind: number) AND id = \(bind: id)")
-                .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
-            return (row, found)
+            let found = try await db.raw("SELECT id, stage, content_type, size, sha256, created_at FROM case_attachments WHERE division_code = \(bind: row?.divisionCode ?? "") AND number = \(bind: number) AND id = \(bind: id)")
+                .first(decoding: CaseAttachment.self, keyDecodingStrategy: .convertFromSnakeCase)
+            let data = try await found.asyncMap { _ in try await storage.get(PhotoKey(divisionCode: row?.divisionCode ?? "", number: number, id: id), on: db) } ?? nil
+            return (row, found, data)
         }
-        guard let row, try canRead(row, caller), let found else { throw CasesError.unknownCase }
-        return (CaseAttachment(id: found.id, stage: found.stage, contentType: found.contentType, size: found.size, sha256: found.sha256, createdAt: found.createdAt), found.data)
+        guard let row, try canRead(row, caller), let found, let data else { throw CasesError.unknownCase }
+        return (found, data)
     }
 
     // MARK: Reading

@@ -22,6 +22,8 @@ public enum CasesError: CityError, Equatable {
     case badAttachment(zh: String, en: String)
     /// A case cannot be merged into itself, a closed case or a merged one.
     case badMerge(zh: String, en: String)
+    /// No photo is taken at the case's step from this caller (or the step has its 9).
+    case photoNotNow(CaseState)
 
     public var code: String {
         switch self {
@@ -36,6 +38,7 @@ public enum CasesError: CityError, Equatable {
         case .outsideCity: "cases.outside-city"
         case .badAttachment: "cases.bad-attachment"
         case .badMerge: "cases.bad-merge"
+        case .photoNotNow: "cases.photo-not-now"
         }
     }
 
@@ -43,7 +46,7 @@ public enum CasesError: CityError, Equatable {
         switch self {
         case .invalidField, .badAttachment: .invalidInput
         case .unknownCase: .notFound
-        case .wrongState, .requestPending, .noRequestPending, .badMerge: .conflict
+        case .wrongState, .requestPending, .noRequestPending, .badMerge, .photoNotNow: .conflict
         case .notTheHandlingDepartment: .forbidden
         case .unknownCategory, .unknownOrganisation, .outsideCity: .unprocessable
         }
@@ -75,6 +78,7 @@ public enum CasesError: CityError, Equatable {
         case .outsideCity: "该位置不在本市范围内"
         case .badAttachment(let zh, _): zh
         case .badMerge(let zh, _): zh
+        case .photoNotNow(let state): "案件当前状态为「\(state.labelZh)」，您不能在此环节添加照片（或本环节已有 \(Photo.maxCount) 张）"
         }
     }
 
@@ -92,6 +96,7 @@ public enum CasesError: CityError, Equatable {
         case .outsideCity: "The place lies outside the city"
         case .badAttachment(_, let en): en
         case .badMerge(_, let en): en
+        case .photoNotNow(let state): "The case is \(state.rawValue): you add no photo at this step (or the step has its \(Photo.maxCount))"
         }
     }
 }

@@ -86,22 +86,32 @@ struct CaseDeskTests {
 
             clock.advance(by: 600)
             let accepted = try await desk.act(number, .accept, by: CaseFixture.handler, origin: AuditOrigin())
+            // The department adds a photo while it handles the case; another department may not.
+            let added = try await desk.addPhoto(number, CaseFixture.png, by: CaseFixture.handler, origin: AuditOrigin())
+            #expect(added.stage == "feedback" && added.size == CaseFixture.png.data.count)
+            await #expect(throws: CasesError.photoNotNow(.handling)) {
+                try await desk.addPhoto(number, CaseFixture.png, by: CaseFixture.otherHandler, origin: AuditOrigin())
+            }
             #expect(accepted.item.state == .handling && accepted.item.reporter?.phone == "139****5678" && accepted.item.masked)
             _ = try await desk.act(number, .reportBack, CaseActionInput(note: "已清运", photos: [CaseFixture.jpeg]), by: CaseFixture.handler, origin: AuditOrigin())
             clock.advance(by: 600)
             _ = try await desk.act(number, .verify, CaseActionInput(passed: true, photos: [CaseFixture.png]), by: CaseFixture.inspector, origin: AuditOrigin())
             let done = try await desk.act(number, .callback, CaseActionInput(solved: true, satisfied: true), by: CaseFixture.operator_, origin: AuditOrigin())
             #expect(done.item.state == .closed && done.item.callback?.satisfied == true && done.item.closedAt != nil)
-            #expect(done.timeline.map(\.action) == ["report", "register", "dispatch", "accept", "reportBack", "close", "callback"])
+            #expect(done.timeline.map(\.action) == ["report", "register", "dispatch", "accept", "photo", "reportBack", "close", "callback"])
             #expect(done.timeline[2].actor == "system:router" && done.timeline[3].actor == "staff:handler")
-            #expect(done.attachments.map(\.stage) == ["feedback", "verify"] && done.attachments[0].contentType == "image/jpeg")
-            let (photo, bytes) = try await desk.photo(number, id: done.attachments[1].id, by: CaseFixture.inspector)
+            #expect(done.attachments.map(\.stage) == ["feedback", "feedback", "verify"] && done.attachments[1].contentType == "image/jpeg")
+            // After closure no step takes photos.
+            await #expect(throws: CasesError.photoNotNow(.closed)) {
+                try await desk.addPhoto(number, CaseFixture.png, by: CaseFixture.inspector, origin: AuditOrigin())
+            }
+            let (photo, bytes) = try await desk.photo(number, id: done.attachments[2].id, by: CaseFixture.inspector)
             #expect(photo.contentType == "image/png" && bytes == CaseFixture.png.data)
 
             let audited = try await AuditLog(store: store).entries(recordType: "case", recordID: number).map(\.action)
-            #expect(Set(audited) == ["cases.file", "cases.accept", "cases.reportBack", "cases.verify", "cases.callback"])
+            #expect(Set(audited) == ["cases.file", "cases.accept", "cases.photo", "cases.reportBack", "cases.verify", "cases.callback"])
             let changes = try await ChangeLog(store: store).changes(after: 0, recordTypes: ["case"])
-            #expect(changes.count == 5 && changes.allSatisfy { $0.recordKey == number && $0.divisionCode == "411602" } && changes[0].operation == .created)
+            #expect(changes.count == 6 && changes.allSatisfy { $0.recordKey == number && $0.divisionCode == "411602" } && changes[0].operation == .created)
             #expect(try await JobQueue(store: store).counts()["queued"] == 2)
         }
     }

@@ -57,7 +57,23 @@ struct CasesAPITests {
             let photo = try await client.get("/api/v1/cases/\(number)/photos/\(photos[0]["id"] as? String ?? "")", token: handler)
             #expect(photo.status == .ok && photo.headers[.contentType] == "image/png" && Data(buffer: photo.body).base64EncodedString() == Self.pngBase64)
 
+            // A phone's photo (2 MB, beyond the 64 KB JSON body limit here) uploaded as the body; an upload over 8 MB is refused.
             let inspector = try await client.token("inspector")
+            var big = Data([0xFF, 0xD8, 0xFF, 0xE0])
+            big.append(Data(repeating: 0x42, count: 2 << 20))
+            let uploaded = try await client.execute(uri: "/api/v1/cases/\(number)/photos", method: .post,
+                                                    headers: [.contentType: "image/jpeg", .authorization: "Bearer \(inspector)"], body: ByteBuffer(data: big))
+            #expect(uploaded.status == .created && uploaded.json["stage"] as? String == "verify" && uploaded.json["size"] as? Int == big.count, "\(uploaded.text)")
+            let fetched = try await client.get(uploaded.headers[.location] ?? "", token: operator_)
+            #expect(fetched.status == .ok && Data(buffer: fetched.body) == big)
+            let tooBig = try await client.execute(uri: "/api/v1/cases/\(number)/photos", method: .post,
+                                                  headers: [.contentType: "image/jpeg", .authorization: "Bearer \(inspector)"],
+                                                  body: ByteBuffer(data: Data(repeating: 0xFF, count: (8 << 20) + 1)))
+            tooBig.expectProblem(.contentTooLarge, code: "request.too-large")
+            try await client.execute(uri: "/api/v1/cases/\(number)/photos", method: .post, headers: [.contentType: "image/jpeg", .authorization: "Bearer \(handler)"],
+                                     body: ByteBuffer(data: big)).expectProblem(.conflict, code: "cases.photo-not-now")
+            try await client.execute(uri: "/api/v1/cases/\(number)/photos", method: .post, headers: [.contentType: "text/plain", .authorization: "Bearer \(inspector)"],
+                                     body: ByteBuffer(string: "x")).expectProblem(.unsupportedMediaType, code: "request.unsupported-media-type")
             let closed = try await client.post("/api/v1/cases/\(number)/verify", json: #"{"passed":true}"#, token: inspector)
             #expect((closed.json["case"] as? [String: Any])?["state"] as? String == "closed")
             try await client.post("/api/v1/cases/\(number)/callback", json: #"{"solved":true}"#, token: operator_)
@@ -65,7 +81,7 @@ struct CasesAPITests {
             let done = try await client.post("/api/v1/cases/\(number)/callback", json: #"{"solved":true,"satisfied":true}"#, token: operator_)
             #expect(((done.json["case"] as? [String: Any])?["callback"] as? [String: Any])?["satisfied"] as? Bool == true)
             let timeline = (done.json["timeline"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
-            #expect(timeline == ["report", "register", "dispatch", "accept", "reportBack", "close", "callback"])
+            #expect(timeline == ["report", "register", "dispatch", "accept", "reportBack", "photo", "close", "callback"])
 
             // Today's indicators by organisation: one case, registered, closed, called back satisfied.
             let table = try await client.get("/api/v1/cases/indicators?by=organisation", token: operator_).json

@@ -23,6 +23,7 @@ struct CaseController {
         api.get("/cases/indicators", use: indicators)
         api.get("/cases/{number}", use: detail)
         api.get("/cases/{number}/photos/{id}", use: photo)
+        api.post("/cases/{number}/photos", use: addPhoto)
         api.post("/cases/{number}/{action}", use: act)
     }
 
@@ -50,6 +51,18 @@ struct CaseController {
                                     satisfied: body?.satisfied, limit: try body?.limit.map(Self.limit), into: body?.into,
                                     photos: try (body?.photos ?? []).decodedPhotos())
         return dto(try await cases.act(try context.parameters.require("number"), action, input, by: context.caller, origin: context.auditOrigin), context.caller)
+    }
+
+    /// One photo as the request body (a phone's JPEG, up to 8 MB: beyond the JSON body limit).
+    @Sendable func addPhoto(_ request: Request, context: AuthenticatedContext) async throws -> EditedResponse<CaseAttachmentDTO> {
+        let type = request.headers[.contentType]?.lowercased() ?? ""
+        guard ["image/jpeg", "image/png", "image/webp"].contains(where: { type.hasPrefix($0) }) else {
+            throw RequestProblem.unsupportedMediaType
+        }
+        let body = try await request.collectBounded(upTo: Photo.maxSize, context: context)
+        let number = try context.parameters.require("number")
+        let stored = try await cases.addPhoto(number, Photo(Data(buffer: body)), by: context.caller, origin: context.auditOrigin)
+        return EditedResponse(status: .created, headers: [.location: "/api/v1/cases/\(number)/photos/\(stored.id)"], response: CaseAttachmentDTO(stored))
     }
 
     @Sendable func detail(_ request: Request, context: AuthenticatedContext) async throws -> CaseDetailDTO {

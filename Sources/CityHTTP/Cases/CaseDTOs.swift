@@ -201,7 +201,7 @@ struct CaseEventDTO: Codable, APIShape {
 }
 
 /// A photo of a case (its bytes at `…/photos/{id}`).
-struct CaseAttachmentDTO: Codable, APIShape {
+struct CaseAttachmentDTO: ResponseEncodable, Codable, APIShape {
     let id: String
     let stage: String
     let contentType: String

@@ -43,6 +43,7 @@ enum CasesAPI {
         .init("get", "/api/v1/cases/{number}/photos/{id}", id: "getCasePhoto", summary: "A photo's bytes", tag: "cases", access: .signedIn,
               pathParameters: [("number", number), ("id", Schema.string())], success: (200, nil, "image/jpeg"),
               answers: [(404, "no such case or photo within the caller's scope")]),
+        Self.photoUpload,
         .init("post", "/api/v1/cases/{number}/{action}", id: "actOnCase",
               summary: "Take an action on a case (register, dispatch, accept, return, reportBack, verify, callback, extension and parking requests and approvals, escalate, merge); 409 names the current state and the actions allowed",
               tag: "cases", access: .signedIn, body: CaseActionBody.schemaName,
@@ -52,5 +53,17 @@ enum CasesAPI {
                         (422, "unknown organisation")]),
     ], shapes: [CaseDTO.self, PageDTO<CaseDTO>.self, ReporterDTO.self, TimeLimitDTO.self, PendingRequestDTO.self, CallbackDTO.self, CaseEventDTO.self,
                 CaseAttachmentDTO.self, NearCameraDTO.self, CaseDetailDTO.self, NearbyCasesDTO.self, CaseCategoryDTO.self, CaseCategoryList.self,
-                NewCaseBody.self, CaseActionBody.self, IndicatorRowDTO.self, IndicatorTableDTO.self])
+                NewCaseBody.self, CaseActionBody.self, IndicatorRowDTO.self, IndicatorTableDTO.self],
+       schemas: [("PhotoBytes", ["type": "string", "format": "binary", "description": "a JPEG, PNG or WebP image, up to 8 MB (checked by its bytes)"])])
+
+    /// One photo as the body: the reporter's before dispatch, the department's while handling, the inspector's at verification.
+    static var photoUpload: APIOperation {
+        var op = APIOperation("post", "/api/v1/cases/{number}/photos", id: "addCasePhoto",
+                              summary: "Add one photo (the body: a JPEG, PNG or WebP image up to 8 MB) at the case's current step: the reporter's before dispatch, the handling department's while it handles, the inspector's at verification",
+                              tag: "cases", access: .signedIn, body: "PhotoBytes", pathParameters: [("number", number)],
+                              success: (201, CaseAttachmentDTO.schemaName, APIFragment.json),
+                              answers: [(404, "no such case within the caller's scope"), (409, "no photo from this caller at the case's step, or the step has its 9")])
+        op.bodyMedia = "image/jpeg"
+        return op
+    }
 }
