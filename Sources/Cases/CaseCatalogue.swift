@@ -77,17 +77,19 @@ public struct CaseCatalogue: Sendable {
     }
 
     /// Adds or changes categories (platform administrators and command center operators).
-    public func upsert(_ categories: [CaseCategory], by caller: Principal) async throws {
+    public func upsert(_ categories: [CaseCategory], by caller: Principal, origin: AuditOrigin = AuditOrigin()) async throws {
         try caller.require(anyOf: .commandOperator)
         for c in categories {
             guard c.code.count >= 2, c.code.count <= 12, c.code.allSatisfy(\.isASCIIDigit) else {
                 throw CasesError.invalidField("code", zh: "类别编码应为 2 到 12 位数字", en: "A category code is 2 to 12 digits")
             }
-            guard ["component", "event", "hotline"].contains(c.family), !c.name.isEmpty, c.name.count <= 64, c.majorName.count <= 64 else {
+            guard ["component", "event", "hotline"].contains(c.family), (1...64).contains(c.name.count), (1...64).contains(c.majorName.count),
+                  (1...12).contains(c.major.count), c.major.allSatisfy(\.isASCIIDigit), !Text.hasForbiddenControl(c.name + c.majorName) else {
                 throw CasesError.invalidField("family", zh: "类别应为部件、事件或热线类，名称 1 到 64 字", en: "family is component, event or hotline; names 1 to 64 characters")
             }
         }
         let now = clock.now()
+        let dialect = store.dialect
         try await store.write { db in
             for c in categories {
                 try await db.raw("""
@@ -97,7 +99,16 @@ public struct CaseCatalogue: Sendable {
                         major_name = excluded.major_name, active = excluded.active, updated_at = excluded.updated_at
                     """).run()
             }
+            try await Self.audit("cases.categories.set", "\(categories.count) categories: \(categories.map(\.code).prefix(50).joined(separator: ","))",
+                                 by: caller, origin: origin, at: now, dialect: dialect, on: db)
         }
+    }
+
+    /// The audit entry of an edit, in its transaction.
+    static func audit(_ action: String, _ detail: String, by caller: Principal, origin: AuditOrigin, at now: Date, dialect: Dialect,
+                      on db: any SQLDatabase) async throws {
+        try await AuditLog.append(AuditEntry(actor: caller.auditActor, action: action, recordType: "case-catalogue", origin: origin, detail: detail),
+                                  at: now, dialect: dialect, on: db)
     }
 
     /// Throws unless an organisation `code` exists.
@@ -121,13 +132,21 @@ public struct CaseCatalogue: Sendable {
         }
     }
 
+    /// The routing rules, for the command center, dispatchers and auditors.
+    public func routingRules(by caller: Principal) async throws -> [RoutingRule] {
+        try caller.require(anyOf: .commandOperator, .dispatcher, .auditor)
+        return try await routingRules()
+    }
+
     /// Sets routing rules (a rule for the same category and division prefixes is replaced).
-    public func setRoutingRules(_ rules: [RoutingRule], by caller: Principal) async throws {
+    public func setRoutingRules(_ rules: [RoutingRule], by caller: Principal, origin: AuditOrigin = AuditOrigin()) async throws {
         try caller.require(anyOf: .commandOperator, .dispatcher)
         let now = clock.now()
+        let dialect = store.dialect
         try await store.write { db in
             for rule in rules {
-                guard rule.categoryPrefix.allSatisfy(\.isASCIIDigit), rule.divisionPrefix.allSatisfy(\.isASCIIDigit), rule.divisionPrefix.count <= 12 else {
+                guard rule.categoryPrefix.allSatisfy(\.isASCIIDigit), rule.categoryPrefix.count <= 12, rule.divisionPrefix.allSatisfy(\.isASCIIDigit),
+                      rule.divisionPrefix.count <= 12 else {
                     throw CasesError.invalidField("categoryPrefix", zh: "类别和区划前缀应为数字", en: "Category and division prefixes are digits")
                 }
                 try await Self.requireOrganisation(rule.organisationCode, on: db)
@@ -137,6 +156,8 @@ public struct CaseCatalogue: Sendable {
                     ON CONFLICT (category_prefix, division_prefix) DO UPDATE SET organisation_code = excluded.organisation_code, updated_at = excluded.updated_at
                     """).run()
             }
+            try await Self.audit("cases.routing.set", rules.map { "\($0.categoryPrefix)×\($0.divisionPrefix)→\($0.organisationCode)" }.prefix(50).joined(separator: ", "),
+                                 by: caller, origin: origin, at: now, dialect: dialect, on: db)
         }
     }
 
@@ -156,12 +177,19 @@ public struct CaseCatalogue: Sendable {
         try await store.read { db in try await Self.deadlineRules(on: db) }
     }
 
-    public func setDeadlineRules(_ rules: [DeadlineRule], by caller: Principal) async throws {
+    /// The deadline rules, for the command center, dispatchers and auditors.
+    public func deadlineRules(by caller: Principal) async throws -> [DeadlineRule] {
+        try caller.require(anyOf: .commandOperator, .dispatcher, .auditor)
+        return try await deadlineRules()
+    }
+
+    public func setDeadlineRules(_ rules: [DeadlineRule], by caller: Principal, origin: AuditOrigin = AuditOrigin()) async throws {
         try caller.require(anyOf: .commandOperator)
         let now = clock.now()
+        let dialect = store.dialect
         try await store.write { db in
             for rule in rules {
-                guard rule.limit.amount >= 0, rule.limit.amount <= 10_000, rule.categoryPrefix.allSatisfy(\.isASCIIDigit),
+                guard (1...10_000).contains(rule.limit.amount), rule.categoryPrefix.count <= 12, rule.categoryPrefix.allSatisfy(\.isASCIIDigit),
                       rule.kind.isEmpty || HotlineKind(rawValue: rule.kind) != nil, rule.urgency.isEmpty || CaseUrgency(rawValue: rule.urgency) != nil else {
                     throw CasesError.invalidField("limit", zh: "时限规则无效", en: "A deadline rule has a bad prefix, kind, urgency or amount")
                 }
@@ -171,6 +199,8 @@ public struct CaseCatalogue: Sendable {
                     ON CONFLICT (category_prefix, kind, urgency) DO UPDATE SET amount = excluded.amount, unit = excluded.unit, updated_at = excluded.updated_at
                     """).run()
             }
+            try await Self.audit("cases.deadlines.set", rules.map { "\($0.categoryPrefix)/\($0.kind)/\($0.urgency)=\($0.limit)" }.prefix(50).joined(separator: ", "),
+                                 by: caller, origin: origin, at: now, dialect: dialect, on: db)
         }
     }
 
@@ -196,13 +226,25 @@ public struct CaseCatalogue: Sendable {
     // MARK: Calendar
 
     /// Loads a year's schedule (replacing what that year had): days off and working weekend days.
-    public func loadCalendar(year: Int, holidays: [(day: String, name: String)], workdays: [(day: String, name: String)], by caller: Principal) async throws {
+    public func loadCalendar(year: Int, holidays: [(day: String, name: String)], workdays: [(day: String, name: String)], by caller: Principal,
+                             origin: AuditOrigin = AuditOrigin()) async throws {
         try caller.require(anyOf: .platformAdmin)
-        for (day, _) in holidays + workdays {
-            guard day.count == 10, day.hasPrefix("\(year)-"), WorkCalendar.gregorian.date(from: Self.components(day)) != nil else {
+        var seen: Set<String> = []
+        for (day, name) in holidays + workdays {
+            let parts = Self.components(day)
+            guard day.count == 10, day.hasPrefix("\(year)-"), let date = WorkCalendar.gregorian.date(from: parts),
+                  WorkCalendar.dayKey(date.addingTimeInterval(12 * 3600)) == day else {
                 throw CasesError.invalidField("date", zh: "日期 \(day) 应为 \(year) 年的 YYYY-MM-DD", en: "Date \(day) must be YYYY-MM-DD within \(year)")
             }
+            guard seen.insert(day).inserted else {
+                throw CasesError.invalidField("date", zh: "日期 \(day) 出现了两次", en: "Date \(day) appears twice")
+            }
+            guard (1...40).contains(name.count), !Text.hasForbiddenControl(name) else {
+                throw CasesError.invalidField("name", zh: "节日名称应为 1 到 40 字", en: "A holiday's name is 1 to 40 characters")
+            }
         }
+        let now = clock.now()
+        let dialect = store.dialect
         try await store.write { db in
             try await db.raw("DELETE FROM work_calendar_days WHERE year = \(bind: year)").run()
             for (kind, days) in [("holiday", holidays), ("workday", workdays)] {
@@ -210,6 +252,7 @@ public struct CaseCatalogue: Sendable {
                     try await db.raw("INSERT INTO work_calendar_days (day, year, kind, name) VALUES (\(bind: day), \(bind: year), \(bind: kind), \(bind: name))").run()
                 }
             }
+            try await Self.audit("cases.calendar.load", "\(year): \(holidays.count) holidays, \(workdays.count) working weekend days", by: caller, origin: origin, at: now, dialect: dialect, on: db)
         }
     }
 

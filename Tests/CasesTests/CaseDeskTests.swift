@@ -89,6 +89,7 @@ struct CaseDeskTests {
             // The department adds a photo while it handles the case; another department may not.
             let added = try await desk.addPhoto(number, CaseFixture.png, by: CaseFixture.handler, origin: AuditOrigin())
             #expect(added.stage == "feedback" && added.size == CaseFixture.png.data.count)
+            clock.advance(by: 60)
             await #expect(throws: CasesError.photoNotNow(.handling)) {
                 try await desk.addPhoto(number, CaseFixture.png, by: CaseFixture.otherHandler, origin: AuditOrigin())
             }

@@ -131,6 +131,48 @@ struct CasesAPITests {
     }
 }
 
+@Suite("Cases reference data edited over HTTP, on every engine")
+struct CaseCatalogueAPITests {
+    @Test("routing and deadline rules, categories and the calendar are edited by the roles that own them, checked, and audited", arguments: TestEngine.all)
+    func edit(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            let operator_ = try await client.token("operator"), handler = try await client.token("handler")
+            let put = { (path: String, json: String, token: String) in
+                try await client.execute(uri: path, method: .put, headers: [.contentType: "application/json", .authorization: "Bearer \(token)"], body: ByteBuffer(string: json))
+            }
+            // Street lamps (10118) in 川汇区 go to the housing bureau from now on.
+            let set = try await put("/api/v1/cases/routing-rules", #"{"rules":[{"categoryPrefix":"10118","divisionPrefix":"411602","organisationCode":"411602-HUD"}]}"#, operator_)
+            #expect(set.status == .ok && set.text.contains(#""organisationCode":"411602-HUD""#))
+            let filed = try await client.post("/api/v1/cases", json: #"{"kind":"help","categoryCode":"10118","description":"路灯不亮","location":{"lon":114.65,"lat":33.62}}"#, token: operator_)
+            #expect((filed.json["case"] as? [String: Any])?["organisationCode"] as? String == "411602-HUD")
+            try await put("/api/v1/cases/routing-rules", #"{"rules":[{"categoryPrefix":"1","divisionPrefix":"411602","organisationCode":"nobody"}]}"#, operator_)
+                .expectProblem(.unprocessableContent, code: "cases.unknown-organisation")
+            try await put("/api/v1/cases/routing-rules", #"{"rules":[]}"#, handler).expectProblem(.forbidden, code: "identity.forbidden-role")
+            // A deadline rule: report-kind calls about events answered within 5 working days.
+            let rules = try await put("/api/v1/cases/deadline-rules", #"{"rules":[{"categoryPrefix":"2","kind":"report","urgency":"","limit":{"amount":5,"unit":"workingDays"}}]}"#, operator_)
+            let rule = (rules.json["rules"] as? [[String: Any]] ?? []).first { $0["categoryPrefix"] as? String == "2" && $0["kind"] as? String == "report" }
+            #expect(rules.status == .ok && (rule?["limit"] as? [String: Any])?["amount"] as? Int == 5 && (rule?["limit"] as? [String: Any])?["unit"] as? String == "workingDays",
+                    "\(rules.text)")
+            try await put("/api/v1/cases/deadline-rules", #"{"rules":[{"categoryPrefix":"2","kind":"","urgency":"","limit":{"amount":5,"unit":"weeks"}}]}"#, operator_)
+                .expectProblem(.badRequest, code: "cases.invalid-field", field: "limit.unit")
+            // A category renamed; a bad code refused.
+            let categories = try await put("/api/v1/cases/categories", #"{"categories":[{"code":"20102","family":"event","major":"201","name":"暴露垃圾（含绿化带）","majorName":"市容环境","active":true}]}"#, operator_)
+            #expect(categories.text.contains("暴露垃圾（含绿化带）"))
+            try await put("/api/v1/cases/categories", #"{"categories":[{"code":"x","family":"event","major":"201","name":"n","majorName":"m","active":true}]}"#, operator_)
+                .expectProblem(.badRequest, code: "cases.invalid-field", field: "code")
+            // 2027's schedule, loaded by the platform admin only.
+            let admin = try await client.token("admin", Harness.adminPassword)
+            #expect(try await put("/api/v1/cases/calendar/2027", #"{"holidays":[{"date":"2027-01-01","name":"元旦"}],"workdays":[]}"#, admin).status == .noContent)
+            try await put("/api/v1/cases/calendar/2027", #"{"holidays":[{"date":"2026-01-01","name":"元旦"}],"workdays":[]}"#, admin)
+                .expectProblem(.badRequest, code: "cases.invalid-field", field: "date")
+            try await put("/api/v1/cases/calendar/2027", #"{"holidays":[],"workdays":[]}"#, operator_).expectProblem(.forbidden, code: "identity.forbidden-role")
+            #expect(try await opened.platform.caseCatalogue.calendar().years.contains(2027))
+            let audited = try await opened.platform.audit.entries(recordType: "case-catalogue").map(\.action)
+            #expect(Set(audited).isSuperset(of: ["cases.routing.set", "cases.deadlines.set", "cases.categories.set", "cases.calendar.load"]))
+        }
+    }
+}
+
 @Suite("Open311 GeoReport v2, on every engine")
 struct Open311Tests {
     @Test("services list in JSON and XML; a POST with an API key becomes a routed case followed by number to closure; errors are the spec's list", arguments: TestEngine.all)

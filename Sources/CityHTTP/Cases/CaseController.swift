@@ -21,6 +21,12 @@ struct CaseController {
         api.get("/cases/categories", use: categories)
         api.get("/cases/nearby", use: nearby)
         api.get("/cases/indicators", use: indicators)
+        api.get("/cases/routing-rules", use: routingRules)
+        api.put("/cases/routing-rules", use: setRoutingRules)
+        api.get("/cases/deadline-rules", use: deadlineRules)
+        api.put("/cases/deadline-rules", use: setDeadlineRules)
+        api.put("/cases/categories", use: setCategories)
+        api.put("/cases/calendar/{year}", use: setCalendar)
         api.get("/cases/{number}", use: detail)
         api.get("/cases/{number}/photos/{id}", use: photo)
         api.post("/cases/{number}/photos", use: addPhoto)
@@ -128,6 +134,49 @@ struct CaseController {
         let rows = try await cases.indicators(by: grouping, from: from, to: to, division: try request.division(), by: context.caller)
         return IndicatorTableDTO(by: grouping.rawValue, from: WorkCalendar.dayKey(from), to: WorkCalendar.dayKey(to.addingTimeInterval(-1)),
                                  rows: rows.map(IndicatorRowDTO.init))
+    }
+
+    @Sendable func routingRules(_ request: Request, context: AuthenticatedContext) async throws -> RoutingRulesBody {
+        RoutingRulesBody(rules: try await catalogue.routingRules(by: context.caller).map {
+            RoutingRuleDTO(categoryPrefix: $0.categoryPrefix, divisionPrefix: $0.divisionPrefix, organisationCode: $0.organisationCode)
+        })
+    }
+
+    @Sendable func setRoutingRules(_ request: Request, context: AuthenticatedContext) async throws -> RoutingRulesBody {
+        let body = try await request.decodeStrict(as: RoutingRulesBody.self, context: context)
+        try await catalogue.setRoutingRules(body.rules.map { RoutingRule(categoryPrefix: $0.categoryPrefix, divisionPrefix: $0.divisionPrefix, organisationCode: $0.organisationCode) },
+                                            by: context.caller, origin: context.auditOrigin)
+        return try await routingRules(request, context: context)
+    }
+
+    @Sendable func deadlineRules(_ request: Request, context: AuthenticatedContext) async throws -> DeadlineRulesBody {
+        DeadlineRulesBody(rules: try await catalogue.deadlineRules(by: context.caller).map {
+            DeadlineRuleDTO(categoryPrefix: $0.categoryPrefix, kind: $0.kind, urgency: $0.urgency, limit: TimeLimitDTO($0.limit))
+        }.sorted { ($0.categoryPrefix, $0.kind, $0.urgency) < ($1.categoryPrefix, $1.kind, $1.urgency) })
+    }
+
+    @Sendable func setDeadlineRules(_ request: Request, context: AuthenticatedContext) async throws -> DeadlineRulesBody {
+        let body = try await request.decodeStrict(as: DeadlineRulesBody.self, context: context)
+        try await catalogue.setDeadlineRules(try body.rules.map { DeadlineRule(categoryPrefix: $0.categoryPrefix, kind: $0.kind, urgency: $0.urgency, limit: try Self.limit($0.limit)) },
+                                             by: context.caller, origin: context.auditOrigin)
+        return try await deadlineRules(request, context: context)
+    }
+
+    @Sendable func setCategories(_ request: Request, context: AuthenticatedContext) async throws -> CaseCategoryList {
+        let body = try await request.decodeStrict(as: CategoriesBody.self, context: context)
+        try await catalogue.upsert(body.categories.map { CaseCategory(code: $0.code, family: $0.family, major: $0.major, name: $0.name, majorName: $0.majorName, active: $0.active) },
+                                   by: context.caller, origin: context.auditOrigin)
+        return try await categories(request, context: context)
+    }
+
+    @Sendable func setCalendar(_ request: Request, context: AuthenticatedContext) async throws -> Response {
+        guard let year = Int(try context.parameters.require("year")), (2000...2100).contains(year) else {
+            throw RequestProblem.invalidPath("year", zh: "年份应为 2000 到 2100", en: "year is 2000 to 2100")
+        }
+        let body = try await request.decodeStrict(as: CalendarBody.self, context: context)
+        try await catalogue.loadCalendar(year: year, holidays: body.holidays.map { ($0.date, $0.name) }, workdays: body.workdays.map { ($0.date, $0.name) },
+                                         by: context.caller, origin: context.auditOrigin)
+        return Response(status: .noContent)
     }
 
     @Sendable func categories(_ request: Request, context: AuthenticatedContext) async throws -> CaseCategoryList {

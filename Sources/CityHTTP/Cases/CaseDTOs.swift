@@ -416,3 +416,107 @@ struct IndicatorTableDTO: ResponseEncodable, APIShape {
         }
     }
 }
+
+/// A routing rule as the API shows and takes it.
+struct RoutingRuleDTO: Codable, APIShape {
+    let categoryPrefix: String
+    let divisionPrefix: String
+    let organisationCode: String
+    enum CodingKeys: String, CodingKey, CaseIterable { case categoryPrefix, divisionPrefix, organisationCode }
+    static let schemaName = "CaseRoutingRule"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .categoryPrefix: Schema.string("a category code or its beginning ('' for every category)", pattern: "^[0-9]{0,12}$")
+        case .divisionPrefix: Schema.string("a division code or its beginning", pattern: "^[0-9]{0,12}$")
+        case .organisationCode: Schema.string("the handling organisation")
+        }
+    }
+}
+
+/// The routing rules, to read or to set (a rule for the same prefixes is replaced).
+struct RoutingRulesBody: JSONBody, ResponseEncodable {
+    let rules: [RoutingRuleDTO]
+    enum CodingKeys: String, CodingKey, CaseIterable { case rules }
+    static let isClosed = true
+    static let schemaName = "CaseRoutingRules"
+    static func schema(_ field: CodingKeys) -> JSONValue { ["type": "array", "maxItems": 1_000, "items": Schema.ref(RoutingRuleDTO.self)] }
+}
+
+/// A deadline rule as the API shows and takes it.
+struct DeadlineRuleDTO: Codable, APIShape {
+    let categoryPrefix: String
+    let kind: String
+    let urgency: String
+    let limit: TimeLimitDTO
+    enum CodingKeys: String, CodingKey, CaseIterable { case categoryPrefix, kind, urgency, limit }
+    static let schemaName = "CaseDeadlineRule"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .categoryPrefix: Schema.string("a category code or its beginning ('' for every category)", pattern: "^[0-9]{0,12}$")
+        case .kind: Schema.enumeration([""] + HotlineKind.allCases.map(\.rawValue), description: "'' for any kind")
+        case .urgency: Schema.enumeration([""] + CaseUrgency.allCases.map(\.rawValue), description: "'' for any urgency")
+        case .limit: Schema.ref(TimeLimitDTO.self)
+        }
+    }
+}
+
+/// The deadline rules, to read or to set.
+struct DeadlineRulesBody: JSONBody, ResponseEncodable {
+    let rules: [DeadlineRuleDTO]
+    enum CodingKeys: String, CodingKey, CaseIterable { case rules }
+    static let isClosed = true
+    static let schemaName = "CaseDeadlineRules"
+    static func schema(_ field: CodingKeys) -> JSONValue { ["type": "array", "maxItems": 1_000, "items": Schema.ref(DeadlineRuleDTO.self)] }
+}
+
+/// Categories to add or change.
+struct CategoriesBody: JSONBody {
+    let categories: [CaseCategoryEdit]
+    enum CodingKeys: String, CodingKey, CaseIterable { case categories }
+    static let isClosed = true
+    static let schemaName = "CaseCategoriesEdit"
+    static func schema(_ field: CodingKeys) -> JSONValue { ["type": "array", "maxItems": 1_000, "items": Schema.ref(CaseCategoryEdit.self)] }
+}
+
+struct CaseCategoryEdit: Codable, APIShape {
+    let code: String
+    let family: String
+    let major: String
+    let name: String
+    let majorName: String
+    let active: Bool
+    enum CodingKeys: String, CodingKey, CaseIterable { case code, family, major, name, majorName, active }
+    static let schemaName = "CaseCategoryEdit"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .code: Schema.string(pattern: "^[0-9]{2,12}$")
+        case .family: Schema.enumeration(["component", "event", "hotline"])
+        case .major: Schema.string(pattern: "^[0-9]{1,12}$")
+        case .name, .majorName: Schema.string(min: 1, max: 64)
+        case .active: Schema.boolean
+        }
+    }
+}
+
+/// A year's working-day schedule.
+struct CalendarBody: JSONBody {
+    let holidays: [CalendarDay]
+    let workdays: [CalendarDay]
+    enum CodingKeys: String, CodingKey, CaseIterable { case holidays, workdays }
+    static let isClosed = true
+    static let schemaName = "WorkCalendarYear"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        ["type": "array", "maxItems": 366, "items": Schema.ref(CalendarDay.self),
+         "description": field == .holidays ? "days off that would be working days" : "weekend days that are working days (调休上班)"]
+    }
+}
+
+struct CalendarDay: Codable, APIShape {
+    let date: String
+    let name: String
+    enum CodingKeys: String, CodingKey, CaseIterable { case date, name }
+    static let schemaName = "WorkCalendarDay"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        field == .date ? Schema.string(format: "date") : Schema.string(min: 1, max: 40)
+    }
+}
