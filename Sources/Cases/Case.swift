@@ -39,9 +39,6 @@ public struct Case: Sendable, Equatable, Codable {
     public var updatedAt: Date
     /// Whether the reporter's personal fields are masked for this reader.
     public var masked: Bool
-
-    /// The actions the case's state allows now (before role and department checks).
-    public var allowedActions: [CaseAction] { CaseAction.allCases.filter { $0.from.contains(state) } }
 }
 
 /// Who reported a case.

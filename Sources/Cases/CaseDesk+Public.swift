@@ -69,19 +69,24 @@ extension CaseDesk {
         }
         let whereClause = conditions.joined(separator: " AND ")
         let limit = min(max(query.limit, 1), 1_000)
-        struct Note: Decodable { let note: String? }
+        struct Note: Decodable { let number: String; let note: String }
         return try await store.read { db in
             let rows = try await db.raw("SELECT * FROM cases WHERE \(whereClause) ORDER BY reported_at DESC, number LIMIT \(bind: limit)")
                 .all(decoding: CaseRow.self, keyDecodingStrategy: .convertFromSnakeCase)
             let names = try await Self.categoryNames(Set(rows.map(\.categoryCode)), on: db)
+            // Each case's latest note, read for the whole page at once (numbers are unique across divisions).
+            var lastNote: [String: String] = [:]
+            if !rows.isEmpty {
+                for n in try await db.raw("""
+                    SELECT number, note FROM case_events WHERE number IN \(SQLBind.group(rows.map(\.number))) AND note IS NOT NULL ORDER BY number, seq
+                    """).all(decoding: Note.self) {
+                    lastNote[n.number] = n.note
+                }
+            }
             var out: [PublicCase] = []
             for row in rows {
-                let last = try await db.raw("""
-                    SELECT note FROM case_events WHERE division_code = \(bind: row.divisionCode) AND number = \(bind: row.number) AND note IS NOT NULL
-                    ORDER BY seq DESC LIMIT 1
-                    """).first(decoding: Note.self)?.note
                 let state = row.caseState
-                out.append(PublicCase(number: row.number, isOpen: state.isOpen || state == .parked, statusNotes: last ?? state.labelZh,
+                out.append(PublicCase(number: row.number, isOpen: state.isOpen || state == .parked, statusNotes: lastNote[row.number] ?? state.labelZh,
                                       categoryCode: row.categoryCode, categoryName: names[row.categoryCode], description: row.description,
                                       organisationCode: row.organisationCode, reportedAt: row.reportedAt, updatedAt: row.updatedAt,
                                       deadlineAt: row.deadlineAt, address: row.address,

@@ -168,6 +168,7 @@ public struct CaseDesk: Sendable {
                 throw CasesError.notTheHandlingDepartment
             }
             let events = try await apply(action, input, to: &row, photos: photos, at: now, by: caller, on: db)
+            row.updatedAt = now
             try await row.update(on: db)
             try await finish(row, events: events, operation: .updated, action: "cases.\(action.rawValue)", by: caller, origin: origin, at: now,
                              dialect: dialect, on: db)
@@ -409,12 +410,10 @@ public struct CaseDesk: Sendable {
                                            note: merged.map(\.number).joined(separator: ","))]
     }
 
-    /// The timeline events, the audit entry and the change-log row of a change.
+    /// The timeline events, the audit entry and the change-log row of a change (the row itself,
+    /// its `updated_at` included, is written by the caller).
     func finish(_ row: CaseRow, events: [Event], operation: ChangeOperation, action: String, by caller: Principal, origin: AuditOrigin,
                         at now: Date, dialect: Dialect, on db: any SQLDatabase) async throws {
-        var row = row
-        row.updatedAt = now
-        if operation == .updated { try await db.raw("UPDATE cases SET updated_at = \(bind: now) WHERE division_code = \(bind: row.divisionCode) AND number = \(bind: row.number)").run() }
         try await appendEvents(events, to: row, at: now, on: db)
         try await AuditLog.append(AuditEntry(actor: caller.auditActor, action: action, recordType: "case", recordID: row.number, divisionCode: row.divisionCode,
                                              origin: origin, detail: events.map { "\($0.action)→\($0.to.rawValue)" }.joined(separator: ", ")),
@@ -513,6 +512,7 @@ public struct CaseDesk: Sendable {
                 """).first(decoding: Count.self)?.n ?? 0
             guard held < Photo.maxCount else { throw CasesError.photoNotNow(state) }
             let stored = try await store(checked, stage: stage, of: row, by: caller, at: now, on: db)
+            try await db.raw("UPDATE cases SET updated_at = \(bind: now) WHERE division_code = \(bind: row.divisionCode) AND number = \(bind: row.number)").run()
             try await finish(row, events: [Event(action: "photo", from: state, to: state, actor: caller.auditActor, organisation: row.organisationCode, note: stage)],
                              operation: .updated, action: "cases.photo", by: caller, origin: origin, at: now, dialect: dialect, on: db)
             return stored[0]
@@ -526,8 +526,8 @@ public struct CaseDesk: Sendable {
             let row = try await CaseRow.load(number, forUpdate: false, dialect: store.dialect, on: db)
             let found = try await db.raw("SELECT id, stage, content_type, size, sha256, created_at FROM case_attachments WHERE division_code = \(bind: row?.divisionCode ?? "") AND number = \(bind: number) AND id = \(bind: id)")
                 .first(decoding: CaseAttachment.self, keyDecodingStrategy: .convertFromSnakeCase)
-            let data = try await found.asyncMap { _ in try await storage.get(PhotoKey(divisionCode: row?.divisionCode ?? "", number: number, id: id), on: db) } ?? nil
-            return (row, found, data)
+            guard let row, found != nil else { return (row, found, nil) }
+            return (row, found, try await storage.get(PhotoKey(divisionCode: row.divisionCode, number: number, id: id), on: db))
         }
         guard let row, try canRead(row, caller), let found, let data else { throw CasesError.unknownCase }
         return (found, data)

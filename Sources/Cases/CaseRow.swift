@@ -87,8 +87,8 @@ struct CaseRow: Codable, Sendable {
     /// holds the whole file).
     static func load(_ number: String, forUpdate: Bool, dialect: Dialect, on db: any SQLDatabase) async throws -> CaseRow? {
         guard let division = CaseNumber.division(of: number) else { return nil }
-        let lock = forUpdate && dialect.engine == .postgres ? " FOR UPDATE" : ""
-        return try await db.raw("SELECT * FROM cases WHERE division_code = \(bind: division) AND number = \(bind: number)\(unsafeRaw: lock)")
+        let lock: SQLQueryString = forUpdate ? dialect.forUpdate : ""
+        return try await db.raw("SELECT * FROM cases WHERE division_code = \(bind: division) AND number = \(bind: number)\(lock)")
             .first(decoding: CaseRow.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
 

@@ -40,11 +40,3 @@ public struct DatabasePhotoStorage: PhotoStorage {
             """).first(decoding: Row.self)?.data
     }
 }
-
-extension Optional {
-    /// `map` with an async transform.
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let self else { return nil }
-        return try await transform(self)
-    }
-}
