@@ -180,8 +180,8 @@ public struct AuditLog: Sendable {
             query += ") AS v WHERE COALESCE((SELECT seq || ':' || hash FROM audit_log ORDER BY seq DESC LIMIT 1), \(bind: "0:" + genesisHash)) = "
             query += "\(bind: "\(first.seq - 1):\(first.prevHash)") RETURNING seq"
         }
-        struct Inserted: Decodable { let seq: Int64 }
-        let inserted = try await db.raw(query).all(decoding: Inserted.self)
+        // Counted, not decoded: a row per entry inserted.
+        let inserted = try await db.raw(query).all()
         return inserted.count == records.count ? records : nil
     }
 

@@ -42,6 +42,11 @@ struct JSONWriter {
         text += value.map(Text.jsonQuoted) ?? "null"
     }
 
+    mutating func integer(_ value: Int) {
+        separateValue()
+        text += String(value)
+    }
+
     mutating func bool(_ value: Bool) {
         separateValue()
         text += value ? "true" : "false"
