@@ -56,8 +56,9 @@ public struct DeadlineRule: Sendable, Equatable, Codable {
 }
 
 /// The command center's reference data: categories, routing rules, deadline rules and the
-/// working-day calendar. Seeded, then edited by operators; read by `CaseDesk` inside the
-/// transaction that uses them, so every server process sees an edit at once.
+/// working-day calendar. Seeded, then edited by operators; `CaseDesk` reads them through its
+/// `CatalogueCache`, checked against their version inside the transaction that uses them, so every
+/// server process sees an edit at once.
 public struct CaseCatalogue: Sendable {
     let store: Store
     let clock: any WallClock
@@ -119,10 +120,6 @@ public struct CaseCatalogue: Sendable {
         }
     }
 
-    static func category(_ code: String, on db: any SQLDatabase) async throws -> CaseCategory? {
-        try await db.raw("SELECT * FROM case_categories WHERE code = \(bind: code)").first(decoding: CaseCategory.self, keyDecodingStrategy: .convertFromSnakeCase)
-    }
-
     // MARK: Routing
 
     public func routingRules() async throws -> [RoutingRule] {
@@ -159,16 +156,6 @@ public struct CaseCatalogue: Sendable {
             try await Self.audit("cases.routing.set", rules.map { "\($0.categoryPrefix)×\($0.divisionPrefix)→\($0.organisationCode)" }.prefix(50).joined(separator: ", "),
                                  by: caller, origin: origin, at: now, dialect: dialect, on: db)
         }
-    }
-
-    /// The organisation the most specific rule names for `category` in `division`: the longest
-    /// matching category prefix, then the longest division prefix. Nil: a dispatcher decides.
-    static func route(category: String, division: String, on db: any SQLDatabase) async throws -> String? {
-        let rules = try await db.raw("SELECT category_prefix, division_prefix, organisation_code FROM case_routing_rules")
-            .all(decoding: RoutingRule.self, keyDecodingStrategy: .convertFromSnakeCase)
-        return rules.filter { category.hasPrefix($0.categoryPrefix) && division.hasPrefix($0.divisionPrefix) }
-            .max { ($0.categoryPrefix.count, $0.divisionPrefix.count) < ($1.categoryPrefix.count, $1.divisionPrefix.count) }?
-            .organisationCode
     }
 
     // MARK: Deadlines

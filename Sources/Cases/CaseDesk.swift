@@ -21,6 +21,8 @@ public struct CaseDesk: Sendable {
     let logger: Logger
     /// Years whose missing schedule has been logged by this process (once each).
     let warnedYears = YearsWarned()
+    /// The reference data, cached and checked in each transaction.
+    let reference = CatalogueCache()
 
     /// The job kind of deadline checks.
     public static let deadlineJob = "cases.deadline"
@@ -110,8 +112,9 @@ public struct CaseDesk: Sendable {
         let now = clock.now()
         let dialect = store.dialect
 
-        let number: String = try await store.write { db in
-            guard let category = try await CaseCatalogue.category(new.categoryCode, on: db), category.active else {
+        let (row, events, attachments, categoryName) = try await store.writeBatched { db -> (CaseRow, [CaseEvent], [CaseAttachment], String) in
+            let reference = try await reference.snapshot(on: db)
+            guard let category = reference.categories[new.categoryCode], category.active else {
                 throw CasesError.unknownCategory(new.categoryCode)
             }
             let number = try await CaseNumber.next(division: division, at: now, on: db)
@@ -129,14 +132,16 @@ public struct CaseDesk: Sendable {
                 events.append(Event(action: "handOff", from: .reported, to: .handedOff, actor: caller.auditActor, organisation: caller.organisationCode,
                                     note: "转 \(line.rawValue)"))
             } else if new.channel == .hotline {
-                events += try await register(&row, at: now, by: caller, on: db)
+                events += try await register(&row, at: now, by: caller, reference: reference, on: db)
             }
             try await row.insert(on: db)
-            try await store(photos, stage: "report", of: row, by: caller, at: now, on: db)
-            try await finish(row, events: events, operation: .created, action: "cases.file", by: caller, origin: origin, at: now, dialect: dialect, on: db)
-            return number
+            let attachments = try await store(photos, stage: "report", of: row, by: caller, at: now, on: db)
+            let timeline = try await finish(row, events: events, operation: .created, action: "cases.file", by: caller, origin: origin, at: now,
+                                            dialect: dialect, on: db)
+            return (row, timeline, attachments, category.name)
         }
-        return try await detail(number, by: caller, origin: origin)
+        // The case as it was written: no second read.
+        return CaseDetail(item: row.view(masked: !Self.seesReporter(caller, row), categoryName: categoryName), timeline: events, attachments: attachments)
     }
 
     // MARK: The loop
@@ -152,7 +157,7 @@ public struct CaseDesk: Sendable {
         let photos = try Self.checked(input.photos)
         let now = clock.now()
         let dialect = store.dialect
-        try await store.write { db in
+        try await store.writeBatched { db in
             guard var row = try await CaseRow.load(number, forUpdate: true, dialect: dialect, on: db), let division = DivisionCode(row.divisionCode),
                   caller.canSee(division) else {
                 throw CasesError.unknownCase
@@ -167,7 +172,7 @@ public struct CaseDesk: Sendable {
             if action.byHandlingDepartment, !caller.roles.contains(.platformAdmin), caller.organisationCode != row.organisationCode {
                 throw CasesError.notTheHandlingDepartment
             }
-            let events = try await apply(action, input, to: &row, photos: photos, at: now, by: caller, on: db)
+            let events = try await apply(action, input, to: &row, photos: photos, at: now, by: caller, reference: try await reference.snapshot(on: db), on: db)
             row.updatedAt = now
             try await row.update(on: db)
             try await finish(row, events: events, operation: .updated, action: "cases.\(action.rawValue)", by: caller, origin: origin, at: now,
@@ -192,7 +197,7 @@ public struct CaseDesk: Sendable {
     }
 
     private func apply(_ action: CaseAction, _ input: CaseActionInput, to row: inout CaseRow, photos: [(Photo, String)], at now: Date,
-                       by caller: Principal, on db: any SQLDatabase) async throws -> [Event] {
+                       by caller: Principal, reference: CatalogueCache.Snapshot, on db: any SQLDatabase) async throws -> [Event] {
         let from = row.caseState
         func event(_ to: CaseState, _ name: String = action.rawValue, note: String? = input.note, organisation: String? = nil) -> Event {
             Event(action: name, from: from, to: to, actor: caller.auditActor, organisation: organisation ?? row.organisationCode, note: note)
@@ -205,7 +210,7 @@ public struct CaseDesk: Sendable {
         }
         switch action {
         case .register:
-            return try await register(&row, at: now, by: caller, note: input.note, on: db)
+            return try await register(&row, at: now, by: caller, note: input.note, reference: reference, on: db)
         case .reject:
             let note = try requireNote("不予立案")
             row.state = CaseState.rejected.rawValue
@@ -216,7 +221,7 @@ public struct CaseDesk: Sendable {
                 throw CasesError.invalidField("organisationCode", zh: "请选择承办部门", en: "Name the organisation to dispatch to")
             }
             try await CaseCatalogue.requireOrganisation(code, on: db)
-            return try await dispatch(&row, to: code, at: now, actor: caller.auditActor, note: input.note, on: db)
+            return try await dispatch(&row, to: code, at: now, actor: caller.auditActor, note: input.note, reference: reference, on: db)
         case .accept:
             row.state = CaseState.handling.rawValue
             row.acceptedAt = now
@@ -270,8 +275,7 @@ public struct CaseDesk: Sendable {
                 row.state = CaseState.handling.rawValue
                 row.closedAt = nil
                 row.reworks += 1
-                let limit = try await limit(for: row, on: db)
-                try await schedule(&row, from: now, limit: limit, on: db)
+                try await schedule(&row, from: now, limit: reference.limit(for: row), calendar: reference.calendar, on: db)
                 return [event(.closed, "callback", note: [answer, input.note].compactMap { $0 }.joined(separator: "；")),
                         Event(action: "reopen", from: .closed, to: .handling, actor: caller.auditActor, organisation: row.organisationCode, note: answer)]
             }
@@ -302,7 +306,7 @@ public struct CaseDesk: Sendable {
                 // The extra time runs from the current deadline (or now, if it has passed).
                 let base = max(row.deadlineAt ?? now, now)
                 row.extended = true
-                try await schedule(&row, from: base, limit: TimeLimit(amount, unit), on: db, resetMarks: true, start: now)
+                try await schedule(&row, from: base, limit: TimeLimit(amount, unit), calendar: reference.calendar, on: db, resetMarks: true, start: now)
             }
             return [event(from)]
         case .approvePark, .refusePark:
@@ -315,8 +319,7 @@ public struct CaseDesk: Sendable {
             return [event(from)]
         case .unpark:
             row.state = CaseState.handling.rawValue
-            let limit = try await limit(for: row, on: db)
-            try await schedule(&row, from: now, limit: limit, on: db)
+            try await schedule(&row, from: now, limit: reference.limit(for: row), calendar: reference.calendar, on: db)
             return [event(.handling)]
         case .escalate:
             row.escalations += 1
@@ -342,37 +345,32 @@ public struct CaseDesk: Sendable {
     }
 
     /// Registers a reported case and, when a routing rule covers it, dispatches it at once.
-    private func register(_ row: inout CaseRow, at now: Date, by caller: Principal, note: String? = nil, on db: any SQLDatabase) async throws -> [Event] {
+    private func register(_ row: inout CaseRow, at now: Date, by caller: Principal, note: String? = nil, reference: CatalogueCache.Snapshot,
+                          on db: any SQLDatabase) async throws -> [Event] {
         row.state = CaseState.registered.rawValue
         row.registeredAt = now
         var events = [Event(action: "register", from: .reported, to: .registered, actor: caller.auditActor, organisation: caller.organisationCode, note: note)]
-        if let organisation = try await CaseCatalogue.route(category: row.categoryCode, division: row.divisionCode, on: db) {
-            events += try await dispatch(&row, to: organisation, at: now, actor: "system:router", note: "按派遣规则自动派遣", on: db)
+        if let organisation = reference.route(category: row.categoryCode, division: row.divisionCode) {
+            events += try await dispatch(&row, to: organisation, at: now, actor: "system:router", note: "按派遣规则自动派遣", reference: reference, on: db)
         }
         return events
     }
 
-    private func dispatch(_ row: inout CaseRow, to organisation: String, at now: Date, actor: String, note: String?, on db: any SQLDatabase) async throws -> [Event] {
+    private func dispatch(_ row: inout CaseRow, to organisation: String, at now: Date, actor: String, note: String?, reference: CatalogueCache.Snapshot,
+                          on db: any SQLDatabase) async throws -> [Event] {
         let from = row.caseState
         row.state = CaseState.dispatched.rawValue
         row.organisationCode = organisation
         row.dispatchedAt = now
         row.acceptedAt = nil
-        let limit = try await limit(for: row, on: db)
-        try await schedule(&row, from: now, limit: limit, on: db)
+        try await schedule(&row, from: now, limit: reference.limit(for: row), calendar: reference.calendar, on: db)
         return [Event(action: "dispatch", from: from, to: .dispatched, actor: actor, organisation: organisation, note: note)]
-    }
-
-    private func limit(for row: CaseRow, on db: any SQLDatabase) async throws -> TimeLimit {
-        CaseCatalogue.limit(category: row.categoryCode, kind: row.kind.flatMap(HotlineKind.init), urgency: CaseUrgency(rawValue: row.urgency) ?? .normal,
-                            rules: try await CaseCatalogue.deadlineRules(on: db))
     }
 
     /// Sets the handling deadline `limit` after `base` and schedules its two checks (a warning at
     /// 80% of the time from `start`, the overdue mark at the deadline) as jobs in this transaction.
-    private func schedule(_ row: inout CaseRow, from base: Date, limit: TimeLimit, on db: any SQLDatabase, resetMarks: Bool = true,
+    private func schedule(_ row: inout CaseRow, from base: Date, limit: TimeLimit, calendar: WorkCalendar, on db: any SQLDatabase, resetMarks: Bool = true,
                           start: Date? = nil) async throws {
-        let calendar = try await CaseCatalogue.calendar(on: db)
         let deadline = calendar.deadline(from: base, limit)
         for year in calendar.missingYears(from: base, to: deadline) where warnedYears.first(year) {
             logger.warning("no working-day schedule for \(year): deadlines count Monday to Friday and may be wrong; load the year's schedule",
@@ -385,12 +383,12 @@ public struct CaseDesk: Sendable {
         }
         let begin = start ?? base
         let warnAt = begin.addingTimeInterval(max(0, deadline.timeIntervalSince(begin)) * 0.8)
-        for (stage, runAt) in [("warn", warnAt), ("overdue", deadline)] {
+        let jobs = try [("warn", warnAt), ("overdue", deadline)].map { stage, runAt in
             let payload = DeadlineCheck(division: row.divisionCode, number: row.number, deadline: deadline.millisecondISO8601, stage: stage)
-            try await JobQueue.enqueue(NewJob(kind: Self.deadlineJob, payload: String(decoding: try JSONEncoder().encode(payload), as: UTF8.self),
-                                              dedupeKey: "\(Self.deadlineJob):\(row.number):\(payload.deadline):\(stage)", runAt: runAt),
-                                       now: clock.now(), on: db)
+            return NewJob(kind: Self.deadlineJob, payload: String(decoding: try JSONEncoder().encode(payload), as: UTF8.self),
+                          dedupeKey: "\(Self.deadlineJob):\(row.number):\(payload.deadline):\(stage)", runAt: runAt)
         }
+        try await JobQueue.enqueue(jobs, now: clock.now(), on: db)
     }
 
     /// Closing a case closes the cases merged into it: their reporters are told the outcome.
@@ -412,29 +410,39 @@ public struct CaseDesk: Sendable {
 
     /// The timeline events, the audit entry and the change-log row of a change (the row itself,
     /// its `updated_at` included, is written by the caller).
+    @discardableResult
     func finish(_ row: CaseRow, events: [Event], operation: ChangeOperation, action: String, by caller: Principal, origin: AuditOrigin,
-                        at now: Date, dialect: Dialect, on db: any SQLDatabase) async throws {
-        try await appendEvents(events, to: row, at: now, on: db)
+                at now: Date, dialect: Dialect, on db: any SQLDatabase) async throws -> [CaseEvent] {
+        let timeline = try await appendEvents(events, to: row, at: now, new: operation == .created, on: db)
         try await AuditLog.append(AuditEntry(actor: caller.auditActor, action: action, recordType: "case", recordID: row.number, divisionCode: row.divisionCode,
                                              origin: origin, detail: events.map { "\($0.action)→\($0.to.rawValue)" }.joined(separator: ", ")),
                                   at: now, dialect: dialect, on: db)
         try await ChangeLog.record([NewChange(module: "cases", recordType: "case", recordKey: row.number, divisionCode: row.divisionCode, operation: operation,
                                               fields: operation == .created ? CaseRow.columns : ["state"] + events.map(\.action), actor: caller.auditActor)],
                                    at: now, dialect: dialect, on: db)
+        return timeline
     }
 
-    private func appendEvents(_ events: [Event], to row: CaseRow, at now: Date, on db: any SQLDatabase) async throws {
+    /// Appends `events` to the case's timeline in one insert; a new case's timeline starts at 1.
+    @discardableResult
+    private func appendEvents(_ events: [Event], to row: CaseRow, at now: Date, new: Bool = false, on db: any SQLDatabase) async throws -> [CaseEvent] {
+        guard !events.isEmpty else { return [] }
         struct Last: Decodable { let seq: Int? }
-        var seq = try await db.raw("SELECT MAX(seq) AS seq FROM case_events WHERE division_code = \(bind: row.divisionCode) AND number = \(bind: row.number)")
+        let last = new ? 0 : try await db.raw("SELECT MAX(seq) AS seq FROM case_events WHERE division_code = \(bind: row.divisionCode) AND number = \(bind: row.number)")
             .first(decoding: Last.self)?.seq ?? 0
-        for e in events {
-            seq += 1
-            try await db.raw("""
-                INSERT INTO case_events (division_code, number, seq, at, actor, action, from_state, to_state, organisation_code, note)
-                VALUES (\(bind: row.divisionCode), \(bind: row.number), \(bind: seq), \(bind: now), \(bind: e.actor), \(bind: e.action), \(bind: e.from?.rawValue),
-                        \(bind: e.to.rawValue), \(bind: e.organisation), \(bind: e.note))
-                """).run()
+        let timeline = events.enumerated().map { i, e in
+            CaseEvent(seq: last + i + 1, at: now, actor: e.actor, action: e.action, fromState: e.from, toState: e.to, organisationCode: e.organisation, note: e.note)
         }
+        var query: SQLQueryString = "INSERT INTO case_events (division_code, number, seq, at, actor, action, from_state, to_state, organisation_code, note) VALUES "
+        for (i, e) in timeline.enumerated() {
+            if i > 0 { query += ", " }
+            query += """
+                (\(bind: row.divisionCode), \(bind: row.number), \(bind: e.seq), \(bind: now), \(bind: e.actor), \(bind: e.action), \(bind: e.fromState?.rawValue), \
+                \(bind: e.toState.rawValue), \(bind: e.organisationCode), \(bind: e.note))
+                """
+        }
+        try await db.raw(query).run()
+        return timeline
     }
 
     // MARK: Photos

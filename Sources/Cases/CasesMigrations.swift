@@ -147,5 +147,37 @@ public enum CasesMigrations {
         Migration(module: "cases", number: 3, name: "queue index", statements: [
             "CREATE INDEX cases_state_category ON cases (state, category_code, deadline_at)",
         ]),
+        // The reference data's version: every change to it, by the API, the seed or by hand,
+        // bumps it in the change's own transaction (triggers), so each process's cached copy
+        // (`CatalogueCache`) knows, with one small read, whether it is still current.
+        Migration(module: "cases", number: 4, name: "catalogue version", statements: [
+            """
+            CREATE TABLE case_catalogue_version (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                version {bigint} NOT NULL
+            )
+            """,
+            "INSERT INTO case_catalogue_version (id, version) VALUES (1, 0)",
+            """
+            postgres:CREATE FUNCTION case_catalogue_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN UPDATE case_catalogue_version SET version = version + 1 WHERE id = 1; RETURN NULL; END $$
+            """,
+            "sqlite:CREATE TRIGGER case_categories_insert_bump AFTER INSERT ON case_categories BEGIN UPDATE case_catalogue_version SET version = version + 1 WHERE id = 1; END",
+            "sqlite:CREATE TRIGGER case_categories_update_bump AFTER UPDATE ON case_categories BEGIN UPDATE case_catalogue_version SET version = version + 1 WHERE id = 1; END",
+            "sqlite:CREATE TRIGGER case_categories_delete_bump AFTER DELETE ON case_categories BEGIN UPDATE case_catalogue_version SET version = version + 1 WHERE id = 1; END",
+            "postgres:CREATE TRIGGER case_categories_bump AFTER INSERT OR UPDATE OR DELETE ON case_categories FOR EACH STATEMENT EXECUTE FUNCTION case_catalogue_bump()",
+            "sqlite:CREATE TRIGGER work_calendar_days_insert_bump AFTER INSERT ON work_calendar_days BEGIN UPDATE case_catalogue_version SET version = version + 1 WHERE id = 1; END",
+            "sqlite:CREATE TRIGGER work_calendar_days_update_bump AFTER UPDATE ON work_calendar_days BEGIN UPDATE case_catalogue_version SET version = version + 1 WHERE id = 1; END",
+            "sqlite:CREATE TRIGGER work_calendar_days_delete_bump AFTER DELETE ON work_calendar_days BEGIN UPDATE case_catalogue_version SET version = version + 1 WHERE id = 1; END",
+            "postgres:CREATE TRIGGER work_calendar_days_bump AFTER INSERT OR UPDATE OR DELETE ON work_calendar_days FOR EACH STATEMENT EXECUTE FUNCTION case_catalogue_bump()",
+            "sqlite:CREATE TRIGGER case_routing_rules_insert_bump AFTER INSERT ON case_routing_rules BEGIN UPDATE case_catalogue_version SET version = version + 1 WHERE id = 1; END",
+            "sqlite:CREATE TRIGGER case_routing_rules_update_bump AFTER UPDATE ON case_routing_rules BEGIN UPDATE case_catalogue_version SET version = version + 1 WHERE id = 1; END",
+            "sqlite:CREATE TRIGGER case_routing_rules_delete_bump AFTER DELETE ON case_routing_rules BEGIN UPDATE case_catalogue_version SET version = version + 1 WHERE id = 1; END",
+            "postgres:CREATE TRIGGER case_routing_rules_bump AFTER INSERT OR UPDATE OR DELETE ON case_routing_rules FOR EACH STATEMENT EXECUTE FUNCTION case_catalogue_bump()",
+            "sqlite:CREATE TRIGGER case_deadline_rules_insert_bump AFTER INSERT ON case_deadline_rules BEGIN UPDATE case_catalogue_version SET version = version + 1 WHERE id = 1; END",
+            "sqlite:CREATE TRIGGER case_deadline_rules_update_bump AFTER UPDATE ON case_deadline_rules BEGIN UPDATE case_catalogue_version SET version = version + 1 WHERE id = 1; END",
+            "sqlite:CREATE TRIGGER case_deadline_rules_delete_bump AFTER DELETE ON case_deadline_rules BEGIN UPDATE case_catalogue_version SET version = version + 1 WHERE id = 1; END",
+            "postgres:CREATE TRIGGER case_deadline_rules_bump AFTER INSERT OR UPDATE OR DELETE ON case_deadline_rules FOR EACH STATEMENT EXECUTE FUNCTION case_catalogue_bump()",
+        ]),
     ]
 }

@@ -79,6 +79,19 @@ public struct JobQueue: Sendable {
         return row?.id
     }
 
+    /// Enqueues several jobs with one statement in the caller's transaction; a job whose dedupe key
+    /// is already queued is left out, as `enqueue` leaves it.
+    public static func enqueue(_ jobs: [NewJob], now: Date, on db: any SQLDatabase) async throws {
+        guard !jobs.isEmpty else { return }
+        var query: SQLQueryString = "INSERT INTO jobs (queue, kind, payload, dedupe_key, state, run_at, attempts, max_attempts, created_at) VALUES "
+        for (i, job) in jobs.enumerated() {
+            if i > 0 { query += ", " }
+            query += "(\(bind: job.queue), \(bind: job.kind), \(bind: job.payload), \(bind: job.dedupeKey), 'queued', \(bind: job.runAt ?? now), 0, \(bind: job.maxAttempts), \(bind: now))"
+        }
+        query += " ON CONFLICT (dedupe_key) DO NOTHING"
+        try await db.raw(query).run()
+    }
+
     /// Claims up to `limit` due jobs of a queue for `worker`, leased for `lease` seconds. Jobs whose
     /// lease ran out (their worker died) are claimable again.
     public func claim(queue: String = "default", worker: String, limit: Int = 10, lease: TimeInterval = 60) async throws -> [Job] {

@@ -142,6 +142,8 @@ public final class Store: Sendable, Service {
     public let leaseTimeout: Duration
     /// Set by `close`: any use afterwards is answered `unavailable`, on both engines.
     private let closed = LeaseFlag()
+    /// Group commit of `writeBatched`.
+    let batcher = WriteBatcher()
 
     private enum Backend: Sendable {
         case sqlite(readers: ConnectionPool<SQLiteConnection>, writer: SQLiteConnection, writeLock: AsyncLock)

@@ -117,6 +117,36 @@ struct CaseDeskTests {
         }
     }
 
+    @Test("an edit to the reference data, through the catalogue or by hand in the database, holds for the next case though each process caches it",
+          arguments: TestEngine.all)
+    func referenceEdits(engine: TestEngine) async throws {
+        try await TestStores.with(engine, migrations: CaseFixture.migrations) { store in
+            let clock = ManualClock(CaseFixture.start)
+            let desk = try await CaseFixture.desk(store, clock: clock)
+            let first = try await desk.file(CaseFixture.hotlineCall(), by: CaseFixture.operator_, origin: AuditOrigin())
+            #expect(first.item.organisationCode == "411602-CMB")
+            // Another process (here: plain SQL) routes events to the housing bureau and gives complaints about 201xx 2 working days.
+            try await store.write { db in
+                try await db.raw("UPDATE case_routing_rules SET organisation_code = '411602-HUD' WHERE category_prefix = '2'").run()
+                try await db.raw("""
+                    INSERT INTO case_deadline_rules (category_prefix, kind, urgency, amount, unit, updated_at)
+                    VALUES ('201', 'complaint', '', 2, 'workingDays', \(bind: CaseFixture.start))
+                    """).run()
+            }
+            let second = try await desk.file(CaseFixture.hotlineCall(), by: CaseFixture.operator_, origin: AuditOrigin())
+            #expect(second.item.organisationCode == "411602-HUD")
+            // Two working days from Wednesday 25 November: Friday 27 November, 17:30.
+            #expect(second.item.deadlineAt == (try Date("2026-11-27T17:30:00+08:00", strategy: .iso8601)))
+            // Through the catalogue: the category switched off is refused at once.
+            let catalogue = CaseCatalogue(store: store, clock: clock)
+            try await catalogue.upsert([CaseCategory(code: "20102", family: "event", major: "201", name: "暴露垃圾", majorName: "市容环境", active: false)],
+                                       by: CaseFixture.admin)
+            await #expect(throws: CasesError.unknownCategory("20102")) {
+                try await desk.file(CaseFixture.hotlineCall(), by: CaseFixture.operator_, origin: AuditOrigin())
+            }
+        }
+    }
+
     @Test("guards: the wrong state names what is allowed, another department and another county are refused, roles are checked", arguments: TestEngine.all)
     func guards(engine: TestEngine) async throws {
         try await TestStores.with(engine, migrations: CaseFixture.migrations) { store in

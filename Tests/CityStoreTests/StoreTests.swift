@@ -171,6 +171,46 @@ struct StoreTests {
         }
     }
 
+    @Test("batched writes: each returns its own result, one that throws (or breaks a constraint) loses only its own work, all others commit",
+          arguments: TestEngine.all)
+    func batchedWrites(engine: TestEngine) async throws {
+        struct Refused: Error, Equatable { let i: Int }
+        let extra = Migration(module: "test", number: 1, name: "notes", statements: ["CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)"])
+        try await TestStores.with(engine, migrations: StoreMigrations.all + [extra]) { store in
+            let outcomes = try await withThrowingTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
+                for i in 0..<60 {
+                    group.addTask {
+                        do {
+                            return (i, .success(try await store.writeBatched { db in
+                                try await db.raw("INSERT INTO notes (id, body) VALUES (\(bind: i), \(bind: "note \(i)"))").run()
+                                if i % 7 == 3 { throw Refused(i: i) }
+                                // A duplicate key: the engine's error, after this work's first insert.
+                                if i % 7 == 5 { try await db.raw("INSERT INTO notes (id, body) VALUES (\(bind: i), \(bind: "again"))").run() }
+                                return i * 10
+                            }))
+                        } catch {
+                            return (i, .failure(error))
+                        }
+                    }
+                }
+                var all: [Int: Result<Int, any Error>] = [:]
+                for try await (i, outcome) in group { all[i] = outcome }
+                return all
+            }
+            for i in 0..<60 {
+                switch (i % 7, outcomes[i]!) {
+                case (3, .failure(let error)): #expect(error as? Refused == Refused(i: i))
+                case (5, .failure): break
+                case (3, .success), (5, .success): Issue.record("work \(i) should have failed")
+                case (_, .success(let value)): #expect(value == i * 10)
+                case (_, .failure(let error)): Issue.record("work \(i) failed: \(error)")
+                }
+            }
+            let ids = try await store.read { try await $0.raw("SELECT id FROM notes ORDER BY id").all().map { try $0.decode(column: "id", as: Int.self) } }
+            #expect(ids == (0..<60).filter { ![3, 5].contains($0 % 7) })
+        }
+    }
+
     @Test("SQLite runs in WAL mode with foreign keys on")
     func sqlitePragmas() async throws {
         try await TestStores.with(.sqlite) { store in
