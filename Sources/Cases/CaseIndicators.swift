@@ -40,8 +40,10 @@ public enum IndicatorGrouping: String, Sendable, CaseIterable {
 /// cases registered in the period (rejected, merged and handed-off ones are not cases of the
 /// loop). With the default rules:
 /// - closure rate 结案率 = closed / (registered − parked)
-/// - on-time rate 按期处置率 = handled without going overdue / (due − parked), where due = the
-///   cases whose deadline has passed or that were handled (reported back or closed)
+/// - on-time rate 按期处置率 = handled without going overdue / (due − parked due), where due = the
+///   cases with a deadline that were handled (reported back or closed) or that the deadline
+///   scheduler marked overdue (a parked case's clock stands still: it is due only if it went
+///   overdue before it was parked)
 /// - rework rate 返工率 = cases reworked at least once / cases handled
 /// - satisfaction rate 满意率 = satisfied callbacks / callbacks made
 /// - average handling hours = mean of (closed − dispatched) over closed cases
@@ -55,6 +57,8 @@ public struct IndicatorRow: Sendable, Equatable, Codable {
     public var closed: Int
     public var parked: Int
     public var due: Int
+    /// Parked cases among the due ones.
+    public var dueParked: Int
     public var onTime: Int
     public var handled: Int
     public var reworked: Int
@@ -77,7 +81,7 @@ public struct IndicatorRow: Sendable, Equatable, Codable {
         func rate(_ n: Int, _ d: Int) -> Double? { d > 0 ? Double(n) / Double(d) : nil }
         let parkedOut = rules.parkedLeaveDenominators ? parked : 0
         closureRate = rate(closed, registered - parkedOut)
-        onTimeRate = rate(onTime, due - parkedOut)
+        onTimeRate = rate(onTime, due - (rules.parkedLeaveDenominators ? dueParked : 0))
         reworkRate = rate(reworked, handled)
         satisfactionRate = rate(satisfied, callbacks)
         averageHandlingHours = closed > 0 ? handlingSeconds / Double(closed) / 3600 : nil
@@ -91,6 +95,12 @@ extension CaseDesk {
     /// caller's scope), one row per group, for the command center, dispatchers and auditors.
     public func indicators(by grouping: IndicatorGrouping, from: Date, to: Date, division: DivisionCode? = nil, rules: IndicatorRules = IndicatorRules(),
                            by caller: Principal) async throws -> [IndicatorRow] {
+        try await indicators(by: grouping, from: from, to: to, division: division, rules: rules, by: caller, useRollup: true)
+    }
+
+    /// `useRollup: false` counts over the cases themselves (what the kept table is tested against).
+    func indicators(by grouping: IndicatorGrouping, from: Date, to: Date, division: DivisionCode?, rules: IndicatorRules, by caller: Principal,
+                    useRollup: Bool) async throws -> [IndicatorRow] {
         try caller.require(anyOf: .commandOperator, .dispatcher, .auditor)
         guard from < to, to.timeIntervalSince(from) <= 400 * 86_400 else {
             throw CasesError.invalidField("from", zh: "统计区间应在 400 天以内且起点早于终点", en: "The period must start before it ends and span at most 400 days")
@@ -99,46 +109,76 @@ extension CaseDesk {
         if let division { try caller.requireScope(division) }
         let within = division.map(DivisionScope.init) ?? scope
         let dialect = store.dialect
-        let now = clock.now()
-        let group: SQLQueryString = grouping.column.map { SQLQueryString($0) } ?? "CAST(NULL AS TEXT)"
-        // PostgreSQL refuses a constant in GROUP BY: the total is one group without it.
-        let grouped: SQLQueryString = grouping.column.map { SQLQueryString("GROUP BY \($0) ORDER BY \($0)") } ?? ""
-        let handling = dialect.secondsBetween("closed_at", "dispatched_at")
-        let toRegister = dialect.secondsBetween("registered_at", "reported_at")
-        let toDispatch = dialect.secondsBetween("dispatched_at", "registered_at")
-        let query: SQLQueryString = """
-            SELECT \(group) AS key,
-              COUNT(*) AS registered,
-              COALESCE(SUM(CASE WHEN state = 'closed' THEN 1 ELSE 0 END), 0) AS closed,
-              COALESCE(SUM(CASE WHEN state = 'parked' THEN 1 ELSE 0 END), 0) AS parked,
-              COALESCE(SUM(CASE WHEN deadline_at IS NOT NULL AND (deadline_at <= \(bind: now) OR state IN ('reportedBack', 'closed')) THEN 1 ELSE 0 END), 0) AS due,
-              COALESCE(SUM(CASE WHEN deadline_at IS NOT NULL AND state IN ('reportedBack', 'closed') AND overdue_at IS NULL THEN 1 ELSE 0 END), 0) AS on_time,
-              COALESCE(SUM(CASE WHEN state IN ('reportedBack', 'closed') OR reworks > 0 THEN 1 ELSE 0 END), 0) AS handled,
-              COALESCE(SUM(CASE WHEN reworks > 0 THEN 1 ELSE 0 END), 0) AS reworked,
-              COALESCE(SUM(CASE WHEN callback_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS callbacks,
-              COALESCE(SUM(CASE WHEN callback_at IS NOT NULL AND satisfied = \(bind: true) THEN 1 ELSE 0 END), 0) AS satisfied,
-              COALESCE(SUM(CASE WHEN overdue_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS overdue,
-              COALESCE(SUM(CASE WHEN dispatched_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS dispatched,
-              COALESCE(SUM(CASE WHEN \(toRegister) <= \(bind: rules.registerWithin) THEN 1 ELSE 0 END), 0) AS registered_in_time,
-              COALESCE(SUM(CASE WHEN dispatched_at IS NOT NULL AND \(toDispatch) <= \(bind: rules.dispatchWithin) THEN 1 ELSE 0 END), 0) AS dispatched_in_time,
-              CAST(COALESCE(SUM(CASE WHEN state = 'closed' AND dispatched_at IS NOT NULL THEN \(handling) ELSE 0 END), 0) AS DOUBLE PRECISION) AS handling_seconds
-            FROM cases
-            WHERE registered_at >= \(bind: from) AND registered_at < \(bind: to) AND division_code LIKE \(bind: within.likePattern)
-              AND state NOT IN ('rejected', 'merged', 'handedOff')
-            \(grouped)
-            """
-        struct Row: Decodable {
-            let key: String?
-            let registered, closed, parked, due, onTime, handled, reworked, callbacks, satisfied, overdue, dispatched, registeredInTime, dispatchedInTime: Int
-            let handlingSeconds: Double
+        let rows: [IndicatorRow]
+        if useRollup, rules.registerWithin == IndicatorRules().registerWithin, rules.dispatchWithin == IndicatorRules().dispatchWithin,
+           IndicatorRollup.isMidnight(from), IndicatorRollup.isMidnight(to) {
+            // Whole days at the default service levels: the table kept by the triggers.
+            let grouped: SQLQueryString = grouping.column == nil ? "" : "GROUP BY key ORDER BY key"
+            let query: SQLQueryString = """
+                SELECT \(grouping.column == nil ? "CAST(NULL AS TEXT)" : "key") AS key,
+                  \(IndicatorRollup.counters("x", postgres: false).map { c in
+                    "CAST(SUM(\(c.column)) AS \(c.column == "handling_seconds" ? "DOUBLE PRECISION" : "BIGINT")) AS \(c.column)"
+                  }.joined(separator: ", "))
+                FROM \(IndicatorRollup.table)
+                WHERE dimension = \(bind: grouping == .total ? "division" : grouping.rawValue) AND division_code LIKE \(bind: within.likePattern)
+                  AND day >= \(bind: IndicatorRollup.day(of: from)) AND day < \(bind: IndicatorRollup.day(of: to))
+                \(grouped)
+                """
+            rows = try await store.read { db in try await db.raw(query).all(decoding: IndicatorRow.Counts.self, keyDecodingStrategy: .convertFromSnakeCase) }
+                .map { $0.row(emptyKeyIsNil: true) }
+        } else {
+            let group: SQLQueryString = grouping.column.map { SQLQueryString($0) } ?? "CAST(NULL AS TEXT)"
+            // PostgreSQL refuses a constant in GROUP BY: the total is one group without it.
+            let grouped: SQLQueryString = grouping.column.map { SQLQueryString("GROUP BY \($0) ORDER BY \($0)") } ?? ""
+            let handled = "state IN ('reportedBack', 'closed')"
+            let handling = dialect.secondsBetween("closed_at", "dispatched_at")
+            let toRegister = dialect.secondsBetween("registered_at", "reported_at")
+            let toDispatch = dialect.secondsBetween("dispatched_at", "registered_at")
+            let query: SQLQueryString = """
+                SELECT \(group) AS key,
+                  COUNT(*) AS registered,
+                  COALESCE(SUM(CASE WHEN state = 'closed' THEN 1 ELSE 0 END), 0) AS closed,
+                  COALESCE(SUM(CASE WHEN state = 'parked' THEN 1 ELSE 0 END), 0) AS parked,
+                  COALESCE(SUM(CASE WHEN deadline_at IS NOT NULL AND (\(unsafeRaw: handled) OR overdue_at IS NOT NULL) THEN 1 ELSE 0 END), 0) AS due,
+                  COALESCE(SUM(CASE WHEN state = 'parked' AND deadline_at IS NOT NULL AND overdue_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS due_parked,
+                  COALESCE(SUM(CASE WHEN deadline_at IS NOT NULL AND \(unsafeRaw: handled) AND overdue_at IS NULL THEN 1 ELSE 0 END), 0) AS on_time,
+                  COALESCE(SUM(CASE WHEN \(unsafeRaw: handled) OR reworks > 0 THEN 1 ELSE 0 END), 0) AS handled,
+                  COALESCE(SUM(CASE WHEN reworks > 0 THEN 1 ELSE 0 END), 0) AS reworked,
+                  COALESCE(SUM(CASE WHEN callback_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS callbacks,
+                  COALESCE(SUM(CASE WHEN callback_at IS NOT NULL AND satisfied = \(bind: true) THEN 1 ELSE 0 END), 0) AS satisfied,
+                  COALESCE(SUM(CASE WHEN overdue_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS overdue,
+                  COALESCE(SUM(CASE WHEN dispatched_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS dispatched,
+                  COALESCE(SUM(CASE WHEN \(toRegister) <= \(bind: rules.registerWithin) THEN 1 ELSE 0 END), 0) AS registered_in_time,
+                  COALESCE(SUM(CASE WHEN dispatched_at IS NOT NULL AND \(toDispatch) <= \(bind: rules.dispatchWithin) THEN 1 ELSE 0 END), 0) AS dispatched_in_time,
+                  CAST(COALESCE(SUM(CASE WHEN state = 'closed' AND dispatched_at IS NOT NULL THEN \(handling) ELSE 0 END), 0) AS DOUBLE PRECISION) AS handling_seconds
+                FROM cases
+                WHERE registered_at >= \(bind: from) AND registered_at < \(bind: to) AND division_code LIKE \(bind: within.likePattern)
+                  AND state NOT IN ('rejected', 'merged', 'handedOff')
+                \(grouped)
+                """
+            rows = try await store.read { db in try await db.raw(query).all(decoding: IndicatorRow.Counts.self, keyDecodingStrategy: .convertFromSnakeCase) }
+                .map { $0.row(emptyKeyIsNil: false) }
         }
-        let rows = try await store.read { db in try await db.raw(query).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase) }
         return rows.filter { $0.registered > 0 }.map { r in
-            var row = IndicatorRow(key: r.key, registered: r.registered, closed: r.closed, parked: r.parked, due: r.due, onTime: r.onTime, handled: r.handled,
-                                   reworked: r.reworked, callbacks: r.callbacks, satisfied: r.satisfied, overdue: r.overdue, dispatched: r.dispatched,
-                                   registeredInTime: r.registeredInTime, dispatchedInTime: r.dispatchedInTime, handlingSeconds: r.handlingSeconds)
+            var row = r
             row.derive(rules)
             return row
+        }
+    }
+}
+
+extension IndicatorRow {
+    /// The counts as a query returns them.
+    struct Counts: Decodable {
+        let key: String?
+        let registered, closed, parked, due, dueParked, onTime, handled, reworked, callbacks, satisfied, overdue, dispatched, registeredInTime, dispatchedInTime: Int
+        let handlingSeconds: Double
+
+        /// The row; the kept table writes a missing organisation or grid as ''.
+        func row(emptyKeyIsNil: Bool) -> IndicatorRow {
+            IndicatorRow(key: emptyKeyIsNil && key == "" ? nil : key, registered: registered, closed: closed, parked: parked, due: due, dueParked: dueParked,
+                         onTime: onTime, handled: handled, reworked: reworked, callbacks: callbacks, satisfied: satisfied, overdue: overdue, dispatched: dispatched,
+                         registeredInTime: registeredInTime, dispatchedInTime: dispatchedInTime, handlingSeconds: handlingSeconds)
         }
     }
 }

@@ -179,5 +179,7 @@ public enum CasesMigrations {
             "sqlite:CREATE TRIGGER case_deadline_rules_delete_bump AFTER DELETE ON case_deadline_rules BEGIN UPDATE case_catalogue_version SET version = version + 1 WHERE id = 1; END",
             "postgres:CREATE TRIGGER case_deadline_rules_bump AFTER INSERT OR UPDATE OR DELETE ON case_deadline_rules FOR EACH STATEMENT EXECUTE FUNCTION case_catalogue_bump()",
         ]),
+        // The indicator table kept by triggers as cases change (see `IndicatorRollup`).
+        Migration(module: "cases", number: 5, name: "indicator rollup", statements: IndicatorRollup.migrationStatements),
     ]
 }

@@ -368,20 +368,22 @@ extension Array where Element == String {
 /// One group's indicators (formulas in `IndicatorRow`'s documentation and the README).
 struct IndicatorRowDTO: Codable, APIShape {
     let key: String?
-    let registered, closed, parked, due, onTime, handled, reworked, callbacks, satisfied, overdue, dispatched, registeredInTime, dispatchedInTime: Int
+    let registered, closed, parked, due, dueParked, onTime, handled, reworked, callbacks, satisfied, overdue, dispatched, registeredInTime, dispatchedInTime: Int
     let closureRate, onTimeRate, reworkRate, satisfactionRate, averageHandlingHours, registeredInTimeRate, dispatchedInTimeRate: Double?
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case key, registered, closed, parked, due, onTime, handled, reworked, callbacks, satisfied, overdue, dispatched, registeredInTime, dispatchedInTime,
+        case key, registered, closed, parked, due, dueParked, onTime, handled, reworked, callbacks, satisfied, overdue, dispatched, registeredInTime, dispatchedInTime,
              closureRate, onTimeRate, reworkRate, satisfactionRate, averageHandlingHours, registeredInTimeRate, dispatchedInTimeRate
     }
-    static let requiredFields: [CodingKeys] = [.registered, .closed, .parked, .due, .onTime, .handled, .reworked, .callbacks, .satisfied, .overdue, .dispatched,
+    static let requiredFields: [CodingKeys] = [.registered, .closed, .parked, .due, .dueParked, .onTime, .handled, .reworked, .callbacks, .satisfied, .overdue, .dispatched,
                                                .registeredInTime, .dispatchedInTime]
     static let schemaName = "CaseIndicators"
     static func schema(_ field: CodingKeys) -> JSONValue {
         switch field {
         case .key: ["type": ["string", "null"], "description": "the organisation, division, grid or category (null for the total)"]
         case .closureRate: ["type": ["number", "null"], "description": "closed / (registered − parked)"]
-        case .onTimeRate: ["type": ["number", "null"], "description": "handled before going overdue / (due − parked)"]
+        case .due: ["type": "integer", "description": "cases with a deadline handled (reported back or closed) or marked overdue by the scheduler"]
+        case .dueParked: ["type": "integer", "description": "parked cases among the due ones"]
+        case .onTimeRate: ["type": ["number", "null"], "description": "handled before going overdue / (due − parked due)"]
         case .reworkRate: ["type": ["number", "null"], "description": "reworked / handled"]
         case .satisfactionRate: ["type": ["number", "null"], "description": "satisfied callbacks / callbacks"]
         case .averageHandlingHours: ["type": ["number", "null"], "description": "mean hours from dispatch to closure"]
@@ -392,7 +394,7 @@ struct IndicatorRowDTO: Codable, APIShape {
     }
 
     init(_ r: IndicatorRow) {
-        key = r.key; registered = r.registered; closed = r.closed; parked = r.parked; due = r.due; onTime = r.onTime; handled = r.handled
+        key = r.key; registered = r.registered; closed = r.closed; parked = r.parked; due = r.due; dueParked = r.dueParked; onTime = r.onTime; handled = r.handled
         reworked = r.reworked; callbacks = r.callbacks; satisfied = r.satisfied; overdue = r.overdue; dispatched = r.dispatched
         registeredInTime = r.registeredInTime; dispatchedInTime = r.dispatchedInTime; closureRate = r.closureRate; onTimeRate = r.onTimeRate
         reworkRate = r.reworkRate; satisfactionRate = r.satisfactionRate; averageHandlingHours = r.averageHandlingHours
