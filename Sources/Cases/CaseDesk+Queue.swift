@@ -80,10 +80,12 @@ extension CaseDesk {
         }
         let whereClause = conditions.joined(separator: " AND ")
         let (rows, total) = try await store.read { db -> ([CaseRow], Int) in
+            // The page's keys first (from the queue index alone when the filters allow), then its rows.
+            let order: SQLQueryString = "ORDER BY CASE WHEN deadline_at IS NULL THEN 1 ELSE 0 END, deadline_at, reported_at DESC, number"
             let rows = try await db.raw("""
-                SELECT * FROM cases WHERE \(whereClause)
-                ORDER BY CASE WHEN deadline_at IS NULL THEN 1 ELSE 0 END, deadline_at, reported_at DESC, number
-                LIMIT \(bind: page.limit) OFFSET \(bind: page.offset)
+                SELECT * FROM cases WHERE (division_code, number) IN (
+                    SELECT division_code, number FROM cases WHERE \(whereClause) \(order) LIMIT \(bind: page.limit) OFFSET \(bind: page.offset))
+                \(order)
                 """).all(decoding: CaseRow.self, keyDecodingStrategy: .convertFromSnakeCase)
             struct Count: Decodable { let n: Int }
             let total = try await db.raw("SELECT COUNT(*) AS n FROM (SELECT 1 FROM cases WHERE \(whereClause) LIMIT 10000) AS m").first(decoding: Count.self)?.n ?? 0

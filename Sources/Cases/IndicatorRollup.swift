@@ -103,7 +103,7 @@ enum IndicatorRollup {
                 \(counterColumns.joined(separator: ",\n    ")),
                 PRIMARY KEY (division_code, dimension, key, day)
             )
-            """]
+            """, "CREATE INDEX \(table)_period ON \(table) (dimension, day)"]
         for postgres in [false, true] {
             let prefix = postgres ? "postgres:" : "sqlite:"
             for g in groupings {
