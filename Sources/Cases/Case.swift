@@ -49,8 +49,11 @@ public struct Reporter: Sendable, Equatable, Codable {
     public var idNumber: String?
     /// The citizen account or API key that filed it.
     public var account: String?
+    /// Whether `idNumber` named a resident of the persons registry when the case was filed.
+    public var registeredResident: Bool?
 
-    public init(name: String? = nil, phone: String? = nil, idNumber: String? = nil, account: String? = nil) {
+    public init(name: String? = nil, phone: String? = nil, idNumber: String? = nil, account: String? = nil, registeredResident: Bool? = nil) {
+        self.registeredResident = registeredResident
         self.name = name
         self.phone = phone
         self.idNumber = idNumber

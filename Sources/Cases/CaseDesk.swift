@@ -86,9 +86,9 @@ public struct CaseDesk: Sendable {
             }
             phone = normalised
         }
-        var idNumber: String?
+        var idNumber: ResidentID?
         if let given = new.reporter.idNumber, !given.isEmpty {
-            do { idNumber = try ResidentID.checked(given).rawValue } catch {
+            do { idNumber = try ResidentID.checked(given) } catch {
                 throw CasesError.invalidField("reporter.idNumber", zh: "身份证号码无效：\(error.messageZh)", en: "Invalid ID number: \(error.messageEn)")
             }
         }
@@ -118,12 +118,15 @@ public struct CaseDesk: Sendable {
                 throw CasesError.unknownCategory(new.categoryCode)
             }
             let number = try await CaseNumber.next(division: division, at: now, on: db)
+            var registered: Bool?
+            if let idValue { registered = try await PersonRegistry.isRegistered(idValue, on: db) }
             var row = CaseRow(
                 divisionCode: division, number: number, channel: new.channel.rawValue, kind: new.kind?.rawValue, categoryCode: category.code,
                 urgency: new.urgency.rawValue, state: CaseState.reported.rawValue, description: description, lon: point.lon, lat: point.lat,
                 address: addressValue ?? place.nearestAddress?.name, gridCode: place.grid?.code, reporterName: new.reporter.name, reporterPhone: phoneValue,
-                reporterIdNumber: idValue, reporterAccount: caller.kind == .staff ? nil : caller.auditActor, organisationCode: nil,
-                reportedAt: now, escalations: 0, reworks: 0, returns: 0, extended: false, updatedAt: now)
+                reporterIdNumber: idValue?.rawValue, reporterAccount: caller.kind == .staff ? nil : caller.auditActor, organisationCode: nil,
+                reportedAt: now, escalations: 0, reworks: 0, returns: 0, extended: false, updatedAt: now,
+                reporterRegistered: registered)
             var events = [Event(action: "report", from: nil, to: .reported, actor: caller.auditActor, organisation: caller.organisationCode, note: nil)]
             if let line = new.handOffTo {
                 row.state = CaseState.handedOff.rawValue

@@ -128,6 +128,8 @@ extension CaseDesk {
                     """).run()
             }
         }
+        // A bulk load: the planner learns what is there before the first queue or indicator query.
+        try await store.analyze(["cases", IndicatorRollup.table])
         return written
     }
 }
@@ -145,6 +147,6 @@ extension CaseRow {
                 text(organisationCode), .date(reportedAt), date(registeredAt), date(dispatchedAt), date(acceptedAt), date(reportedBackAt), date(closedAt),
                 date(deadlineAt), date(warnedAt), date(overdueAt), .int(Int64(escalations)), .int(Int64(reworks)), .int(Int64(returns)), .bool(extended),
                 text(pendingRequest), int(pendingAmount), text(pendingUnit), text(pendingReason), text(mergedInto), text(handedOffTo), date(callbackAt),
-                bool(solved), bool(satisfied), .date(updatedAt)]
+                bool(solved), bool(satisfied), .date(updatedAt), bool(reporterRegistered)]
     }
 }

@@ -45,6 +45,8 @@ struct CaseRow: Codable, Sendable {
     var solved: Bool?
     var satisfied: Bool?
     var updatedAt: Date
+    /// The reporter's ID number names a resident of the persons registry (nil: no ID number given).
+    var reporterRegistered: Bool?
 
     var caseState: CaseState { CaseState(rawValue: state) ?? .reported }
 
@@ -52,14 +54,14 @@ struct CaseRow: Codable, Sendable {
                           "grid_code", "reporter_name", "reporter_phone", "reporter_id_number", "reporter_account", "organisation_code", "reported_at",
                           "registered_at", "dispatched_at", "accepted_at", "reported_back_at", "closed_at", "deadline_at", "warned_at", "overdue_at",
                           "escalations", "reworks", "returns", "extended", "pending_request", "pending_amount", "pending_unit", "pending_reason",
-                          "merged_into", "handed_off_to", "callback_at", "solved", "satisfied", "updated_at"]
+                          "merged_into", "handed_off_to", "callback_at", "solved", "satisfied", "updated_at", "reporter_registered"]
 
     /// The values in `columns` order.
     var binds: [any Encodable & Sendable] {
         [divisionCode, number, channel, kind, categoryCode, urgency, state, description, lon, lat, address, gridCode, reporterName, reporterPhone,
          reporterIdNumber, reporterAccount, organisationCode, reportedAt, registeredAt, dispatchedAt, acceptedAt, reportedBackAt, closedAt, deadlineAt,
          warnedAt, overdueAt, escalations, reworks, returns, extended, pendingRequest, pendingAmount, pendingUnit, pendingReason, mergedInto,
-         handedOffTo, callbackAt, solved, satisfied, updatedAt]
+         handedOffTo, callbackAt, solved, satisfied, updatedAt, reporterRegistered]
     }
 
     func insert(on db: any SQLDatabase) async throws {
@@ -101,7 +103,8 @@ struct CaseRow: Codable, Sendable {
             categoryCode: categoryCode, categoryName: categoryName, urgency: CaseUrgency(rawValue: urgency) ?? .normal, state: caseState,
             description: description, location: lon.flatMap { lon in lat.map { GeoPoint(lon: lon, lat: $0) } }, address: address, gridCode: gridCode,
             reporter: hasReporter ? Reporter(name: reporterName.map { masked ? Mask.name($0) : $0 }, phone: reporterPhone.map { masked ? Mask.phone($0) : $0 },
-                                             idNumber: reporterIdNumber.map { masked ? Mask.idNumber($0) : $0 }, account: masked ? nil : reporterAccount) : nil,
+                                             idNumber: reporterIdNumber.map { masked ? Mask.idNumber($0) : $0 }, account: masked ? nil : reporterAccount,
+                                             registeredResident: reporterRegistered) : nil,
             organisationCode: organisationCode, reportedAt: reportedAt, registeredAt: registeredAt, dispatchedAt: dispatchedAt, acceptedAt: acceptedAt,
             reportedBackAt: reportedBackAt, closedAt: closedAt, deadlineAt: deadlineAt, warnedAt: warnedAt, overdueAt: overdueAt,
             escalations: escalations, reworks: reworks, returns: returns, extended: extended,

@@ -187,5 +187,9 @@ public enum CasesMigrations {
             "CREATE INDEX cases_queue ON cases (state, category_code, deadline_at, reported_at, division_code, number)",
             "DROP INDEX cases_state_category",
         ]),
+        // Whether the reporter's ID number is a resident in the persons registry when the case was filed.
+        Migration(module: "cases", number: 7, name: "reporter linked to the persons registry", statements: [
+            "ALTER TABLE cases ADD COLUMN reporter_registered {bool}",
+        ]),
     ]
 }

@@ -410,6 +410,17 @@ public final class Store: Sendable, Service {
         }
     }
 
+    /// After a bulk load: refreshes the planner's statistics of `tables` and, on PostgreSQL, their
+    /// visibility maps (VACUUM), so the next queries plan on what is there and read indexes alone.
+    /// Table names come from code, never from input.
+    public func analyze(_ tables: [String]) async throws {
+        for table in tables {
+            precondition(table.allSatisfy { $0.isLetter || $0 == "_" }, "a table name from code")
+            let statement = engine == .postgres ? "VACUUM (ANALYZE) \(table)" : "ANALYZE \(table)"
+            try await withConnection { try await $0.raw(SQLQueryString(statement)).run() }
+        }
+    }
+
     /// Whether the database answers a trivial query.
     public func ping() async -> Bool {
         (try? await read { try await $0.raw("SELECT 1 AS one").all() }) != nil

@@ -30,6 +30,15 @@ public struct PersonImportCounts: Sendable, Equatable, Codable {
 /// The persons registry (自然人库): every source's records with their provenance, one golden record
 /// per person, reads masked unless a grant allows plain values, every read audited.
 public struct PersonRegistry: Sendable {
+    /// Whether a golden record exists for `idNumber`, in the caller's transaction: a link, not a
+    /// read of anyone's data (another module links a reporter or a holder to the registry by it).
+    public static func isRegistered(_ idNumber: ResidentID, on db: any SQLDatabase) async throws -> Bool {
+        let number = idNumber.rawValue
+        return try await db.raw("""
+            SELECT 1 AS found FROM persons WHERE id_division = \(bind: String(number.prefix(6))) AND id_number = \(bind: number)
+            """).first() != nil
+    }
+
     let store: Store
     let clock: any WallClock
     /// The platform's audit log (its group commit is what makes auditing every read affordable).

@@ -147,6 +147,31 @@ struct CaseDeskTests {
         }
     }
 
+    @Test("a reporter's ID number is linked to the persons registry when it names a resident, shown masked to a department", arguments: TestEngine.all)
+    func reporterLinked(engine: TestEngine) async throws {
+        try await TestStores.with(engine, migrations: CaseFixture.migrations) { store in
+            let clock = ManualClock(CaseFixture.start)
+            let desk = try await CaseFixture.desk(store, clock: clock)
+            let resident = ResidentID("411602198506126153")!
+            _ = try await PersonRegistry(store: store, audit: AuditLog(store: store)).load(
+                [PersonSourceRecord(idNumber: resident, source: .publicSecurity, receivedAt: CaseFixture.start,
+                                    values: [.name: "王建国", .sex: "male", .birthDate: "1985-06-12", .divisionCode: "411602"])],
+                origin: "test", by: CaseFixture.admin, audit: .commandLine)
+            var call = CaseFixture.hotlineCall()
+            call.reporter.idNumber = resident.rawValue
+            let known = try await desk.file(call, by: CaseFixture.operator_, origin: AuditOrigin())
+            #expect(known.item.reporter?.registeredResident == true && known.item.reporter?.idNumber == resident.rawValue)
+            call.reporter.idNumber = "11010519491231002X"
+            let stranger = try await desk.file(call, by: CaseFixture.operator_, origin: AuditOrigin())
+            #expect(stranger.item.reporter?.registeredResident == false)
+            let none = try await desk.file(CaseFixture.hotlineCall(), by: CaseFixture.operator_, origin: AuditOrigin())
+            #expect(none.item.reporter?.registeredResident == nil)
+            // The department reads the link, but the number masked.
+            let seen = try await desk.detail(known.item.number, by: CaseFixture.handler, origin: AuditOrigin())
+            #expect(seen.item.reporter?.registeredResident == true && seen.item.reporter?.idNumber == "4116**********6153")
+        }
+    }
+
     @Test("guards: the wrong state names what is allowed, another department and another county are refused, roles are checked", arguments: TestEngine.all)
     func guards(engine: TestEngine) async throws {
         try await TestStores.with(engine, migrations: CaseFixture.migrations) { store in

@@ -96,7 +96,8 @@ struct ReporterDTO: Codable, APIShape {
     let name: String?
     let phone: String?
     let idNumber: String?
-    enum CodingKeys: String, CodingKey, CaseIterable { case name, phone, idNumber }
+    let registeredResident: Bool?
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, phone, idNumber, registeredResident }
     static let requiredFields: [CodingKeys] = []
     static let schemaName = "CaseReporter"
     static func schema(_ field: CodingKeys) -> JSONValue {
@@ -104,15 +105,16 @@ struct ReporterDTO: Codable, APIShape {
         case .name: Schema.string(max: 64)
         case .phone: Schema.string("mobile (11 digits) or landline; masked as 139****5678 unless the reader calls back")
         case .idNumber: Schema.string("resident ID number, when the reporter gave it; masked unless the reader calls back")
+        case .registeredResident: ["type": "boolean", "readOnly": true, "description": "whether the ID number named a resident of the persons registry when the case was filed"]
         }
     }
 
     init(name: String?, phone: String?, idNumber: String?) {
-        self.name = name; self.phone = phone; self.idNumber = idNumber
+        self.name = name; self.phone = phone; self.idNumber = idNumber; self.registeredResident = nil
     }
 
     init(_ r: Reporter) {
-        name = r.name; phone = r.phone; idNumber = r.idNumber
+        name = r.name; phone = r.phone; idNumber = r.idNumber; registeredResident = r.registeredResident
     }
 }
 
