@@ -95,13 +95,14 @@ extension CaseDesk {
     /// caller's scope), one row per group, for the command center, dispatchers and auditors.
     public func indicators(by grouping: IndicatorGrouping, from: Date, to: Date, division: DivisionCode? = nil, rules: IndicatorRules = IndicatorRules(),
                            by caller: Principal) async throws -> [IndicatorRow] {
-        try await indicators(by: grouping, from: from, to: to, division: division, rules: rules, by: caller, useRollup: true)
+        try caller.require(anyOf: .commandOperator, .dispatcher, .auditor)
+        return try await indicators(by: grouping, from: from, to: to, division: division, rules: rules, by: caller, useRollup: true)
     }
 
-    /// `useRollup: false` counts over the cases themselves (what the kept table is tested against).
+    /// Within the caller's scope, whatever their role (the wall display's figures). `useRollup:
+    /// false` counts over the cases themselves (what the kept table is tested against).
     func indicators(by grouping: IndicatorGrouping, from: Date, to: Date, division: DivisionCode?, rules: IndicatorRules, by caller: Principal,
                     useRollup: Bool) async throws -> [IndicatorRow] {
-        try caller.require(anyOf: .commandOperator, .dispatcher, .auditor)
         guard from < to, to.timeIntervalSince(from) <= 400 * 86_400 else {
             throw CasesError.invalidField("from", zh: "统计区间应在 400 天以内且起点早于终点", en: "The period must start before it ends and span at most 400 days")
         }

@@ -71,7 +71,8 @@ public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any Wa
 public func buildApplication(_ opened: OpenedPlatform, config: CityConfiguration,
                              onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> some ApplicationProtocol {
     let platform = opened.platform
-    var services: [any Service] = [RevocationFollower(revocations: platform.revocations), GeographyFollower(geography: platform.geography, logger: platform.logger)]
+    var services: [any Service] = [RevocationFollower(revocations: platform.revocations), GeographyFollower(geography: platform.geography, logger: platform.logger),
+                                   platform.caseFeed]
     if config.auditCheckpointInterval > 0, let notary = platform.notary {
         services.append(AuditCheckpointer(audit: platform.audit, notary: notary, interval: .seconds(config.auditCheckpointInterval), logger: platform.logger))
     }

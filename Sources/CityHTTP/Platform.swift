@@ -49,6 +49,8 @@ public struct Platform: Sendable {
     /// The command center's cases and their reference data (categories, routing, deadlines, calendar).
     public let cases: CaseDesk
     public let caseCatalogue: CaseCatalogue
+    /// The live feed of case changes for wall displays (a service: it follows the change log).
+    public let caseFeed: CaseFeed
     public let settings: HTTPSettings
     public let metrics: PrometheusCollectorRegistry
     public let logger: Logger
@@ -84,6 +86,7 @@ public struct Platform: Sendable {
         self.geography = geography
         self.cases = CaseDesk(store: store, geography: geography, clock: clock, logger: logger)
         self.caseCatalogue = CaseCatalogue(store: store, clock: clock)
+        self.caseFeed = CaseFeed(store: store, logger: logger)
         self.settings = settings
         self.metrics = metrics
         self.logger = logger

@@ -42,6 +42,7 @@ public func buildRouter(platform: Platform, domains: [any RouteDomain] = []) -> 
     let signedIn = api.group(context: AuthenticatedContext.self)
     auth.addRoutes(to: signedIn)
     CaseController(cases: platform.cases, catalogue: platform.caseCatalogue, geography: platform.geography).addRoutes(to: signedIn)
+    ScreenController(cases: platform.cases, feed: platform.caseFeed).addRoutes(to: signedIn)
     let staff = signedIn.group(context: StaffContext.self)
     IdentityController(organisations: platform.organisations, staff: platform.staff, keys: platform.keys).addRoutes(to: staff)
     RegistryController(divisions: platform.divisions, geography: platform.geography).addRoutes(to: staff)

@@ -29,6 +29,13 @@ enum CasesAPI {
                       .init("to", Schema.string(format: "date"), "last day, default the first"),
                       .init("division", Schema.divisionCode, "within this division")],
               success: (200, IndicatorTableDTO.schemaName, APIFragment.json), answers: [(400, "a period of more than 400 days, or ending before it starts")]),
+        .init("get", "/api/v1/cases/screen", id: "caseScreen",
+              summary: "The wall display's picture within scope: today's cases, open and overdue ones, today's rates and service levels, cases by channel and category, the 7-day and 24-hour trends, this month's organisations by on-time rate, the latest cases and the open ones for the map (nothing personal)",
+              tag: "cases", access: .staff, success: (200, "CaseScreen", APIFragment.json)),
+        .init("get", "/api/v1/cases/feed", id: "caseFeed",
+              summary: "Server-sent events (text/event-stream) of case changes within scope as they commit, from the platform change log: `event: case` with the case (as in the screen's markers) and the change's cursor as `id`; a comment every 15 s; `event: reset` when the reader missed too much. Reconnecting with Last-Event-ID (or ?after=) first replays what was missed",
+              tag: "cases", access: .staff, query: [.init("after", Schema.integer, "replay the changes after this cursor first")],
+              success: (200, "CaseFeedStream", "text/event-stream"), answers: [(400, "a cursor that is not a non-negative integer")]),
         .init("get", "/api/v1/cases/routing-rules", id: "caseRoutingRules", summary: "The routing rules (category prefix × division prefix → organisation)",
               tag: "cases", access: .signedIn, success: (200, RoutingRulesBody.schemaName, APIFragment.json)),
         .init("put", "/api/v1/cases/routing-rules", id: "setCaseRoutingRules", summary: "Add or replace routing rules (command center, dispatchers); audited",
@@ -69,7 +76,10 @@ enum CasesAPI {
                 CaseAttachmentDTO.self, NearCameraDTO.self, CaseDetailDTO.self, NearbyCasesDTO.self, CaseCategoryDTO.self, CaseCategoryList.self,
                 NewCaseBody.self, CaseActionBody.self, IndicatorRowDTO.self, IndicatorTableDTO.self, RoutingRuleDTO.self, RoutingRulesBody.self,
                 DeadlineRuleDTO.self, DeadlineRulesBody.self, CategoriesBody.self, CaseCategoryEdit.self, CalendarBody.self, CalendarDay.self],
-       schemas: [("PhotoBytes", ["type": "string", "format": "binary", "description": "a JPEG, PNG or WebP image, up to 8 MB (checked by its bytes)"])])
+       schemas: [("CaseScreen", ["type": "object", "description": "the wall display's picture; see the operation's summary",
+                                 "required": ["at", "today", "inProgress", "overdue", "byChannel", "byCategory", "days", "hours", "ranking", "latest", "markers"]]),
+                 ("CaseFeedStream", ["type": "string", "description": "an event stream: lines of `id:`, `event:` and `data:` (JSON), blank-line separated"]),
+                 ("PhotoBytes", ["type": "string", "format": "binary", "description": "a JPEG, PNG or WebP image, up to 8 MB (checked by its bytes)"])])
 
     /// One photo as the body: the reporter's before dispatch, the department's while handling, the inspector's at verification.
     static var photoUpload: APIOperation {

@@ -47,6 +47,12 @@ struct JSONWriter {
         text += String(value)
     }
 
+    /// A finite number, shortest form (a non-finite one is written as null).
+    mutating func number(_ value: Double) {
+        separateValue()
+        text += value.isFinite ? (value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)) : "null"
+    }
+
     mutating func bool(_ value: Bool) {
         separateValue()
         text += value ? "true" : "false"
