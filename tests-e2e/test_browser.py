@@ -20,6 +20,7 @@ def browser():
     for arg in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=zh-CN"]:
         options.add_argument(arg)
     options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
     yield driver
     driver.quit()
@@ -67,3 +68,53 @@ def test_a_wrong_password_shows_the_message_in_both_languages(browser, shared_se
     sign_in(browser, shared_server.url, "operator", "not-the-password-1")
     error = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "login-error")))
     assert "用户名或密码错误" in error.text and "Wrong username or password" in error.text
+
+
+def serious_violations(browser):
+    """axe-core's serious and critical findings on the page now (axe-selenium-python bundles axe-core)."""
+    from axe_selenium_python import Axe
+    axe = Axe(browser)
+    axe.inject()
+    results = axe.run()
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in results["violations"] if v["impact"] in ("serious", "critical")]
+
+
+@pytest.fixture
+def wall(browser):
+    browser.set_window_size(1920, 1080)
+    return browser
+
+
+def test_the_wall_display_draws_the_city_and_shows_a_new_case_live(wall, shared_server):
+    from conftest import request
+    sign_in(wall, shared_server.url, "operator", DEMO_PASSWORD)
+    WebDriverWait(wall, 10).until(EC.presence_of_element_located((By.ID, "map")))
+    wall.get(shared_server.url + "/screen")
+    # The picture: figures, the ten counties, camera sites, the demo's open cases as markers.
+    WebDriverWait(wall, 15).until(lambda b: b.find_element(By.ID, "f-today").text not in ("", "–"))
+    WebDriverWait(wall, 15).until(lambda b: "实时" in b.find_element(By.ID, "live").text)
+    assert len(wall.find_elements(By.CSS_SELECTOR, "#screen-map .counties path")) == 10
+    assert len(wall.find_elements(By.CSS_SELECTOR, "#screen-map circle.camera")) > 1000
+    assert len(wall.find_elements(By.CSS_SELECTOR, "#markers circle")) > 50
+    assert len(wall.find_elements(By.CSS_SELECTOR, "#chart-days polyline")) == 1
+    assert "数据来源：天地图" in wall.page_source
+    # A hotline call filed now appears within 2 seconds, on the map and at the top of the list.
+    token = shared_server.token("operator")
+    status, _, filed = request("POST", shared_server.url + "/api/v1/cases", {
+        "kind": "complaint", "categoryCode": "20102", "description": "大屏实时测试：七一路垃圾未清运",
+        "location": {"lon": 114.6512, "lat": 33.6231}}, token=token)
+    assert status == 201, filed
+    number = filed["case"]["number"]
+    WebDriverWait(wall, 2.5).until(lambda b: b.find_elements(By.ID, "m-" + number))
+    first = wall.find_element(By.CSS_SELECTOR, "#latest li")
+    assert number in first.text and "大屏实时测试" in first.text
+    # The department accepts it: the same case changes state live.
+    handler = shared_server.token("handler")
+    status, _, _ = request("POST", shared_server.url + f"/api/v1/cases/{number}/accept", {}, token=handler)
+    assert status == 200
+    WebDriverWait(wall, 2.5).until(lambda b: "处置中" in b.find_element(By.ID, "l-" + number).text)
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    wall.save_screenshot(os.path.join(ARTIFACTS, "wall-display.png"))
+    assert serious_violations(wall) == []
+    errors = [e for e in wall.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == [], errors

@@ -5,6 +5,14 @@ import Identity
 import SQLKit
 
 extension CaseDesk {
+    /// The demo's cases: `count` generated over the last 30 days, only into a store without cases.
+    public func seedDemo(count: Int, divisions: [(code: String, organisation: String, weight: Double)], by caller: Principal) async throws -> Int {
+        struct N: Decodable { let n: Int }
+        let existing = try await store.read { db in try await db.raw("SELECT COUNT(*) AS n FROM cases").first(decoding: N.self)?.n ?? 0 }
+        guard existing == 0 else { return 0 }
+        return try await generate(count: count, divisions: divisions, days: 30, seed: 411_600, by: caller)
+    }
+
     /// Writes `count` synthetic cases straight into the store, to try queues and indicators at the
     /// city's scale (a million cases a year): spread over `divisions` by `weights`, over the active
     /// categories and channels, reported over the `days` before now, each at the stage its age

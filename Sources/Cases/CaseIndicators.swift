@@ -118,7 +118,7 @@ extension CaseDesk {
             let query: SQLQueryString = """
                 SELECT \(grouping.column == nil ? "CAST(NULL AS TEXT)" : "key") AS key,
                   \(IndicatorRollup.counters("x", postgres: false).map { c in
-                    "CAST(SUM(\(c.column)) AS \(c.column == "handling_seconds" ? "DOUBLE PRECISION" : "BIGINT")) AS \(c.column)"
+                    "CAST(COALESCE(SUM(\(c.column)), 0) AS \(c.column == "handling_seconds" ? "DOUBLE PRECISION" : "BIGINT")) AS \(c.column)"
                   }.joined(separator: ", "))
                 FROM \(IndicatorRollup.table)
                 WHERE dimension = \(bind: grouping == .total ? "division" : grouping.rawValue) AND division_code LIKE \(bind: within.likePattern)

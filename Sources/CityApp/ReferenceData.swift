@@ -100,7 +100,7 @@ public struct ReferenceData {
         public var organisations: Int
         public var created: [Credential]
         /// Demo geography and residents (zero without demo data).
-        public var grids = 0, addresses = 0, cameras = 0, persons = 0, entities = 0
+        public var grids = 0, addresses = 0, cameras = 0, persons = 0, entities = 0, cases = 0
     }
 
     /// The seed of the demo's synthetic residents (the demo entities' representatives are among them).
@@ -110,6 +110,8 @@ public struct ReferenceData {
     public static let demoPersons = 5_000
     /// The demo's synthetic legal entities, their representatives among the demo residents.
     public static let demoEntities = 2_000
+    /// The demo's generated cases (the last 30 days), when the store holds none.
+    public static let demoCases = 3_000
 
     /// Seeds divisions, organisations and accounts. Accounts are created only when missing.
     /// With `demoData`, the demo geography and residents too (generated, marked demo; idempotent).
@@ -158,6 +160,10 @@ public struct ReferenceData {
             report.persons = try await platform.persons.seedDemo(count: demoPersons, seed: demoResidentSeed, today: platform.clock.now(), by: seeder, audit: origin).imported
             report.entities = try await platform.entities.seedDemo(count: demoEntities, representativeSeed: demoResidentSeed, today: platform.clock.now(),
                                                                    by: seeder, audit: origin)
+            // A month of generated cases, so the wall display and the queues have something to show.
+            report.cases = try await platform.cases.seedDemo(count: demoCases, divisions: counties.enumerated().map { i, county in
+                (county.code.rawValue, i == 0 ? "411600-CMB" : "\(county.code)-CMB", i == 0 ? 3.0 : 1.0)
+            }, by: seeder)
         }
         return report
     }
@@ -195,10 +201,12 @@ public struct PlatformParts: Sendable {
     public let persons: PersonRegistry
     public let entities: EntityRegistry
     public let caseCatalogue: CaseCatalogue
+    public let cases: CaseDesk
     public let clock: any WallClock
 
     public init(_ platform: Platform) {
         caseCatalogue = platform.caseCatalogue
+        cases = platform.cases
         divisions = platform.divisions
         organisations = platform.organisations
         staff = platform.staff

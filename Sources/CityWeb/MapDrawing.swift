@@ -5,6 +5,13 @@ import Registry
 /// Draws division boundaries as SVG paths in an equirectangular projection scaled by cos(latitude).
 struct MapDrawing {
     let values: [String: Any]
+    /// West edge, north edge, cos(latitude) and pixels per degree of latitude (nil: nothing drawn).
+    private(set) var projection: (minLon: Double, maxLat: Double, kx: Double, scale: Double)?
+
+    /// Where `p` falls on the drawing.
+    func place(_ p: GeoPoint) -> (x: Double, y: Double)? {
+        projection.map { (10 + (p.lon - $0.minLon) * $0.kx * $0.scale, 10 + ($0.maxLat - p.lat) * $0.scale) }
+    }
 
     init(_ divisions: [Division], width: Double = 600) {
         var rings: [(Division, [[GeoPoint]])] = []
@@ -40,6 +47,9 @@ struct MapDrawing {
         let labels = rings.compactMap { (d, _) -> [String: String]? in
             d.label.map { ["x": String(format: "%.1f", x($0)), "y": String(format: "%.1f", y($0)), "name": d.name] }
         }
-        values = ["width": Int(width), "height": Int(height.rounded()), "shapes": shapes, "labels": labels]
+        // What the page's script needs to place points as this drawing does.
+        let projection = ["minLon": minLon, "maxLat": maxLat, "kx": kx, "scale": scale].map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ";")
+        values = ["width": Int(width), "height": Int(height.rounded()), "shapes": shapes, "labels": labels, "projection": projection]
+        self.projection = (minLon, maxLat, kx, scale)
     }
 }

@@ -5,6 +5,9 @@ enum WebAPI {
     static let fragment = APIFragment(operations: [
         .init("get", "/", id: "homePage", summary: "Workbench page (redirects to /login without a staff session)", tag: "web", access: .open,
               success: (200, nil, APIFragment.html), pageAnswers: [(303, "no session: to the sign-in page")]),
+        .init("get", "/screen", id: "screenPage",
+              summary: "The command center's wall display (1920×1080): map, figures, trends and the latest cases, live from the case feed (redirects to /login without a staff session)",
+              tag: "web", access: .open, success: (200, nil, APIFragment.html), pageAnswers: [(303, "no session: to the sign-in page")]),
         .init("get", "/login", id: "loginPage", summary: "Sign-in page", tag: "web", access: .open, success: (200, nil, APIFragment.html)),
         .init("post", "/login", id: "loginForm", summary: "Sign in with a form; sets the session cookie", tag: "web", access: .open,
               success: (303, nil, APIFragment.html),

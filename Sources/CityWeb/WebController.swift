@@ -12,6 +12,7 @@ public struct WebPages: RouteDomain {
     let sessions: SessionBook
     let divisions: DivisionBook
     let organisations: OrganisationBook
+    let geography: GeographyBook
     let renderer: PageRenderer
     let settings: HTTPSettings
 
@@ -20,6 +21,7 @@ public struct WebPages: RouteDomain {
         self.sessions = platform.sessions
         self.divisions = platform.divisions
         self.organisations = platform.organisations
+        self.geography = platform.geography
         self.renderer = renderer
         self.settings = platform.settings
     }
@@ -36,6 +38,7 @@ public struct WebPages: RouteDomain {
     public func addRoutes(to router: Router<AppRequestContext>) {
         router.add(middleware: FileMiddleware(PageRenderer.staticDirectory, urlBasePath: "/static", cacheControl: .init([(.init(type: .any), [.maxAge(300)])])))
         router.get("/", use: home)
+        router.get("/screen", use: screen)
         router.get("/login", use: loginPage)
         router.post("/login", use: loginForm)
         router.post("/logout", use: logout)
@@ -65,6 +68,31 @@ public struct WebPages: RouteDomain {
             "map": MapDrawing(shapes).values,
         ]
         return html(renderer.render("home", values))
+    }
+
+    /// The command center's wall display (1920×1080, dark): the map of the city with its counties,
+    /// camera sites and live case markers, key figures, trends and the latest cases, kept live by
+    /// the case feed (server-sent events). Its data comes from the API; the page is the frame.
+    @Sendable func screen(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let principal = context.principal, principal.kind == .staff else {
+            return Response(status: .seeOther, headers: [.location: "/login"])
+        }
+        let scope = try principal.staffScope()
+        let list = try await divisions.list(by: principal)
+        var shapes: [Division] = []
+        for d in list where d.level == .county || (scope.level == .county && d.code == scope.root) {
+            shapes.append(try await divisions.find(d.code, by: principal))
+        }
+        let map = MapDrawing(shapes, width: 1000)
+        let cameras = try geography.cameraSites(by: principal).compactMap { site -> [String: String]? in
+            map.place(site.point).map { ["x": String(format: "%.1f", $0.x), "y": String(format: "%.1f", $0.y), "state": site.online ? "online" : "offline"] }
+        }
+        return html(renderer.render("screen", [
+            "title": "城市运行指挥大屏", "version": OpenAPIDocument.version,
+            "scopeName": list.first { $0.code == scope.root }?.name ?? scope.root.rawValue,
+            "user": ["displayName": principal.displayName],
+            "map": map.values, "cameras": cameras, "cameraCount": cameras.count,
+        ]))
     }
 
     @Sendable func loginPage(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -154,6 +154,12 @@ public struct GeographyBook: Sendable {
         }.compactMap { entry, metres in s.cameras[entry.code].map { (camera: $0, metres: metres) } }
     }
 
+    /// The camera sites the caller's scope covers (for the wall display's map), with whether each is online.
+    public func cameraSites(by caller: Principal) throws -> [(point: GeoPoint, online: Bool)] {
+        let scope = try caller.staffScope()
+        return index.snapshot.cameraBuckets.values.flatMap { $0 }.filter { scope.contains($0.division) }.map { ($0.point, $0.online) }
+    }
+
     /// One grid cell, for staff whose scope covers it (outside it, it is unknown).
     public func grid(_ code: String, by caller: Principal) throws -> Grid {
         _ = try caller.staffScope()

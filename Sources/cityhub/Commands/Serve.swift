@@ -39,7 +39,7 @@ func printSeed(_ seed: ReferenceData.Report) {
     say("Seeded reference data: \(seed.divisions) divisions, \(seed.organisations) organisations.")
     if seed.grids + seed.cameras + seed.persons > 0 {
         say("Demo data (marked demo; replace with `cityhub import geography|persons`): \(seed.grids) grid cells, \(seed.addresses) addresses, "
-            + "\(seed.cameras) camera sites, \(seed.persons) residents, \(seed.entities) legal entities.")
+            + "\(seed.cameras) camera sites, \(seed.persons) residents, \(seed.entities) legal entities, \(seed.cases) generated cases of the last 30 days.")
     }
     guard !seed.created.isEmpty else { return }
     say("")
