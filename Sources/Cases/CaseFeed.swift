@@ -197,35 +197,26 @@ public final class CaseFeed: Service, Sendable {
     func signals(for changes: [Change]) async throws -> [CaseSignal] {
         let cases = changes.filter { $0.recordType == "case" }
         guard !cases.isEmpty else { return [] }
-        struct Row: Decodable {
-            let divisionCode: String, number: String, channel: String, categoryCode: String, categoryName: String?, state: String
-            let description: String, address: String?, lon: Double?, lat: Double?, organisationCode: String?, deadlineAt: Date?, overdueAt: Date?
-        }
         let keys = Array(Set(cases.map(\.recordKey)))
-        var query: SQLQueryString = """
-            SELECT c.division_code, c.number, c.channel, c.category_code, k.name AS category_name, c.state, c.description, c.address, c.lon, c.lat,
-                   c.organisation_code, c.deadline_at, c.overdue_at
-            FROM cases c LEFT JOIN case_categories k ON k.code = c.category_code WHERE (c.division_code, c.number) IN (
-            """
+        var condition: SQLQueryString = "(division_code, number) IN ("
         for (i, key) in keys.enumerated() {
-            query += i == 0 ? "" : ", "
-            query += "(\(bind: CaseNumber.division(of: key) ?? ""), \(bind: key))"
+            condition += i == 0 ? "" : ", "
+            condition += "(\(bind: CaseNumber.division(of: key) ?? ""), \(bind: key))"
         }
-        query += ")"
-        let built = query
-        let rows = try await store.read { db in try await db.raw(built).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase) }
+        condition += ")"
+        let built = condition
+        let rows = try await store.read { db in try await CaseDesk.signalRows(db, built, limit: keys.count) }
         let byNumber = Dictionary(rows.map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
         return cases.map { change in
-            guard let row = byNumber[change.recordKey] else {
+            guard var signal = byNumber[change.recordKey] else {
                 return CaseSignal(cursor: change.cursor, at: change.at, number: change.recordKey, divisionCode: change.divisionCode ?? "", operation: "deleted",
                                   state: "deleted", channel: "", categoryCode: "", categoryName: nil, summary: "", address: nil, location: nil,
                                   organisationCode: nil, deadlineAt: nil, overdue: false)
             }
-            return CaseSignal(cursor: change.cursor, at: change.at, number: row.number, divisionCode: row.divisionCode, operation: change.operation.rawValue,
-                              state: row.state, channel: row.channel, categoryCode: row.categoryCode, categoryName: row.categoryName,
-                              summary: String(row.description.prefix(24)), address: row.address,
-                              location: row.lon.flatMap { lon in row.lat.map { GeoPoint(lon: lon, lat: $0) } }, organisationCode: row.organisationCode,
-                              deadlineAt: row.deadlineAt, overdue: row.overdueAt != nil)
+            signal.cursor = change.cursor
+            signal.at = change.at
+            signal.operation = change.operation.rawValue
+            return signal
         }
     }
 }

@@ -49,12 +49,7 @@ public struct WebPages: RouteDomain {
         guard let principal = context.principal, principal.kind == .staff else {
             return Response(status: .seeOther, headers: [.location: "/login"])
         }
-        let scope = try principal.staffScope()
-        let list = try await divisions.list(by: principal)
-        var shapes: [Division] = []
-        for d in list where d.level == .county || (scope.level == .county && d.code == scope.root) {
-            shapes.append(try await divisions.find(d.code, by: principal))
-        }
+        let (scope, list, shapes) = try await mapped(by: principal)
         let organisation = try? await organisations.find(principal.organisationCode ?? "", by: principal)
         let values: [String: Any] = [
             "title": "工作台",
@@ -77,12 +72,7 @@ public struct WebPages: RouteDomain {
         guard let principal = context.principal, principal.kind == .staff else {
             return Response(status: .seeOther, headers: [.location: "/login"])
         }
-        let scope = try principal.staffScope()
-        let list = try await divisions.list(by: principal)
-        var shapes: [Division] = []
-        for d in list where d.level == .county || (scope.level == .county && d.code == scope.root) {
-            shapes.append(try await divisions.find(d.code, by: principal))
-        }
+        let (scope, list, shapes) = try await mapped(by: principal)
         let map = MapDrawing(shapes, width: 1000)
         let cameras = try geography.cameraSites(by: principal).compactMap { site -> [String: String]? in
             map.place(site.point).map { ["x": String(format: "%.1f", $0.x), "y": String(format: "%.1f", $0.y), "state": site.online ? "online" : "offline"] }
@@ -93,6 +83,18 @@ public struct WebPages: RouteDomain {
             "user": ["displayName": principal.displayName],
             "map": map.values, "cameras": cameras, "cameraCount": cameras.count,
         ]))
+    }
+
+    /// The caller's scope, the divisions in it, and the shapes a map of it draws (its counties,
+    /// or its own county).
+    func mapped(by principal: Principal) async throws -> (DivisionScope, [Division], [Division]) {
+        let scope = try principal.staffScope()
+        let list = try await divisions.list(by: principal)
+        var shapes: [Division] = []
+        for d in list where d.level == .county || (scope.level == .county && d.code == scope.root) {
+            shapes.append(try await divisions.find(d.code, by: principal))
+        }
+        return (scope, list, shapes)
     }
 
     @Sendable func loginPage(_ request: Request, context: AppRequestContext) async throws -> Response {
