@@ -236,7 +236,11 @@ public struct CaseCatalogue: Sendable {
             try await db.raw("DELETE FROM work_calendar_days WHERE year = \(bind: year)").run()
             for (kind, days) in [("holiday", holidays), ("workday", workdays)] {
                 for (day, name) in days {
-                    try await db.raw("INSERT INTO work_calendar_days (day, year, kind, name) VALUES (\(bind: day), \(bind: year), \(bind: kind), \(bind: name))").run()
+                    // Two processes seeding the same year at once both succeed (the second waits, then writes the same).
+                    try await db.raw("""
+                        INSERT INTO work_calendar_days (day, year, kind, name) VALUES (\(bind: day), \(bind: year), \(bind: kind), \(bind: name))
+                        ON CONFLICT (day) DO UPDATE SET year = excluded.year, kind = excluded.kind, name = excluded.name
+                        """).run()
                 }
             }
             try await Self.audit("cases.calendar.load", "\(year): \(holidays.count) holidays, \(workdays.count) working weekend days", by: caller, origin: origin, at: now, dialect: dialect, on: db)

@@ -110,10 +110,11 @@ public final class CaseFeed: Service, Sendable {
                 }
                 group.addTask { [self] in
                     while !Task.isCancelled {
-                        try await Task.sleep(for: heartbeat)
+                        try? await Task.sleep(for: heartbeat)
                         for subscriber in subscribers.withLock({ Array($0.all.values) }) { subscriber.continuation.yield(.heartbeat) }
                     }
                 }
+                // Both run until cancelled (at shutdown), and then return: a shutdown is not an error.
                 try await group.next()
                 group.cancelAll()
             }
