@@ -3,6 +3,7 @@
 // nothing of HTTP and holds no domain rules.
 import CityCore
 import Foundation
+import Synchronization
 import Logging
 import NIOCore
 import PostgresKit
@@ -144,6 +145,9 @@ public final class Store: Sendable, Service {
     private let closed = LeaseFlag()
     /// Group commit of `writeBatched`.
     let batcher = WriteBatcher()
+    /// On SQLite, which has no NOTIFY: this process's watchers, woken when one of its write
+    /// transactions commits (another process's writes are seen by polling).
+    private let localWatchers = LocalWatchers()
 
     private enum Backend: Sendable {
         case sqlite(readers: ConnectionPool<SQLiteConnection>, writer: SQLiteConnection, writeLock: AsyncLock)
@@ -345,9 +349,11 @@ public final class Store: Sendable, Service {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         switch backend {
         case .sqlite(_, let writer, let lock):
-            return try await lock.withLock {
+            let result = try await lock.withLock {
                 try await Self.transaction(on: writer.sql(), begin: "BEGIN IMMEDIATE") { try await body($0, .sqlite(writer)) }
             }
+            localWatchers.wake()
+            return result
         case .postgres(let client):
             return try await leasing(client) { connection in
                 try await Self.transaction(on: connection.sql(), begin: "BEGIN") { try await body($0, .postgres(connection)) }
@@ -389,6 +395,13 @@ public final class Store: Sendable, Service {
                 while !Task.isCancelled {
                     try await Task.sleep(for: interval)
                     waker.yield()
+                }
+            }
+            if case .sqlite = backend {
+                let (id, local) = localWatchers.add()
+                group.addTask { [localWatchers] in
+                    defer { localWatchers.remove(id) }
+                    for await _ in local { waker.yield() }
                 }
             }
             if case .postgres(let client) = backend {
@@ -472,4 +485,27 @@ private final class LeaseFlag: @unchecked Sendable {
     private var value = false
     func set() { mutex.withLock { value = true } }
     var isSet: Bool { mutex.withLock { value } }
+}
+
+/// Continuations woken after each committed SQLite write transaction of this process.
+private final class LocalWatchers: Sendable {
+    private let state = Mutex<(next: Int, all: [Int: AsyncStream<Void>.Continuation])>((0, [:]))
+
+    func add() -> (Int, AsyncStream<Void>) {
+        let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let id = state.withLock { s in
+            s.next += 1
+            s.all[s.next] = continuation
+            return s.next
+        }
+        return (id, stream)
+    }
+
+    func remove(_ id: Int) {
+        state.withLock { $0.all.removeValue(forKey: id) }?.finish()
+    }
+
+    func wake() {
+        for continuation in state.withLock({ Array($0.all.values) }) { continuation.yield() }
+    }
 }

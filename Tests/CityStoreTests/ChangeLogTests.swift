@@ -106,4 +106,27 @@ struct ChangeLogTests {
             #expect(waited < .seconds(10))
         }
     }
+
+    @Test("a change committed by this process wakes its followers at once, without waiting for the poll (SQLite's local wake, PostgreSQL's NOTIFY)",
+          arguments: TestEngine.all)
+    func wokenByOwnWrite(engine: TestEngine) async throws {
+        try await TestStores.with(engine) { store in
+            let log = ChangeLog(store: store)
+            let dialect = store.dialect
+            let (stream, continuation) = AsyncStream<Change>.makeStream()
+            // A poll once a minute: only a wake-up can deliver within the test.
+            let follower = Task { try await log.follow(after: try await log.head(), interval: .seconds(60)) { batch in batch.forEach { continuation.yield($0) } } }
+            try await Task.sleep(for: .milliseconds(300))
+            try await store.write { db in try await ChangeLog.record([Self.change("woken")], at: Date(), dialect: dialect, on: db) }
+            let received = await withTaskGroup(of: Change?.self) { group in
+                group.addTask { var iterator = stream.makeAsyncIterator(); return await iterator.next() }
+                group.addTask { try? await Task.sleep(for: .seconds(20)); return nil }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            follower.cancel()
+            #expect(received?.recordKey == "woken")
+        }
+    }
 }
