@@ -114,10 +114,16 @@ struct ChangeLogTests {
             let log = ChangeLog(store: store)
             let dialect = store.dialect
             let (stream, continuation) = AsyncStream<Change>.makeStream()
-            // A poll once a minute: only a wake-up can deliver within the test.
+            // A poll once a minute: only a wake-up can deliver within the test. The change is
+            // written again every half second, so a follower still starting when the first one
+            // commits (it registers its wake-up only once it runs) hears of a later one.
             let follower = Task { try await log.follow(after: try await log.head(), interval: .seconds(60)) { batch in batch.forEach { continuation.yield($0) } } }
-            try await Task.sleep(for: .milliseconds(300))
-            try await store.write { db in try await ChangeLog.record([Self.change("woken")], at: Date(), dialect: dialect, on: db) }
+            let writer = Task {
+                while !Task.isCancelled {
+                    try await store.write { db in try await ChangeLog.record([Self.change("woken")], at: Date(), dialect: dialect, on: db) }
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+            }
             let received = await withTaskGroup(of: Change?.self) { group in
                 group.addTask { var iterator = stream.makeAsyncIterator(); return await iterator.next() }
                 group.addTask { try? await Task.sleep(for: .seconds(20)); return nil }
@@ -125,6 +131,8 @@ struct ChangeLogTests {
                 group.cancelAll()
                 return first
             }
+            writer.cancel()
+            _ = await writer.result
             follower.cancel()
             #expect(received?.recordKey == "woken")
         }
