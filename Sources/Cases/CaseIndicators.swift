@@ -109,17 +109,14 @@ extension CaseDesk {
         let scope = try caller.staffScope()
         if let division { try caller.requireScope(division) }
         let within = division.map(DivisionScope.init) ?? scope
-        let dialect = store.dialect
         let rows: [IndicatorRow]
         if useRollup, rules.registerWithin == IndicatorRules().registerWithin, rules.dispatchWithin == IndicatorRules().dispatchWithin,
            IndicatorRollup.isMidnight(from), IndicatorRollup.isMidnight(to) {
             // Whole days at the default service levels: the table kept by the triggers.
             let grouped: SQLQueryString = grouping.column == nil ? "" : "GROUP BY key ORDER BY key"
+            let kept = IndicatorRollup.counters("x", postgres: false).map { (column: $0.column, value: $0.column) }
             let query: SQLQueryString = """
-                SELECT \(grouping.column == nil ? "CAST(NULL AS TEXT)" : "key") AS key,
-                  \(IndicatorRollup.counters("x", postgres: false).map { c in
-                    "CAST(COALESCE(SUM(\(c.column)), 0) AS \(c.column == "handling_seconds" ? "DOUBLE PRECISION" : "BIGINT")) AS \(c.column)"
-                  }.joined(separator: ", "))
+                SELECT \(grouping.column == nil ? "CAST(NULL AS TEXT)" : "key") AS key, \(IndicatorRollup.sums(kept))
                 FROM \(IndicatorRollup.table)
                 WHERE dimension = \(bind: grouping == .total ? "division" : grouping.rawValue) AND division_code LIKE \(bind: within.likePattern)
                   AND day >= \(bind: IndicatorRollup.day(of: from)) AND day < \(bind: IndicatorRollup.day(of: to))
@@ -128,33 +125,16 @@ extension CaseDesk {
             rows = try await store.read { db in try await db.raw(query).all(decoding: IndicatorRow.Counts.self, keyDecodingStrategy: .convertFromSnakeCase) }
                 .map { $0.row(emptyKeyIsNil: true) }
         } else {
-            let group: SQLQueryString = grouping.column.map { SQLQueryString($0) } ?? "CAST(NULL AS TEXT)"
+            // The same formulas summed over the cases themselves.
+            let group: SQLQueryString = grouping.column.map { SQLQueryString("c.\($0)") } ?? "CAST(NULL AS TEXT)"
             // PostgreSQL refuses a constant in GROUP BY: the total is one group without it.
-            let grouped: SQLQueryString = grouping.column.map { SQLQueryString("GROUP BY \($0) ORDER BY \($0)") } ?? ""
-            let handled = "state IN ('reportedBack', 'closed')"
-            let handling = dialect.secondsBetween("closed_at", "dispatched_at")
-            let toRegister = dialect.secondsBetween("registered_at", "reported_at")
-            let toDispatch = dialect.secondsBetween("dispatched_at", "registered_at")
+            let grouped: SQLQueryString = grouping.column.map { SQLQueryString("GROUP BY c.\($0) ORDER BY c.\($0)") } ?? ""
+            let counters = IndicatorRollup.counters("c", postgres: store.dialect.engine == .postgres, rules: rules)
             let query: SQLQueryString = """
-                SELECT \(group) AS key,
-                  COUNT(*) AS registered,
-                  COALESCE(SUM(CASE WHEN state = 'closed' THEN 1 ELSE 0 END), 0) AS closed,
-                  COALESCE(SUM(CASE WHEN state = 'parked' THEN 1 ELSE 0 END), 0) AS parked,
-                  COALESCE(SUM(CASE WHEN deadline_at IS NOT NULL AND (\(unsafeRaw: handled) OR overdue_at IS NOT NULL) THEN 1 ELSE 0 END), 0) AS due,
-                  COALESCE(SUM(CASE WHEN state = 'parked' AND deadline_at IS NOT NULL AND overdue_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS due_parked,
-                  COALESCE(SUM(CASE WHEN deadline_at IS NOT NULL AND \(unsafeRaw: handled) AND overdue_at IS NULL THEN 1 ELSE 0 END), 0) AS on_time,
-                  COALESCE(SUM(CASE WHEN \(unsafeRaw: handled) OR reworks > 0 THEN 1 ELSE 0 END), 0) AS handled,
-                  COALESCE(SUM(CASE WHEN reworks > 0 THEN 1 ELSE 0 END), 0) AS reworked,
-                  COALESCE(SUM(CASE WHEN callback_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS callbacks,
-                  COALESCE(SUM(CASE WHEN callback_at IS NOT NULL AND satisfied = \(bind: true) THEN 1 ELSE 0 END), 0) AS satisfied,
-                  COALESCE(SUM(CASE WHEN overdue_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS overdue,
-                  COALESCE(SUM(CASE WHEN dispatched_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS dispatched,
-                  COALESCE(SUM(CASE WHEN \(toRegister) <= \(bind: rules.registerWithin) THEN 1 ELSE 0 END), 0) AS registered_in_time,
-                  COALESCE(SUM(CASE WHEN dispatched_at IS NOT NULL AND \(toDispatch) <= \(bind: rules.dispatchWithin) THEN 1 ELSE 0 END), 0) AS dispatched_in_time,
-                  CAST(COALESCE(SUM(CASE WHEN state = 'closed' AND dispatched_at IS NOT NULL THEN \(handling) ELSE 0 END), 0) AS DOUBLE PRECISION) AS handling_seconds
-                FROM cases
-                WHERE registered_at >= \(bind: from) AND registered_at < \(bind: to) AND division_code LIKE \(bind: within.likePattern)
-                  AND state NOT IN ('rejected', 'merged', 'handedOff')
+                SELECT \(group) AS key, \(IndicatorRollup.sums(counters))
+                FROM cases c
+                WHERE c.registered_at >= \(bind: from) AND c.registered_at < \(bind: to) AND c.division_code LIKE \(bind: within.likePattern)
+                  AND c.state NOT IN \(IndicatorRollup.outside)
                 \(grouped)
                 """
             rows = try await store.read { db in try await db.raw(query).all(decoding: IndicatorRow.Counts.self, keyDecodingStrategy: .convertFromSnakeCase) }

@@ -22,14 +22,21 @@ enum IndicatorRollup {
     /// The states outside the loop: not in the cohort.
     static let outside = "('rejected', 'merged', 'handedOff')"
 
-    /// The counters and each one's contribution for a case row `r` ("NEW", "OLD" or a table alias).
-    static func counters(_ r: String, postgres: Bool) -> [(column: String, value: String)] {
+    /// The counters and each one's contribution for a case row `r` ("NEW", "OLD" or a table alias),
+    /// at `rules`' service levels (the kept table's are the defaults): the one statement of the
+    /// formulas, for the triggers, the backfill and the count over the cases alike.
+    static func counters(_ r: String, postgres: Bool, rules: IndicatorRules = IndicatorRules()) -> [(column: String, value: String)] {
         func seconds(_ later: String, _ earlier: String) -> String {
             postgres ? "EXTRACT(EPOCH FROM (\(r).\(later) - \(r).\(earlier)))" : "(\(r).\(later) - \(r).\(earlier))"
         }
         func flag(_ condition: String) -> String { "CASE WHEN \(condition) THEN 1 ELSE 0 END" }
         let handled = "\(r).state IN ('reportedBack', 'closed')"
-        let rules = IndicatorRules()
+        // Seconds as SQL: whole ones as integers (what migration 5's text holds); a non-finite
+        // level matches nothing, as a bound NaN would.
+        func level(_ seconds: TimeInterval) -> String {
+            guard seconds.isFinite else { return "NULL" }
+            return seconds == seconds.rounded() && abs(seconds) < 1e15 ? String(Int64(seconds)) : String(seconds)
+        }
         return [
             ("registered", "1"),
             ("closed", flag("\(r).state = 'closed'")),
@@ -43,10 +50,17 @@ enum IndicatorRollup {
             ("satisfied", flag("\(r).callback_at IS NOT NULL AND \(r).satisfied = TRUE")),
             ("overdue", flag("\(r).overdue_at IS NOT NULL")),
             ("dispatched", flag("\(r).dispatched_at IS NOT NULL")),
-            ("registered_in_time", flag("\(seconds("registered_at", "reported_at")) <= \(Int(rules.registerWithin))")),
-            ("dispatched_in_time", flag("\(r).dispatched_at IS NOT NULL AND \(seconds("dispatched_at", "registered_at")) <= \(Int(rules.dispatchWithin))")),
+            ("registered_in_time", flag("\(seconds("registered_at", "reported_at")) <= \(level(rules.registerWithin))")),
+            ("dispatched_in_time", flag("\(r).dispatched_at IS NOT NULL AND \(seconds("dispatched_at", "registered_at")) <= \(level(rules.dispatchWithin))")),
             ("handling_seconds", "CAST(CASE WHEN \(r).state = 'closed' AND \(r).dispatched_at IS NOT NULL THEN \(seconds("closed_at", "dispatched_at")) ELSE 0 END AS DOUBLE PRECISION)"),
         ]
+    }
+
+    /// Each counter summed over the rows a query reads, typed alike on both engines (0 over none).
+    static func sums(_ counters: [(column: String, value: String)]) -> String {
+        counters.map { c in
+            "CAST(COALESCE(SUM(\(c.value)), 0) AS \(c.column == "handling_seconds" ? "DOUBLE PRECISION" : "BIGINT")) AS \(c.column)"
+        }.joined(separator: ", ")
     }
 
     /// The day of registration in China (UTC+8, no daylight saving) as days since 1970-01-01.
