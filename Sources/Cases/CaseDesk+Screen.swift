@@ -121,8 +121,7 @@ extension CaseDesk {
 
     /// Midnight in China (UTC+8) of the day `date` falls on, or of the first of its month.
     static func chinaMidnight(of date: Date, firstOfMonth: Bool = false) -> Date {
-        let day = ((date.timeIntervalSince1970 + 28_800) / 86_400).rounded(.down) * 86_400 - 28_800
-        let midnight = Date(timeIntervalSince1970: day)
+        let midnight = Date(timeIntervalSince1970: Double(IndicatorRollup.day(of: date)) * 86_400 - 28_800)
         guard firstOfMonth else { return midnight }
         let dayOfMonth = Int(WorkCalendar.dayKey(midnight.addingTimeInterval(43_200)).suffix(2)) ?? 1
         return midnight.addingTimeInterval(-Double(dayOfMonth - 1) * 86_400)
