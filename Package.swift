@@ -91,9 +91,10 @@ let package = Package(
         .target(
             name: "CityWeb",
             dependencies: [
-                "CityCore", "CityHTTP", "Identity", "Registry",
+                "CityCore", "CityHTTP", "Identity", "Registry", "Cases",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("Templates"), .copy("Static")],
             swiftSettings: swiftSettings
@@ -156,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "CityHTTPTests",
             dependencies: [
-                "CityApp", "CityHTTP", "Identity", "CityStore", "Registry", "TestSupport",
+                "CityApp", "CityHTTP", "CityWeb", "Identity", "CityStore", "Registry", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

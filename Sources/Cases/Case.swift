@@ -1,5 +1,6 @@
 import CityCore
 import Foundation
+import Identity
 
 /// A case as a reader sees it (GLOSSARY `Case`): one reported problem, from intake to closure.
 /// The reporter's phone and ID number are masked unless the reader's work needs them.
@@ -39,6 +40,19 @@ public struct Case: Sendable, Equatable, Codable {
     public var updatedAt: Date
     /// Whether the reporter's personal fields are masked for this reader.
     public var masked: Bool
+}
+
+extension Case {
+    /// Whether the reporter was called back since the case was last closed.
+    public var calledBack: Bool {
+        guard let at = callback?.at, let closed = closedAt else { return false }
+        return at >= closed
+    }
+
+    /// The actions `caller` may take on this case now (state, role, organisation, what is pending).
+    public func allowedActions(for caller: Principal) -> [CaseAction] {
+        CaseAction.allowed(for: caller, state: state, organisationCode: organisationCode, pendingRequest: pendingRequest?.kind, calledBack: calledBack)
+    }
 }
 
 /// Who reported a case.

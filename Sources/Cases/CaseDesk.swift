@@ -186,7 +186,8 @@ public struct CaseDesk: Sendable {
 
     /// The actions `caller` could take on `row` now (state, role and department).
     static func allowed(for caller: Principal, in row: CaseRow) -> [CaseAction] {
-        CaseAction.allowed(for: caller, state: row.caseState, organisationCode: row.organisationCode)
+        CaseAction.allowed(for: caller, state: row.caseState, organisationCode: row.organisationCode, pendingRequest: row.pendingRequest,
+                           calledBack: row.callbackAt.map { at in row.closedAt.map { at >= $0 } ?? false } ?? false)
     }
 
     /// A step of the timeline, before it is numbered.
@@ -269,6 +270,7 @@ public struct CaseDesk: Sendable {
             guard let solved = input.solved, let satisfied = input.satisfied else {
                 throw CasesError.invalidField("solved", zh: "请记录是否解决、是否满意", en: "Record whether it was solved and whether the reporter is satisfied")
             }
+            if let at = row.callbackAt, let closed = row.closedAt, at >= closed { throw CasesError.alreadyCalledBack }
             row.callbackAt = now
             row.solved = solved
             row.satisfied = satisfied

@@ -101,13 +101,29 @@ public enum CaseAction: String, Sendable, Codable, CaseIterable {
         }
     }
 
-    /// The actions `caller` could take on a case in `state` dispatched to `organisationCode` (its
-    /// state, the caller's roles, and for the department's actions, the caller's organisation).
-    public static func allowed(for caller: Principal, state: CaseState, organisationCode: String?) -> [CaseAction] {
+    /// The actions `caller` could take on a case in `state` dispatched to `organisationCode` with
+    /// `pendingRequest` (`extension`, `park` or none) waiting: its state, the caller's roles, for
+    /// the department's actions the caller's organisation, for requests and their approvals what
+    /// is pending (one request at a time; an approval only of the request that waits), and one
+    /// callback per closure (`calledBack`: the reporter was called back since it was closed).
+    public static func allowed(for caller: Principal, state: CaseState, organisationCode: String?, pendingRequest: String?,
+                               calledBack: Bool) -> [CaseAction] {
         allCases.filter { action in
             action.from.contains(state)
+                && action.fits(pendingRequest)
+                && !(action == .callback && calledBack)
                 && (caller.roles.contains(.platformAdmin) || !caller.roles.isDisjoint(with: action.roles))
                 && (!action.byHandlingDepartment || caller.roles.contains(.platformAdmin) || caller.organisationCode == organisationCode)
+        }
+    }
+
+    /// Whether the action fits what is waiting for the shift supervisor.
+    func fits(_ pending: String?) -> Bool {
+        switch self {
+        case .requestExtension, .requestPark: pending == nil
+        case .approveExtension, .refuseExtension: pending == "extension"
+        case .approvePark, .refusePark: pending == "park"
+        default: true
         }
     }
 

@@ -24,6 +24,8 @@ public enum CasesError: CityError, Equatable {
     case badMerge(zh: String, en: String)
     /// No photo is taken at the case's step from this caller (or the step has its 9).
     case photoNotNow(CaseState)
+    /// The reporter was already called back since the case was closed.
+    case alreadyCalledBack
 
     public var code: String {
         switch self {
@@ -39,6 +41,7 @@ public enum CasesError: CityError, Equatable {
         case .badAttachment: "cases.bad-attachment"
         case .badMerge: "cases.bad-merge"
         case .photoNotNow: "cases.photo-not-now"
+        case .alreadyCalledBack: "cases.already-called-back"
         }
     }
 
@@ -46,7 +49,7 @@ public enum CasesError: CityError, Equatable {
         switch self {
         case .invalidField, .badAttachment: .invalidInput
         case .unknownCase: .notFound
-        case .wrongState, .requestPending, .noRequestPending, .badMerge, .photoNotNow: .conflict
+        case .wrongState, .requestPending, .noRequestPending, .badMerge, .photoNotNow, .alreadyCalledBack: .conflict
         case .notTheHandlingDepartment: .forbidden
         case .unknownCategory, .unknownOrganisation, .outsideCity: .unprocessable
         }
@@ -78,6 +81,7 @@ public enum CasesError: CityError, Equatable {
         case .outsideCity: "该位置不在本市范围内"
         case .badAttachment(let zh, _): zh
         case .badMerge(let zh, _): zh
+        case .alreadyCalledBack: "该案件结案后已回访，不能重复回访"
         case .photoNotNow(let state): "案件当前状态为「\(state.labelZh)」，您不能在此环节添加照片（或本环节已有 \(Photo.maxCount) 张）"
         }
     }
@@ -96,6 +100,7 @@ public enum CasesError: CityError, Equatable {
         case .outsideCity: "The place lies outside the city"
         case .badAttachment(_, let en): en
         case .badMerge(_, let en): en
+        case .alreadyCalledBack: "The reporter was already called back since the case was closed"
         case .photoNotNow(let state): "The case is \(state.rawValue): you add no photo at this step (or the step has its \(Photo.maxCount))"
         }
     }

@@ -1,5 +1,6 @@
 import CityCore
 import Foundation
+import Identity
 import Registry
 
 /// Draws division boundaries as SVG paths in an equirectangular projection scaled by cos(latitude).
@@ -51,5 +52,19 @@ struct MapDrawing {
         let projection = ["minLon": minLon, "maxLat": maxLat, "kx": kx, "scale": scale].map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ";")
         values = ["width": Int(width), "height": Int(height.rounded()), "shapes": shapes, "labels": labels, "projection": projection]
         self.projection = (minLon, maxLat, kx, scale)
+    }
+}
+
+extension MapDrawing {
+    /// The caller's scope, the divisions in it, and the shapes a map of it draws (its counties,
+    /// or its own county).
+    static func scope(of principal: Principal, divisions: DivisionBook) async throws -> (DivisionScope, [Division], [Division]) {
+        let scope = try principal.staffScope()
+        let list = try await divisions.list(by: principal)
+        var shapes: [Division] = []
+        for d in list where d.level == .county || (scope.level == .county && d.code == scope.root) {
+            shapes.append(try await divisions.find(d.code, by: principal))
+        }
+        return (scope, list, shapes)
     }
 }

@@ -85,16 +85,8 @@ public struct WebPages: RouteDomain {
         ]))
     }
 
-    /// The caller's scope, the divisions in it, and the shapes a map of it draws (its counties,
-    /// or its own county).
     func mapped(by principal: Principal) async throws -> (DivisionScope, [Division], [Division]) {
-        let scope = try principal.staffScope()
-        let list = try await divisions.list(by: principal)
-        var shapes: [Division] = []
-        for d in list where d.level == .county || (scope.level == .county && d.code == scope.root) {
-            shapes.append(try await divisions.find(d.code, by: principal))
-        }
-        return (scope, list, shapes)
+        try await MapDrawing.scope(of: principal, divisions: divisions)
     }
 
     @Sendable func loginPage(_ request: Request, context: AppRequestContext) async throws -> Response {

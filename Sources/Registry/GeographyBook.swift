@@ -135,6 +135,26 @@ public struct GeographyBook: Sendable {
         index.snapshot.addresses[code]
     }
 
+    /// Addresses and points of interest within the caller's scope whose name holds `text`
+    /// (case-insensitive), names that start with it first, then the shortest: the intake form's
+    /// address search. At most `limit`.
+    public func searchAddresses(_ text: String, limit: Int = 10, by caller: Principal) throws -> [Address] {
+        let scope = try caller.staffScope()
+        let needle = text.trimmingCharacters(in: .whitespaces)
+        guard !needle.isEmpty else { return [] }
+        guard needle.count <= 50, !Text.hasForbiddenControl(needle) else { throw RegistryError.invalidField("q", zh: "地址搜索词应为 1 到 50 个字且不含控制字符", en: "The address search is 1 to 50 characters without control characters") }
+        var starts: [Address] = []
+        var holds: [Address] = []
+        for address in index.snapshot.addresses.values where scope.contains(address.divisionCode) {
+            guard let range = address.name.range(of: needle, options: .caseInsensitive) else { continue }
+            if range.lowerBound == address.name.startIndex { starts.append(address) } else { holds.append(address) }
+        }
+        func ordered(_ list: [Address]) -> [Address] {
+            list.sorted { ($0.name.count, $0.name, $0.code) < ($1.name.count, $1.name, $1.code) }
+        }
+        return Array((ordered(starts) + ordered(holds)).prefix(min(max(limit, 1), 50)))
+    }
+
     /// The division containing `point` (the most specific one), for staff whose scope covers it.
     public func division(at point: GeoPoint, by caller: Principal) throws -> Division {
         _ = try caller.staffScope()

@@ -87,7 +87,7 @@ struct CaseDTO: ResponseEncodable, APIShape {
         callback = c.callback.map { CallbackDTO(at: $0.at, solved: $0.solved, satisfied: $0.satisfied) }
         updatedAt = c.updatedAt; masked = c.masked
         allowedActions = caller.kind == .staff || caller.kind == .commandLine
-            ? CaseAction.allowed(for: caller, state: c.state, organisationCode: c.organisationCode).map(\.rawValue) : []
+            ? c.allowedActions(for: caller).map(\.rawValue) : []
     }
 }
 

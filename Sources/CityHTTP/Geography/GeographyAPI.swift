@@ -18,5 +18,11 @@ enum GeographyAPI {
         .init("get", "/api/v1/geography/grids/{code}", id: "getGrid", summary: "One grid cell with its boundary", tag: "geography",
               pathParameters: [("code", Schema.string(max: 40))], success: (200, GridDTO.schemaName, APIFragment.json),
               answers: [(404, "no such grid cell within the caller's scope")]),
-    ], shapes: [LocationDTO.self, NearbyCameraDTO.self, NearbyCameraList.self, GridDTO.self])
+        .init("get", "/api/v1/geography/addresses", id: "searchAddresses",
+              summary: "Addresses and points of interest within scope whose name holds the words (names starting with them first): the intake form's address search",
+              tag: "geography",
+              query: [.init("q", Schema.string(max: 50), "words of the name", required: true),
+                      .init("limit", ["type": "integer", "minimum": 1, "maximum": 50], "how many (default 10)")],
+              success: (200, AddressList.schemaName, APIFragment.json)),
+    ], shapes: [LocationDTO.self, NearbyCameraDTO.self, NearbyCameraList.self, GridDTO.self, AddressDTO.self, AddressList.self])
 }

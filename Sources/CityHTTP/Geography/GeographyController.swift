@@ -12,6 +12,15 @@ struct GeographyController {
         api.get("/geography/locate", use: locate)
         api.get("/geography/cameras", use: nearestCameras)
         api.get("/geography/grids/{code}", use: grid)
+        api.get("/geography/addresses", use: searchAddresses)
+    }
+
+    @Sendable func searchAddresses(_ request: Request, context: StaffContext) async throws -> AddressList {
+        guard let text = request.uri.queryParameters["q"].map(String.init), !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw RequestProblem.badQuery("q", zh: "请给出地址搜索词 q", en: "Give the words to search for in q")
+        }
+        let limit = try Self.number("limit", in: request, range: 1...50, whole: true, zh: "limit 应为 1 到 50 的整数", en: "limit must be a whole number from 1 to 50") ?? 10
+        return AddressList(items: try geography.searchAddresses(text, limit: Int(limit), by: context.caller).map(AddressDTO.init))
     }
 
     @Sendable func locate(_ request: Request, context: StaffContext) async throws -> LocationDTO {

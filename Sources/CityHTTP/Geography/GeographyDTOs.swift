@@ -119,3 +119,36 @@ struct GridDTO: ResponseEncodable, APIShape {
         boundary = try JSONValue(json: g.boundary.geoJSON)
     }
 }
+
+/// An address or point of interest (the intake form's address search).
+struct AddressDTO: Codable, APIShape {
+    let code: String
+    let name: String
+    let kind: String
+    let divisionCode: String
+    let point: GeoPoint
+    let demo: Bool
+    enum CodingKeys: String, CodingKey, CaseIterable { case code, name, kind, divisionCode, point, demo }
+    static let schemaName = "Address"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .code, .name: Schema.string()
+        case .kind: Schema.enumeration(Address.Kind.allCases.map(\.rawValue))
+        case .divisionCode: Schema.divisionCode
+        case .point: Schema.point
+        case .demo: Schema.boolean
+        }
+    }
+
+    init(_ a: Address) {
+        code = a.code; name = a.name; kind = a.kind.rawValue; divisionCode = a.divisionCode.rawValue; point = a.point; demo = a.demo
+    }
+}
+
+/// Addresses found by a search.
+struct AddressList: ResponseEncodable, APIShape {
+    let items: [AddressDTO]
+    enum CodingKeys: String, CodingKey, CaseIterable { case items }
+    static let schemaName = "AddressList"
+    static func schema(_ field: CodingKeys) -> JSONValue { Schema.array(Schema.ref(AddressDTO.self)) }
+}
