@@ -7,7 +7,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import DEMO_PASSWORD, ROOT
 
@@ -118,3 +118,153 @@ def test_the_wall_display_draws_the_city_and_shows_a_new_case_live(wall, shared_
     assert serious_violations(wall) == []
     errors = [e for e in wall.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == [], errors
+
+
+def chrome(width, height):
+    options = webdriver.ChromeOptions()
+    for arg in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}", "--lang=zh-CN"]:
+        options.add_argument(arg)
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+
+
+@pytest.fixture(params=__import__("conftest").engines())
+def demo_server(request, tmp_path):
+    """A server with the demo data (grid, addresses, cameras, cases) on each engine."""
+    from conftest import Server
+    if request.param == "sqlite":
+        database = str(tmp_path / "data" / "cityhub.sqlite")
+        yield from _serve(Server(database, env={"CITYHUB_SEED_DEMO_DATA": "true"}))
+        return
+    import subprocess, urllib.parse, uuid
+    admin = os.environ["CITYHUB_TEST_POSTGRES_URL"]
+    name = "cityhub_e2e_" + uuid.uuid4().hex[:12]
+    parts = urllib.parse.urlparse(admin)
+    psql = ["psql", "-h", parts.hostname, "-p", str(parts.port), "-U", parts.username or "cityhub", "-d", parts.path.lstrip("/") or "postgres", "-qAt"]
+    subprocess.run(psql + ["-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    try:
+        yield from _serve(Server(parts._replace(path="/" + name).geturl(), env={"CITYHUB_SEED_DEMO_DATA": "true"}))
+    finally:
+        subprocess.run(psql + ["-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
+
+
+def _serve(server):
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_case_goes_round_the_loop_by_clicking_while_the_wall_display_follows(demo_server, tmp_path):
+    """The issue's loop: an operator takes a hotline call on the intake form (map pick, address
+    search), the department accepts it and reports back with a photo, the inspector verifies, the
+    operator calls back; the wall display, open in another browser, shows each step live."""
+    import struct, zlib
+    url = demo_server.url
+    wall = chrome(1920, 1080)
+    desk = chrome(1280, 900)
+    try:
+        sign_in(wall, url, "operator", DEMO_PASSWORD)
+        WebDriverWait(wall, 10).until(EC.presence_of_element_located((By.ID, "map")))
+        wall.get(url + "/screen")
+        WebDriverWait(wall, 15).until(lambda b: "实时" in b.find_element(By.ID, "live").text)
+
+        def as_user(username):
+            desk.delete_all_cookies()
+            sign_in(desk, url, username, DEMO_PASSWORD)
+            WebDriverWait(desk, 10).until(EC.presence_of_element_located((By.ID, "nav-desk")))
+
+        def act(action, fill=lambda form: None):
+            form = WebDriverWait(desk, 10).until(EC.presence_of_element_located((By.ID, "action-" + action)))
+            fill(form)
+            form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+            WebDriverWait(desk, 10).until(lambda b: "done=" + action in b.current_url)
+            assert b_text(desk, "notice")
+
+        def wall_state(number, label):
+            WebDriverWait(wall, 2.5).until(lambda b: label in b.find_element(By.ID, "l-" + number).text)
+
+        # The operator takes the call.
+        as_user("operator")
+        desk.find_element(By.ID, "nav-new").click()
+        WebDriverWait(desk, 10).until(EC.presence_of_element_located((By.ID, "intake-form")))
+        assert serious_violations(desk) == []
+        desk.find_element(By.ID, "reporterName").send_keys("陈女士")
+        desk.find_element(By.ID, "reporterPhone").send_keys("13912345678")
+        Select(desk.find_element(By.ID, "kind")).select_by_value("complaint")
+        Select(desk.find_element(By.ID, "categoryCode")).select_by_value("20102")
+        desk.find_element(By.ID, "description").send_keys("浏览器闭环测试：莲花路垃圾三天未清运")
+        # A click on the map picks a point and says where it lies ...
+        desk.find_element(By.ID, "pick-map").click()
+        WebDriverWait(desk, 10).until(lambda b: b.find_element(By.ID, "lon").get_attribute("value") != "")
+        # ... and the address search puts it exactly at a registered address.
+        desk.find_element(By.ID, "address").send_keys("莲花路")
+        pick = WebDriverWait(desk, 10).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "#address-results button.pick")))
+        chosen = pick.text
+        pick.click()
+        WebDriverWait(desk, 10).until(lambda b: "川汇区" in b.find_element(By.ID, "located").text)
+        assert desk.find_element(By.ID, "address").get_attribute("value") == chosen
+        assert desk.find_element(By.ID, "addressCode").get_attribute("value").startswith("A")
+        desk.find_element(By.ID, "file-case").click()
+        WebDriverWait(desk, 10).until(lambda b: "/desk/cases/" in b.current_url)
+        number = desk.find_element(By.ID, "case-number").text
+        assert desk.find_element(By.ID, "case-state").get_attribute("data-state") == "dispatched"
+        assert "陈女士" in desk.find_element(By.ID, "case-reporter").text
+        assert len(desk.find_elements(By.CSS_SELECTOR, "#snippet circle.here")) == 1
+        assert serious_violations(desk) == []
+        WebDriverWait(wall, 2.5).until(lambda b: b.find_elements(By.ID, "m-" + number))
+
+        # The department finds it in its queue, accepts it and reports back with a photo.
+        as_user("handler")
+        desk.get(url + "/desk")
+        assert serious_violations(desk) == []
+        # The demo's older cases come first (nearest deadline first): the department searches for it.
+        desk.find_element(By.ID, "f-q").send_keys(number)
+        desk.find_element(By.ID, "f-submit").click()
+        row = WebDriverWait(desk, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, f'tr[data-number="{number}"]')))
+        assert "row-ok" in row.get_attribute("class")
+        row.find_element(By.TAG_NAME, "a").click()
+        assert "139****5678" in WebDriverWait(desk, 10).until(EC.presence_of_element_located((By.ID, "case-reporter"))).text
+        assert not desk.find_elements(By.ID, "action-escalate")
+        act("accept")
+        wall_state(number, "处置中")
+        photo = tmp_path / "result.png"
+        raw = b"".join(b"\x00" + b"\x20\xa0\x40" * 32 for _ in range(24))
+        chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+        photo.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 32, 24, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+        act("reportBack", lambda f: (f.find_element(By.NAME, "note").send_keys("已清运完毕"), f.find_element(By.NAME, "photos").send_keys(str(photo))))
+        assert len(desk.find_elements(By.CSS_SELECTOR, "#photos img")) == 1
+        WebDriverWait(desk, 10).until(lambda b: b.execute_script("return document.querySelector('#photos img').naturalWidth") == 32)
+        wall_state(number, "已反馈")
+
+        # The inspector checks it on site.
+        as_user("inspector")
+        desk.get(url + f"/desk/cases/{number}")
+        act("verify", lambda f: (f.find_element(By.CSS_SELECTOR, "input[name=passed][value=yes]").click(), f.find_element(By.NAME, "note").send_keys("现场核查通过")))
+        assert desk.find_element(By.ID, "case-state").get_attribute("data-state") == "closed"
+        wall_state(number, "已结案")
+
+        # The operator calls the reporter back; the callback form is then gone.
+        as_user("operator")
+        desk.get(url + f"/desk/cases/{number}")
+        act("callback", lambda f: (f.find_element(By.CSS_SELECTOR, "input[name=solved][value=yes]").click(),
+                                   f.find_element(By.CSS_SELECTOR, "input[name=satisfied][value=yes]").click()))
+        assert "满意" in desk.find_element(By.ID, "case-callback").text and not desk.find_elements(By.ID, "action-callback")
+        steps = [li.text for li in desk.find_elements(By.CSS_SELECTOR, "#timeline li")]
+        assert len(steps) == 7 and "回访" in steps[-1], steps
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        desk.save_screenshot(os.path.join(ARTIFACTS, "case-page.png"))
+        wall.save_screenshot(os.path.join(ARTIFACTS, "wall-display-loop.png"))
+        for b in (desk, wall):
+            errors = [e for e in b.get_log("browser") if e["level"] == "SEVERE"]
+            assert errors == [], errors
+    finally:
+        wall.quit()
+        desk.quit()
+
+
+def b_text(browser, element_id):
+    found = browser.find_elements(By.ID, element_id)
+    return found[0].text if found else ""

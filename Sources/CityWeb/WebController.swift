@@ -54,6 +54,7 @@ public struct WebPages: RouteDomain {
         let values: [String: Any] = [
             "title": "工作台",
             "version": OpenAPIDocument.version,
+            "canFile": principal.takesCalls,
             "user": ["id": principal.id, "displayName": principal.displayName, "organisationCode": principal.organisationCode ?? ""],
             "organisationName": organisation?.name ?? "",
             "scope": scope.root.rawValue,

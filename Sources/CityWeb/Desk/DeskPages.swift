@@ -124,6 +124,9 @@ public struct DeskPages: RouteDomain {
         item["escalations"] = c.escalations > 0 ? c.escalations : nil
         item["reworks"] = c.reworks > 0 ? c.reworks : nil
         item["mergedInto"] = c.mergedInto
+        if let code = c.organisationCode, let organisation = try? await organisations.find(code) {
+            item["organisation"] = "\(organisation.name) \(code)"
+        }
         item["handedOffTo"] = c.handedOffTo?.rawValue
         if let r = c.reporter {
             item["reporter"] = ["name": r.name ?? "", "phone": r.phone ?? "", "idNumber": r.idNumber ?? "",
@@ -285,12 +288,11 @@ public struct DeskPages: RouteDomain {
 
     /// What every workbench page shows around its content: the user, the form token, the menu.
     func frame(_ principal: Principal, context: AppRequestContext, title: String) async throws -> [String: Any] {
-        let roles = principal.roles
         return [
             "title": title, "version": OpenAPIDocument.version,
             "user": ["id": principal.id, "displayName": principal.displayName, "organisationCode": principal.organisationCode ?? ""],
             "csrf": context.sessionToken.map(FormToken.make(for:)) ?? "",
-            "canFile": roles.contains(.platformAdmin) || roles.contains(.commandOperator),
+            "canFile": principal.takesCalls,
         ]
     }
 
@@ -321,4 +323,9 @@ struct WebFormError: CityError {
     static func field(_ name: String, zh: String, en: String) -> WebFormError {
         WebFormError(messageZh: zh, messageEn: en, field: name)
     }
+}
+
+extension Principal {
+    /// Whether the menu offers the hotline intake form (command center operators, administrators).
+    var takesCalls: Bool { roles.contains(.platformAdmin) || roles.contains(.commandOperator) }
 }

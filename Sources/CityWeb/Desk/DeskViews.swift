@@ -101,7 +101,7 @@ enum DeskViews {
     /// One queue row.
     static func row(_ c: Case, now: Date, divisionNames: [String: String]) -> [String: Any] {
         let due = deadline(c, now: now)
-        return [
+        var row: [String: Any] = [
             "number": c.number, "state": c.state.rawValue, "stateZh": c.state.labelZh, "stateEn": stateEn(c.state),
             "category": c.categoryName ?? c.categoryCode, "categoryCode": c.categoryCode,
             "summary": String(c.description.prefix(40)) + (c.description.count > 40 ? "…" : ""),
@@ -110,6 +110,8 @@ enum DeskViews {
             "dueClass": due.cls, "dueZh": due.zh, "dueEn": due.en, "urgent": c.urgency != .normal,
             "urgency": c.urgency.rawValue, "organisation": c.organisationCode ?? "—",
         ]
+        if due.en.isEmpty { row["dueEn"] = nil }
+        return row
     }
 }
 
