@@ -147,7 +147,5 @@ public struct WebPages: RouteDomain {
         return response
     }
 
-    func html(_ text: String) -> Response {
-        Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
+    func html(_ text: String) -> Response { DeskPages.html(text) }
 }

@@ -168,3 +168,43 @@ struct DeskTests {
         }
     }
 }
+
+extension DeskTests {
+    @Test("the registry lookup masks as the API does, shows plain values only to a grant holder who asked, needs a purpose, names a bad number's fault; each read is audited with its purpose; the quality report is for stewards and auditors",
+          arguments: TestEngine.all)
+    func registryPages(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            try await PersonAPITests.load(opened)
+            let handler = try await Self.signIn(client, "handler")
+            let id = "411602198506126153"
+            let masked = try await client.get("/desk/registry?kind=persons&q=\(id)&purpose=case%202026-1", headers: [.cookie: handler])
+            #expect(masked.status == .ok && masked.text.contains("4116**********6153") && masked.text.contains("138****1234") && !masked.text.contains("13800001234"))
+            #expect(!masked.text.contains(#"id="r-plain""#))
+            let byName = try await client.get("/desk/registry?kind=persons&q=%E7%8E%8B&purpose=case", headers: [.cookie: handler])
+            #expect(byName.text.contains(#"id="found">找到 2 条"#))
+            let asked = try await client.get("/desk/registry?kind=persons&q=\(id)&purpose=x&plain=1", headers: [.cookie: handler])
+            #expect(asked.status == .forbidden && asked.text.contains("没有查看明文个人信息的授权") && !asked.text.contains("13800001234"))
+            let noPurpose = try await client.get("/desk/registry?kind=persons&q=\(id)", headers: [.cookie: handler])
+            #expect(noPurpose.status == .badRequest && noPurpose.text.contains("请填写查询事由"))
+            let bad = try await client.get("/desk/registry?kind=persons&q=411602198506126150&purpose=x", headers: [.cookie: handler])
+            #expect(bad.status == .badRequest && bad.text.contains("校验码应为 3，实为 0"))
+
+            let steward = try await Self.signIn(client, "steward")
+            let plain = try await client.get("/desk/registry?kind=persons&q=\(id)&purpose=quality%20review&plain=1", headers: [.cookie: steward])
+            #expect(plain.status == .ok && plain.text.contains(id) && plain.text.contains("13800001234") && plain.text.contains(#"id="r-plain""#))
+            let reads = try await opened.platform.store.read { db in
+                try await db.raw("SELECT purpose FROM audit_log WHERE action = 'registry.person.read' ORDER BY seq").all(decoding: [String: String?].self)
+            }
+            #expect(reads.compactMap { $0["purpose"] ?? nil } == ["case 2026-1", "quality review"])
+
+            #expect(try await client.get("/desk/quality", headers: [.cookie: handler]).status == .forbidden)
+            // Refused on a page is audited as on the API.
+            let denied = try await opened.platform.store.read { db in
+                try await db.raw("SELECT detail FROM audit_log WHERE action = 'http.denied' AND record_id LIKE 'GET /desk/%' ORDER BY seq").all(decoding: [String: String?].self)
+            }
+            #expect(denied.compactMap { $0["detail"] ?? nil } == ["registry.no-grant-for-plain", "identity.forbidden-role"])
+            let report = try await client.get("/desk/quality?registry=persons", headers: [.cookie: steward])
+            #expect(report.status == .ok && (report.text.contains(#"id="refreshing""#) || report.text.contains(#"id="report-total""#)))
+        }
+    }
+}

@@ -31,6 +31,9 @@ struct ProblemMiddleware<Context: CityContext>: RouterMiddleware {
             var response = Self.response(for: RequestProblem.methodNotAllowed(allowed), request: request, context: context)
             response.headers[.allow] = allowed.joined(separator: ", ")
             return response
+        } catch let page as PageFailure {
+            _ = await refusal(page.cause, request: request, context: context)
+            return page.response
         } catch {
             return Self.response(for: await refusal(error, request: request, context: context), request: request, context: context)
         }
@@ -129,4 +132,17 @@ struct ProblemMiddleware<Context: CityContext>: RouterMiddleware {
 
     /// What a 503 asks clients to wait before retrying, in seconds.
     static var unavailableRetryAfter: Int { 5 }
+}
+
+/// A page's answer to a request it refuses or cannot serve: the page that says so, and the error
+/// it shows. `ProblemMiddleware` audits it as it audits the API's refusals (every 403), then sends
+/// the page instead of problem+json.
+public struct PageFailure: Error {
+    public let cause: any CityError
+    public let response: Response
+
+    public init(_ cause: any CityError, page response: Response) {
+        self.cause = cause
+        self.response = response
+    }
 }

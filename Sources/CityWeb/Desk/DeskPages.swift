@@ -58,7 +58,8 @@ public struct DeskPages: RouteDomain {
         let all = query["all"] == "1"
         let offset = max(Int(query["offset"].map(String.init) ?? "") ?? 0, 0)
         let filter = CaseFilter(states: state.map { [$0] } ?? [], categoryPrefix: category, overdueOnly: overdue, text: text, mine: !all)
-        var values = try await frame(principal, context: context, title: "案件队列")
+        var values = Self.frame(principal, context: context, title: "案件队列")
+        var failure: (any CityError)?
         do {
             let page = try await cases.queue(filter, page: PageRequest(limit: 30, offset: offset), by: principal)
             let names = try await divisionNames(principal)
@@ -79,10 +80,11 @@ public struct DeskPages: RouteDomain {
             if offset + page.items.count < page.total { values["next"] = pageLink(offset + 30) }
         } catch let error as any CityError {
             values["error"] = ["messageZh": error.messageZh, "messageEn": error.messageEn]
+            failure = error
         }
         values["states"] = CaseState.allCases.map { ["value": $0.rawValue, "zh": $0.labelZh, "en": DeskViews.stateEn($0), "selected": $0 == state] }
         values["filter"] = ["category": category ?? "", "q": text ?? "", "overdue": overdue, "all": all]
-        return html(renderer.render("desk", values))
+        return try Self.answer(Self.html(renderer.render("desk", values)), failure: failure)
     }
 
     // MARK: One case
@@ -99,15 +101,13 @@ public struct DeskPages: RouteDomain {
 
     func caseResponse(_ number: String, principal: Principal, context: AppRequestContext, error: (any CityError)? = nil,
                       notice: String? = nil) async throws -> Response {
-        var values = try await frame(principal, context: context, title: "案件 \(number)")
+        var values = Self.frame(principal, context: context, title: "案件 \(number)")
         let detail: CaseDetail
         do {
             detail = try await cases.detail(number, by: principal, origin: context.auditOrigin)
         } catch let failure as any CityError {
             values["error"] = ["messageZh": failure.messageZh, "messageEn": failure.messageEn]
-            var response = html(renderer.render("desk-case", values))
-            response.status = Self.status(failure.kind)
-            return response
+            return try Self.answer(Self.html(renderer.render("desk-case", values)), failure: failure)
         }
         let c = detail.item
         let now = clock.now()
@@ -169,9 +169,7 @@ public struct DeskPages: RouteDomain {
         values["units"] = TimeLimit.Unit.allCases.map { ["value": $0.rawValue] }
         if let error { values["error"] = ["messageZh": error.messageZh, "messageEn": error.messageEn] }
         if let notice { values["notice"] = notice }
-        var response = html(renderer.render("desk-case", values))
-        if let error { response.status = Self.status(error.kind) }
-        return response
+        return try Self.answer(Self.html(renderer.render("desk-case", values)), failure: error)
     }
 
     @Sendable func act(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -179,7 +177,7 @@ public struct DeskPages: RouteDomain {
         let number = try context.parameters.require("number")
         let name = try context.parameters.require("action")
         let form = try await WebForm.read(request, context: context, limit: Self.formLimit)
-        guard FormToken.matches(form[FormToken.field], session: context.sessionToken) else { return forgedForm(principal, context: context) }
+        guard FormToken.matches(form[FormToken.field], session: context.sessionToken) else { throw forgedForm(principal, context: context) }
         guard let action = CaseAction(rawValue: name) else {
             return try await caseResponse(number, principal: principal, context: context, error: WebFormError.field("action", zh: "没有这个操作", en: "No such action"))
         }
@@ -209,7 +207,7 @@ public struct DeskPages: RouteDomain {
     }
 
     func intakeResponse(_ principal: Principal, context: AppRequestContext, form: WebForm?, error: (any CityError)?) async throws -> Response {
-        var values = try await frame(principal, context: context, title: "热线登记")
+        var values = Self.frame(principal, context: context, title: "热线登记")
         let chosen = form?["categoryCode"]
         let categories = try await catalogue.categories()
         var groups: [(String, [[String: Any]])] = []
@@ -225,15 +223,13 @@ public struct DeskPages: RouteDomain {
         if let error {
             values["error"] = ["messageZh": error.messageZh, "messageEn": error.messageEn, "field": error.field ?? ""]
         }
-        var response = html(renderer.render("desk-new", values))
-        if let error { response.status = Self.status(error.kind) }
-        return response
+        return try Self.answer(Self.html(renderer.render("desk-new", values)), failure: error)
     }
 
     @Sendable func intake(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let principal = Self.staff(context) else { return Self.toLogin }
         let form = try await WebForm.read(request, context: context, limit: Self.formLimit)
-        guard FormToken.matches(form[FormToken.field], session: context.sessionToken) else { return forgedForm(principal, context: context) }
+        guard FormToken.matches(form[FormToken.field], session: context.sessionToken) else { throw forgedForm(principal, context: context) }
         do {
             var location: GeoPoint?
             if let lon = form["lon"], let lat = form["lat"] {
@@ -287,7 +283,7 @@ public struct DeskPages: RouteDomain {
     }
 
     /// What every workbench page shows around its content: the user, the form token, the menu.
-    func frame(_ principal: Principal, context: AppRequestContext, title: String) async throws -> [String: Any] {
+    static func frame(_ principal: Principal, context: AppRequestContext, title: String) -> [String: Any] {
         return [
             "title": title, "version": OpenAPIDocument.version,
             "user": ["id": principal.id, "displayName": principal.displayName, "organisationCode": principal.organisationCode ?? ""],
@@ -300,22 +296,34 @@ public struct DeskPages: RouteDomain {
         Dictionary(try await divisions.list(by: principal).map { ($0.code.rawValue, $0.name) }, uniquingKeysWith: { a, _ in a })
     }
 
-    func forgedForm(_ principal: Principal, context: AppRequestContext) -> Response {
-        var response = html(renderer.render("desk-refused", ["title": "表单已失效", "version": OpenAPIDocument.version,
-                                                              "user": ["displayName": principal.displayName, "organisationCode": principal.organisationCode ?? ""]]))
+    /// A form without this session's token: nothing changes; the refusal is audited.
+    func forgedForm(_ principal: Principal, context: AppRequestContext) -> PageFailure {
+        let failure = WebFormError(code: "web.form-token", kind: .forbidden, messageZh: "表单缺少有效的校验码，未做任何修改",
+                                   messageEn: "The form carried no valid token for this session; nothing was changed", field: FormToken.field)
+        var response = Self.html(renderer.render("desk-refused", ["title": "表单已失效", "version": OpenAPIDocument.version,
+                                                                   "user": ["displayName": principal.displayName, "organisationCode": principal.organisationCode ?? ""]]))
         response.status = .forbidden
-        return response
+        return PageFailure(failure, page: response)
     }
 
-    func html(_ text: String) -> Response {
+    /// The page; or, when it shows a failure, the page with the failure's status, thrown so the
+    /// refusal is audited on the way out.
+    static func answer(_ page: Response, failure: (any CityError)?) throws -> Response {
+        guard let failure else { return page }
+        var response = page
+        response.status = status(failure.kind)
+        throw PageFailure(failure, page: response)
+    }
+
+    static func html(_ text: String) -> Response {
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }
 
 /// A form field the page itself checks before the module does (a number, a point).
 struct WebFormError: CityError {
-    let code = "web.invalid-form"
-    let kind = ErrorKind.invalidInput
+    var code = "web.invalid-form"
+    var kind = ErrorKind.invalidInput
     let messageZh: String
     let messageEn: String
     let field: String?
