@@ -268,3 +268,73 @@ def test_a_case_goes_round_the_loop_by_clicking_while_the_wall_display_follows(d
 def b_text(browser, element_id):
     found = browser.find_elements(By.ID, element_id)
     return found[0].text if found else ""
+
+
+def test_a_citizen_reports_from_a_phone_follows_it_and_rates_the_result(demo_server, tmp_path):
+    """The portal at 360 px: sign in with a code (read from the server log: demo mode), report with
+    the phone's location and a photo, follow the case as the city closes it, rate the result."""
+    import re, struct, time, zlib
+    from conftest import request
+    url = demo_server.url
+    phone = chrome(360, 780)
+    try:
+        phone.execute_cdp_cmd("Browser.grantPermissions", {"origin": url, "permissions": ["geolocation"]})
+        phone.execute_cdp_cmd("Emulation.setGeolocationOverride", {"latitude": 33.6231, "longitude": 114.6512, "accuracy": 20})
+        phone.get(url + "/my")
+        assert serious_violations(phone) == []
+        phone.find_element(By.ID, "phone").send_keys("13912345670")
+        phone.find_element(By.ID, "send-code").click()
+        WebDriverWait(phone, 10).until(EC.presence_of_element_located((By.ID, "code")))
+        code = None
+        for _ in range(50):
+            found = re.findall(r"code=(\d{6}) phone=139\*\*\*\*5670", demo_server.read_log())
+            if found:
+                code = found[-1]
+                break
+            time.sleep(0.1)
+        assert code, "no code in the server log"
+        phone.find_element(By.ID, "code").send_keys(code)
+        phone.find_element(By.ID, "sign-in").click()
+        WebDriverWait(phone, 10).until(EC.presence_of_element_located((By.ID, "new-report"))).click()
+        WebDriverWait(phone, 10).until(EC.presence_of_element_located((By.ID, "report-form")))
+        assert serious_violations(phone) == []
+        Select(phone.find_element(By.ID, "categoryCode")).select_by_value("10101")
+        phone.find_element(By.ID, "description").send_keys("人行道井盖破损，夜里看不见")
+        photo = tmp_path / "cover.png"
+        raw = b"".join(b"\x00" + b"\x80\x80\x80" * 40 for _ in range(30))
+        chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+        photo.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 40, 30, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+        phone.find_element(By.ID, "photos").send_keys(str(photo))
+        phone.find_element(By.ID, "use-gps").click()
+        WebDriverWait(phone, 10).until(lambda b: b.find_element(By.ID, "lat").get_attribute("value").startswith("33.6231"))
+        # The page fits the phone: nothing wider than the screen.
+        assert phone.execute_script("return document.documentElement.scrollWidth") <= 360
+        phone.find_element(By.ID, "submit-report").click()
+        WebDriverWait(phone, 10).until(lambda b: "/my/cases/" in b.current_url)
+        number = phone.find_element(By.ID, "case-number").text
+        assert phone.find_element(By.ID, "case-state").get_attribute("data-state") == "reported"
+        assert len(phone.find_elements(By.CSS_SELECTOR, "#photos img")) == 1
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        phone.save_screenshot(os.path.join(ARTIFACTS, "portal-report.png"))
+        # The city takes it round the loop.
+        for user, action, body in [("operator", "register", {}), ("handler", "accept", {}), ("handler", "reportBack", {"note": "已更换井盖"}),
+                                   ("inspector", "verify", {"passed": True})]:
+            status, _, answer = request("POST", url + f"/api/v1/cases/{number}/{action}", body, token=demo_server.token(user))
+            assert status == 200, (action, answer)
+        phone.get(url + "/my")
+        row = WebDriverWait(phone, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, f'li[data-number="{number}"]')))
+        assert "待评价" in row.text
+        row.find_element(By.TAG_NAME, "a").click()
+        form = WebDriverWait(phone, 10).until(EC.presence_of_element_located((By.ID, "rate-form")))
+        assert "已更换井盖" in phone.find_element(By.ID, "timeline").text
+        assert serious_violations(phone) == []
+        form.find_element(By.CSS_SELECTOR, "input[name=solved][value=yes]").click()
+        form.find_element(By.CSS_SELECTOR, "input[name=satisfied][value=yes]").click()
+        form.find_element(By.ID, "rate").click()
+        WebDriverWait(phone, 10).until(lambda b: "done=rate" in b.current_url)
+        assert "满意" in phone.find_element(By.ID, "case-rating").text and not phone.find_elements(By.ID, "rate-form")
+        phone.save_screenshot(os.path.join(ARTIFACTS, "portal-rated.png"))
+        errors = [e for e in phone.get_log("browser") if e["level"] == "SEVERE"]
+        assert errors == [], errors
+    finally:
+        phone.quit()

@@ -154,20 +154,10 @@ public struct CaseDesk: Sendable {
     /// and for the handling department's actions belong to the organisation it is dispatched to.
     public func act(_ number: String, _ action: CaseAction, _ input: CaseActionInput = CaseActionInput(), by caller: Principal,
                     origin: AuditOrigin) async throws -> CaseDetail {
-        if let note = input.note, note.count > 1_000 || Text.hasForbiddenControl(note) {
-            throw CasesError.invalidField("note", zh: "说明过长或含控制字符", en: "The note is longer than 1,000 characters or holds control characters")
-        }
-        let photos = try Self.checked(input.photos)
-        let now = clock.now()
-        let dialect = store.dialect
-        try await store.writeBatched { db in
-            guard var row = try await CaseRow.load(number, forUpdate: true, dialect: dialect, on: db), let division = DivisionCode(row.divisionCode),
-                  caller.canSee(division) else {
-                throw CasesError.unknownCase
-            }
-            let state = row.caseState
-            guard action.from.contains(state) else {
-                throw CasesError.wrongState(action: action, state: state, allowed: Self.allowed(for: caller, in: row))
+        try await perform(number, action, input, by: caller, origin: origin) { row in
+            guard let division = DivisionCode(row.divisionCode), caller.canSee(division) else { throw CasesError.unknownCase }
+            guard action.from.contains(row.caseState) else {
+                throw CasesError.wrongState(action: action, state: row.caseState, allowed: Self.allowed(for: caller, in: row))
             }
             guard caller.roles.contains(.platformAdmin) || !caller.roles.isDisjoint(with: action.roles) else {
                 throw IdentityError.missingRole(action.roles.sorted())
@@ -175,6 +165,34 @@ public struct CaseDesk: Sendable {
             if action.byHandlingDepartment, !caller.roles.contains(.platformAdmin), caller.organisationCode != row.organisationCode {
                 throw CasesError.notTheHandlingDepartment
             }
+        }
+    }
+
+    /// The reporter's own rating of their closed case on the portal (评价): recorded as the
+    /// callback is (solved? satisfied?), once per closure, and an unsolved or unsatisfied answer
+    /// reopens the case with the same department, as a callback's does. Only the citizen account
+    /// that filed the case may rate it; to anyone else it is unknown.
+    public func rate(_ number: String, solved: Bool, satisfied: Bool, note: String? = nil, by caller: Principal,
+                     origin: AuditOrigin) async throws -> CaseDetail {
+        try await perform(number, .callback, CaseActionInput(note: note, solved: solved, satisfied: satisfied), by: caller, origin: origin) { row in
+            guard caller.kind == .citizen, row.reporterAccount == caller.auditActor else { throw CasesError.unknownCase }
+            guard row.caseState == .closed else { throw CasesError.wrongState(action: .callback, state: row.caseState, allowed: []) }
+        }
+    }
+
+    /// Takes `action` on the case once `authorize` passes on its locked row: the transition, the
+    /// timeline, the audit entry and the change-log row in one transaction.
+    private func perform(_ number: String, _ action: CaseAction, _ input: CaseActionInput, by caller: Principal, origin: AuditOrigin,
+                         authorize: @escaping @Sendable (CaseRow) throws -> Void) async throws -> CaseDetail {
+        if let note = input.note, note.count > 1_000 || Text.hasForbiddenControl(note) {
+            throw CasesError.invalidField("note", zh: "说明过长或含控制字符", en: "The note is longer than 1,000 characters or holds control characters")
+        }
+        let photos = try Self.checked(input.photos)
+        let now = clock.now()
+        let dialect = store.dialect
+        try await store.writeBatched { db in
+            guard var row = try await CaseRow.load(number, forUpdate: true, dialect: dialect, on: db) else { throw CasesError.unknownCase }
+            try authorize(row)
             let events = try await apply(action, input, to: &row, photos: photos, at: now, by: caller, reference: try await reference.snapshot(on: db), on: db)
             row.updatedAt = now
             try await row.update(on: db)

@@ -58,8 +58,7 @@ public struct WorkCalendar: Sendable, Equatable {
     /// `YYYY-MM-DD` of the day `date` falls on, in China.
     public static func dayKey(_ date: Date) -> String {
         let c = gregorian.dateComponents([.year, .month, .day], from: date)
-        func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(c.year!)-\(pad(c.month!))-\(pad(c.day!))"
+        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
     }
 
     /// Whether the day `date` falls on is a working day.

@@ -36,6 +36,8 @@ public struct Platform: Sendable {
     public let keys: APIKeyRing
     public let sessions: SessionBook
     public let signIn: SignIn
+    /// Citizens' sign-in codes by phone, sent through the configured sender (the log in demo mode).
+    public let phoneCodes: PhoneCodes
     /// Callers resolved recently by this process, and the feed that evicts them.
     public let principals: PrincipalCache
     public let revocations: Revocations
@@ -59,7 +61,7 @@ public struct Platform: Sendable {
     public let notary: AuditNotary?
 
     public init(store: Store, clock: any WallClock, hasher: PasswordHasher, settings: HTTPSettings, metrics: PrometheusCollectorRegistry,
-                logger: Logger, loginFailureLimit: Int = 30, notary: AuditNotary? = nil) {
+                logger: Logger, loginFailureLimit: Int = 30, notary: AuditNotary? = nil, codeSender: (any CodeSender)? = nil) {
         self.store = store
         self.clock = clock
         let audit = AuditLog(store: store, clock: clock)
@@ -78,6 +80,8 @@ public struct Platform: Sendable {
         self.keys = APIKeyRing(store: store, clock: clock, cache: principals)
         self.sessions = SessionBook(store: store, clock: clock, citizens: citizens, keys: keys, cache: principals)
         self.signIn = SignIn(staff: staff, citizens: citizens, sessions: sessions, throttle: throttle, audit: audit)
+        self.phoneCodes = PhoneCodes(store: store, clock: clock, throttle: throttle, audit: audit, sender: codeSender ?? LogCodeSender(logger: logger),
+                                     hasher: hasher)
         self.divisions = DivisionBook(store: store, clock: clock)
         self.persons = PersonRegistry(store: store, audit: audit, clock: clock)
         self.entities = EntityRegistry(store: store, audit: audit, clock: clock)

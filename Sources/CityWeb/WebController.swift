@@ -126,7 +126,8 @@ public struct WebPages: RouteDomain {
         if let principal = context.principal, context.viaCookie {
             try await sessions.signOut(context.sessionToken, by: principal, channel: .web, origin: context.auditOrigin)
         }
-        var response = Response(status: .seeOther, headers: [.location: "/login"])
+        // Citizens go back to their portal's sign-in, staff to theirs.
+        var response = Response(status: .seeOther, headers: [.location: context.principal?.kind == .citizen ? "/my" : "/login"])
         response.setCookie(SessionCookie.make("", maxAge: 0, settings: settings))
         return response
     }

@@ -32,6 +32,10 @@ public enum IdentityError: CityError, Equatable {
     case needsStaffScope
     /// A citizen's own account, asked for by someone who is not that citizen.
     case notACitizen
+    /// A sign-in code that is wrong, used up or expired.
+    case wrongCode
+    /// A code was sent to this phone a moment ago; seconds until another may be.
+    case codeTooSoon(retryAfter: Int)
 
     public var code: String {
         switch self {
@@ -56,12 +60,15 @@ public enum IdentityError: CityError, Equatable {
         case .outsideScope: "identity.outside-division-scope"
         case .needsStaffScope: "identity.staff-only"
         case .notACitizen: "identity.citizens-only"
+        case .wrongCode: "identity.wrong-code"
+        case .codeTooSoon: "identity.code-too-soon"
         }
     }
 
     public var kind: ErrorKind {
         switch self {
-        case .invalidCredentials, .unauthenticated, .accountInactive: .unauthenticated
+        case .invalidCredentials, .unauthenticated, .accountInactive, .wrongCode: .unauthenticated
+        case .codeTooSoon: .rateLimited
         case .weakPassword, .wrongCurrentPassword, .invalidField: .invalidInput
         case .logoutWithAPIKey, .unknownOrganisation: .unprocessable
         case .usernameTaken, .phoneTaken, .organisationExists: .conflict
@@ -94,6 +101,8 @@ public enum IdentityError: CityError, Equatable {
         case .outsideScope(let d): "无权访问行政区划 \(d) 的数据"
         case .needsStaffScope: "仅限工作人员或接入系统使用"
         case .notACitizen: "仅限市民本人使用"
+        case .wrongCode: "验证码错误或已过期，请重新获取"
+        case .codeTooSoon(let s): "验证码已发送，请 \(s) 秒后再重新获取"
         }
     }
 
@@ -120,12 +129,14 @@ public enum IdentityError: CityError, Equatable {
         case .outsideScope(let d): "This account may not access data of division \(d)"
         case .needsStaffScope: "Only staff members and connected systems may do this"
         case .notACitizen: "Only the citizen themself may do this"
+        case .wrongCode: "The code is wrong or has expired: ask for a new one"
+        case .codeTooSoon(let s): "A code was just sent: ask again in \(s) seconds"
         }
     }
 
     public var retryAfter: Int? {
         switch self {
-        case .accountLocked(let s), .tooManyAttempts(let s), .tooManyRegistrations(let s): s
+        case .accountLocked(let s), .tooManyAttempts(let s), .tooManyRegistrations(let s), .codeTooSoon(let s): s
         default: nil
         }
     }
@@ -133,7 +144,7 @@ public enum IdentityError: CityError, Equatable {
     /// A password that did not match (or an account that cannot sign in): what the login limits count.
     public var isFailedPasswordCheck: Bool {
         switch self {
-        case .invalidCredentials, .accountInactive, .wrongCurrentPassword, .unauthenticated: true
+        case .invalidCredentials, .accountInactive, .wrongCurrentPassword, .unauthenticated, .wrongCode: true
         default: false
         }
     }

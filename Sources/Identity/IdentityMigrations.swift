@@ -92,5 +92,17 @@ public enum IdentityMigrations {
             )
             """,
         ]),
+        Migration(module: "identity", number: 4, name: "phone sign-in codes", statements: [
+            // One live code per phone: its hash, when it was sent and expires, the guesses made at it.
+            """
+            CREATE TABLE phone_codes (
+                phone TEXT PRIMARY KEY,
+                code_hash TEXT NOT NULL,
+                sent_at {timestamp} NOT NULL,
+                expires_at {timestamp} NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0
+            )
+            """,
+        ]),
     ]
 }

@@ -48,6 +48,21 @@ public struct SignIn: Sendable {
         return try await sessions.issue(for: principal, channel: .api, origin: origin)
     }
 
+    /// A citizen's phone number and the code sent to it (`PhoneCodes`) for a session, behind the
+    /// same limits as a password; a first sign-in registers the account.
+    public func citizen(phone: String, code: String, codes: PhoneCodes, channel: SessionBook.Channel, origin: AuditOrigin) async throws -> IssuedSession {
+        let principal: Principal
+        do {
+            principal = try await throttle.guarding(source: origin.source, account: phone) {
+                try await codes.verify(phone: phone, code: code, origin: origin)
+            }
+        } catch let error as IdentityError {
+            try await auditRefusal(action: "identity.citizen.login", recordType: "citizen", recordID: Mask.phone(phone), error: error, channel: channel, origin: origin)
+            throw error
+        }
+        return try await sessions.issue(for: principal, channel: channel, origin: origin)
+    }
+
     /// Records a credential that was sent but is not good (forged, expired or revoked token or key),
     /// folded per address and minute: anyone can send them without signing in.
     public func auditRefusedCredential(route: String, origin: AuditOrigin) async throws {

@@ -108,6 +108,15 @@ public struct DivisionBook: Sendable {
         }
     }
 
+    /// The county-level divisions with their boundaries, whoever asks: the public map the citizen
+    /// portal draws (boundaries are published geography, not records of anyone).
+    public func countyMap() async throws -> [Division] {
+        try await store.read { db in
+            try await db.raw("SELECT * FROM divisions WHERE level = 'county' AND boundary IS NOT NULL ORDER BY code")
+                .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.division() }
+        }
+    }
+
     /// Divisions within the caller's scope (boundaries left out: ask for one division to get its boundary).
     public func list(by caller: Principal) async throws -> [Division] {
         let scope = try caller.staffScope()

@@ -123,8 +123,8 @@ struct CaseController {
         // Days in China; a period defaults to today.
         func day(_ name: String) throws -> Date? {
             guard let text = query[Substring(name)].map(String.init) else { return nil }
-            guard let date = try? Date(text + "T00:00:00+08:00", strategy: .iso8601) else {
-                throw RequestProblem.badQuery(name, zh: "\(name) 应为 YYYY-MM-DD", en: "\(name) is a date as YYYY-MM-DD")
+            guard let date = try? Date(text + "T00:00:00+08:00", strategy: .iso8601), let year = Int(text.prefix(4)), (1970...2199).contains(year) else {
+                throw RequestProblem.badQuery(name, zh: "\(name) 应为 1970 至 2199 年间的日期 YYYY-MM-DD", en: "\(name) is a date as YYYY-MM-DD between 1970 and 2199")
             }
             return date
         }

@@ -84,6 +84,21 @@ public enum OpenAPIDocument {
                 : ["description": .string(page.description), "content": [.init(stringLiteral: APIFragment.html): ["schema": [:]]]]))
         }
         let isAPI = op.path.hasPrefix("/api/")
+        if !isAPI && op.errorShape == nil {
+            // A page's form or path that the input checks refuse before the page (control
+            // characters, a body over the limit) is answered as problem+json: those statuses
+            // carry both media types.
+            let early = "; refused before the page (a control character, a body over the limit) as problem+json"
+            for status in [400, 413] {
+                if let i = answers.firstIndex(where: { $0.0 == status }), case .object(let pairs) = answers[i].1,
+                   case .string(let description)? = pairs.first(where: { $0.0 == "description" })?.1 {
+                    answers[i] = (status, ["description": .string(description + early),
+                                           "content": [.init(stringLiteral: APIFragment.html): ["schema": [:]], "application/problem+json": ["schema": Schema.ref("Problem")]]])
+                } else if status == 400 && !op.pathParameters.isEmpty {
+                    answers.append((400, problem("a path holding control characters is refused before the page")))
+                }
+            }
+        }
         if isAPI && (op.body != nil || !op.query.isEmpty || !op.pathParameters.isEmpty) {
             answers.append((400, problem("bad input: the field at fault is named")))
         }

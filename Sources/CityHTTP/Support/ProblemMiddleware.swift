@@ -146,3 +146,8 @@ public struct PageFailure: Error {
         self.response = response
     }
 }
+
+/// The HTML "page not found" (404), for pages that find no such record.
+public func notFoundPage(_ context: AppRequestContext) -> Response {
+    ProblemMiddleware<AppRequestContext>.notFoundPage(context: context)
+}

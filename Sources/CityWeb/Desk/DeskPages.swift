@@ -90,6 +90,8 @@ public struct DeskPages: RouteDomain {
     // MARK: One case
 
     @Sendable func casePage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        // A number of the wrong form names no case: not found, before anything else is asked.
+        guard DeskPages.isCaseNumber(context.parameters.get("number")) else { return DeskPages.notFound(context) }
         guard let principal = Self.staff(context) else { return Self.toLogin }
         let number = try context.parameters.require("number")
         let done = request.uri.queryParameters["done"].flatMap { name -> String? in
@@ -173,6 +175,8 @@ public struct DeskPages: RouteDomain {
     }
 
     @Sendable func act(_ request: Request, context: AppRequestContext) async throws -> Response {
+        // A number of the wrong form names no case: not found, before anything else is asked.
+        guard DeskPages.isCaseNumber(context.parameters.get("number")) else { return DeskPages.notFound(context) }
         guard let principal = Self.staff(context) else { return Self.toLogin }
         let number = try context.parameters.require("number")
         let name = try context.parameters.require("action")
@@ -264,6 +268,16 @@ public struct DeskPages: RouteDomain {
     static func staff(_ context: AppRequestContext) -> Principal? {
         guard let principal = context.principal, principal.kind == .staff, principal.scope != nil else { return nil }
         return principal
+    }
+
+    /// Whether a path's case number has a case number's form (digits).
+    static func isCaseNumber(_ text: String?) -> Bool {
+        guard let text else { return false }
+        return (1...40).contains(text.count) && text.allSatisfy(\.isASCIIDigit)
+    }
+
+    static func notFound(_ context: AppRequestContext) -> Response {
+        CityHTTP.notFoundPage(context)
     }
 
     static var toLogin: Response { Response(status: .seeOther, headers: [.location: "/login"]) }

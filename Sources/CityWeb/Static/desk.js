@@ -5,11 +5,8 @@
   if (!form) return;
   var $ = function (id) { return document.getElementById(id); };
   var address = $("address"), results = $("address-results"), lon = $("lon"), lat = $("lat");
-  var map = $("pick-map"), mark = $("pick-mark"), located = $("located");
-  var projection = {};
-  (map.getAttribute("data-projection") || "").split(";").forEach(function (pair) {
-    var kv = pair.split("="); if (kv.length === 2) projection[kv[0]] = parseFloat(kv[1]);
-  });
+  var located = $("located");
+  var picker = window.CityPick($("pick-map"), $("pick-mark"), function (point) { setPoint(point, ""); });
 
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
@@ -18,11 +15,7 @@
   function text(tag, value, cls) {
     var el = document.createElement(tag); el.textContent = value; if (cls) el.className = cls; return el;
   }
-  function place(point) {
-    if (!("scale" in projection)) return;
-    mark.setAttribute("cx", 10 + (point.lon - projection.minLon) * projection.kx * projection.scale);
-    mark.setAttribute("cy", 10 + (projection.maxLat - point.lat) * projection.scale);
-  }
+  function place(point) { picker.show(point); }
   function setPoint(point, addressCode) {
     lon.value = point.lon.toFixed(6); lat.value = point.lat.toFixed(6);
     $("addressCode").value = addressCode || "";
@@ -78,12 +71,6 @@
         if (!answer.items.length) results.appendChild(text("li", "地址库中没有匹配的地址 No address matches", "hint"));
       }, function () { results.textContent = ""; });
     }, 200);
-  });
-  map.addEventListener("click", function (event) {
-    if (!("scale" in projection) || !map.getScreenCTM) return;
-    var pt = map.createSVGPoint(); pt.x = event.clientX; pt.y = event.clientY;
-    var p = pt.matrixTransform(map.getScreenCTM().inverse());
-    setPoint({ lon: projection.minLon + (p.x - 10) / (projection.kx * projection.scale), lat: projection.maxLat - (p.y - 10) / projection.scale }, "");
   });
   lon.addEventListener("change", function () { locate(); duplicates(); });
   lat.addEventListener("change", function () { locate(); duplicates(); });
