@@ -115,6 +115,16 @@ def test_the_wall_display_draws_the_city_and_shows_a_new_case_live(wall, shared_
     WebDriverWait(wall, 2.5).until(lambda b: "处置中" in b.find_element(By.ID, "l-" + number).text)
     os.makedirs(ARTIFACTS, exist_ok=True)
     wall.save_screenshot(os.path.join(ARTIFACTS, "wall-display.png"))
+    # Zoomed to the central district, the map draws its grid cells; zoomed out, the whole city again.
+    view_box = lambda: wall.execute_script("return document.getElementById('screen-map').getAttribute('viewBox')")
+    whole = view_box()
+    wall.find_element(By.ID, "zoom-grid").click()
+    WebDriverWait(wall, 10).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#grid-layer path"))
+    assert view_box() != whole and whole
+    assert len(wall.find_element(By.CSS_SELECTOR, "#grid-layer path").get_attribute("d")) > 100_000
+    wall.save_screenshot(os.path.join(ARTIFACTS, "wall-display-grid.png"))
+    wall.find_element(By.ID, "zoom-grid").click()
+    assert view_box() == whole
     assert serious_violations(wall) == []
     errors = [e for e in wall.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == [], errors
@@ -183,8 +193,8 @@ def test_a_case_goes_round_the_loop_by_clicking_while_the_wall_display_follows(d
             WebDriverWait(desk, 10).until(lambda b: "done=" + action in b.current_url)
             assert b_text(desk, "notice")
 
-        def wall_state(number, label):
-            WebDriverWait(wall, 2.5).until(lambda b: label in b.find_element(By.ID, "l-" + number).text)
+        def wall_state(number, label, seconds=2.5):
+            WebDriverWait(wall, seconds).until(lambda b: label in b.find_element(By.ID, "l-" + number).text)
 
         # The operator takes the call.
         as_user("operator")
@@ -237,14 +247,14 @@ def test_a_case_goes_round_the_loop_by_clicking_while_the_wall_display_follows(d
         act("reportBack", lambda f: (f.find_element(By.NAME, "note").send_keys("已清运完毕"), f.find_element(By.NAME, "photos").send_keys(str(photo))))
         assert len(desk.find_elements(By.CSS_SELECTOR, "#photos img")) == 1
         WebDriverWait(desk, 10).until(lambda b: b.execute_script("return document.querySelector('#photos img').naturalWidth") == 32)
-        wall_state(number, "已反馈")
+        wall_state(number, "已反馈", 5)
 
         # The inspector checks it on site.
         as_user("inspector")
         desk.get(url + f"/desk/cases/{number}")
         act("verify", lambda f: (f.find_element(By.CSS_SELECTOR, "input[name=passed][value=yes]").click(), f.find_element(By.NAME, "note").send_keys("现场核查通过")))
         assert desk.find_element(By.ID, "case-state").get_attribute("data-state") == "closed"
-        wall_state(number, "已结案")
+        wall_state(number, "已结案", 5)
 
         # The operator calls the reporter back; the callback form is then gone.
         as_user("operator")
@@ -278,6 +288,8 @@ def test_a_citizen_reports_from_a_phone_follows_it_and_rates_the_result(demo_ser
     url = demo_server.url
     phone = chrome(360, 780)
     try:
+        # A phone's screen (a desktop window cannot be made this narrow).
+        phone.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": 360, "height": 780, "deviceScaleFactor": 2, "mobile": True})
         phone.execute_cdp_cmd("Browser.grantPermissions", {"origin": url, "permissions": ["geolocation"]})
         phone.execute_cdp_cmd("Emulation.setGeolocationOverride", {"latitude": 33.6231, "longitude": 114.6512, "accuracy": 20})
         phone.get(url + "/my")
@@ -308,6 +320,7 @@ def test_a_citizen_reports_from_a_phone_follows_it_and_rates_the_result(demo_ser
         phone.find_element(By.ID, "use-gps").click()
         WebDriverWait(phone, 10).until(lambda b: b.find_element(By.ID, "lat").get_attribute("value").startswith("33.6231"))
         # The page fits the phone: nothing wider than the screen.
+        assert phone.execute_script("return window.innerWidth") == 360
         assert phone.execute_script("return document.documentElement.scrollWidth") <= 360
         phone.find_element(By.ID, "submit-report").click()
         WebDriverWait(phone, 10).until(lambda b: "/my/cases/" in b.current_url)

@@ -39,6 +39,7 @@ public struct WebPages: RouteDomain {
         router.add(middleware: FileMiddleware(PageRenderer.staticDirectory, urlBasePath: "/static", cacheControl: .init([(.init(type: .any), [.maxAge(300)])])))
         router.get("/", use: home)
         router.get("/screen", use: screen)
+        router.get("/screen/grid", use: screenGrid)
         router.get("/login", use: loginPage)
         router.post("/login", use: loginForm)
         router.post("/logout", use: logout)
@@ -84,6 +85,34 @@ public struct WebPages: RouteDomain {
             "user": ["displayName": principal.displayName],
             "map": map.values, "cameras": cameras, "cameraCount": cameras.count,
         ]))
+    }
+
+    /// The grid cells in the caller's scope drawn as one SVG path in the wall display's projection,
+    /// with the box they fill: the map zooms there when asked (fetched once, on the first zoom).
+    @Sendable func screenGrid(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let principal = context.principal, principal.kind == .staff else {
+            return Response(status: .seeOther, headers: [.location: "/login"])
+        }
+        let (_, _, shapes) = try await mapped(by: principal)
+        let map = MapDrawing(shapes, width: 1000)
+        var path = ""
+        path.reserveCapacity(1 << 20)
+        var (minX, minY, maxX, maxY) = (Double.infinity, Double.infinity, -Double.infinity, -Double.infinity)
+        var cells = 0
+        for grid in try geography.grids(by: principal) {
+            for ring in grid.boundary.rings {
+                for (i, point) in ring.enumerated() {
+                    guard let (x, y) = map.place(point) else { continue }
+                    path += (i == 0 ? "M" : "L") + String(format: "%.2f,%.2f", x, y)
+                    (minX, minY, maxX, maxY) = (min(minX, x), min(minY, y), max(maxX, x), max(maxY, y))
+                }
+                path += "Z"
+            }
+            cells += 1
+        }
+        let box = cells == 0 ? "null" : String(format: "[%.1f,%.1f,%.1f,%.1f]", minX - 5, minY - 5, maxX - minX + 10, maxY - minY + 10)
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "private, max-age=300"],
+                        body: .init(byteBuffer: ByteBuffer(string: #"{"cells":\#(cells),"box":\#(box),"d":"\#(path)"}"#)))
     }
 
     func mapped(by principal: Principal) async throws -> (DivisionScope, [Division], [Division]) {

@@ -180,6 +180,12 @@ public struct GeographyBook: Sendable {
         return index.snapshot.cameraBuckets.values.flatMap { $0 }.filter { scope.contains($0.division) }.map { ($0.point, $0.online) }
     }
 
+    /// Every grid cell the caller's scope covers (the wall display's zoomed map), by code.
+    public func grids(by caller: Principal) throws -> [Grid] {
+        let scope = try caller.staffScope()
+        return index.snapshot.grids.values.filter { scope.contains($0.divisionCode) }.sorted { $0.code < $1.code }
+    }
+
     /// One grid cell, for staff whose scope covers it (outside it, it is unknown).
     public func grid(_ code: String, by caller: Principal) throws -> Grid {
         _ = try caller.staffScope()

@@ -282,20 +282,6 @@ public struct DeskPages: RouteDomain {
 
     static var toLogin: Response { Response(status: .seeOther, headers: [.location: "/login"]) }
 
-    static func status(_ kind: ErrorKind) -> HTTPResponse.Status {
-        switch kind {
-        case .invalidInput: .badRequest
-        case .unauthenticated: .unauthorized
-        case .forbidden: .forbidden
-        case .notFound: .notFound
-        case .conflict: .conflict
-        case .unprocessable: .unprocessableContent
-        case .rateLimited: .tooManyRequests
-        case .unavailable: .serviceUnavailable
-        case .internal: .internalServerError
-        }
-    }
-
     /// What every workbench page shows around its content: the user, the form token, the menu.
     static func frame(_ principal: Principal, context: AppRequestContext, title: String) -> [String: Any] {
         return [
@@ -325,7 +311,7 @@ public struct DeskPages: RouteDomain {
     static func answer(_ page: Response, failure: (any CityError)?) throws -> Response {
         guard let failure else { return page }
         var response = page
-        response.status = status(failure.kind)
+        response.status = failure.kind.status
         throw PageFailure(failure, page: response)
     }
 

@@ -136,7 +136,7 @@ public struct MyPages: RouteDomain {
         if sent { values["sent"] = true }
         values["error"] = ["messageZh": error.messageZh, "messageEn": error.messageEn]
         var response = DeskPages.html(renderer.render("my-signin", values))
-        response.status = status ?? DeskPages.status(error.kind)
+        response.status = status ?? error.kind.status
         if let seconds = error.retryAfter { response.headers[.retryAfter] = String(seconds) }
         return response
     }

@@ -132,6 +132,23 @@
   }
 
   var loading = false, again = false;
+  // Zoom to the grid cells (the central district's 万米单元网格) and back to the whole city.
+  var whole = map.getAttribute("viewBox"), grid = null, zoom = document.getElementById("zoom-grid");
+  function zoomed(on) {
+    zoom.setAttribute("aria-pressed", on ? "true" : "false");
+    map.setAttribute("viewBox", on && grid && grid.box ? grid.box.join(" ") : whole);
+    map.classList.toggle("zoomed", on);
+  }
+  zoom.addEventListener("click", function () {
+    if (zoom.getAttribute("aria-pressed") === "true") { zoomed(false); return; }
+    if (grid) { zoomed(true); return; }
+    fetch("/screen/grid", { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (g) {
+      grid = g;
+      if (g.cells > 0) { document.getElementById("grid-layer").appendChild(el("path", { d: g.d })); }
+      zoomed(true);
+    });
+  });
+
   function refresh() {
     if (loading) { again = true; return; }
     loading = true;
