@@ -91,6 +91,8 @@ struct DeskTests {
             #expect(queue.text.contains(#"data-number="\#(number)""#) && queue.text.contains("due-ok"))
             #expect(try await client.get("/desk?q=\(number)&all=1", headers: [.cookie: handlerCookie]).text.contains(#"data-number="\#(number)""#))
             #expect(!(try await client.get("/desk?state=closed", headers: [.cookie: handlerCookie]).text.contains(#"data-number="\#(number)""#)))
+            #expect(try await client.get("/desk?division=411602", headers: [.cookie: handlerCookie]).text.contains(#"data-number="\#(number)""#))
+            #expect(!(try await client.get("/desk?division=411603", headers: [.cookie: handlerCookie]).text.contains(#"data-number="\#(number)""#)))
             let handlerPage = try await client.get("/desk/cases/\(number)", headers: [.cookie: handlerCookie])
             #expect(handlerPage.text.contains(#"id="action-accept""#) && handlerPage.text.contains(#"id="action-return""#))
             #expect(!handlerPage.text.contains(#"id="action-escalate""#) && handlerPage.text.contains("139****5678"))

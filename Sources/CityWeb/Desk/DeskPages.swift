@@ -57,7 +57,8 @@ public struct DeskPages: RouteDomain {
         let overdue = query["overdue"] == "1"
         let all = query["all"] == "1"
         let offset = max(Int(query["offset"].map(String.init) ?? "") ?? 0, 0)
-        let filter = CaseFilter(states: state.map { [$0] } ?? [], categoryPrefix: category, overdueOnly: overdue, text: text, mine: !all)
+        let division = query["division"].flatMap { DivisionCode(String($0)) }
+        let filter = CaseFilter(states: state.map { [$0] } ?? [], categoryPrefix: category, division: division, overdueOnly: overdue, text: text, mine: !all)
         var values = Self.frame(principal, context: context, title: "案件队列")
         var failure: (any CityError)?
         do {
@@ -69,7 +70,8 @@ public struct DeskPages: RouteDomain {
             values["from"] = page.items.isEmpty ? 0 : offset + 1
             values["to"] = offset + page.items.count
             var link = URLComponents()
-            link.queryItems = [("state", state?.rawValue), ("category", category), ("q", text), ("overdue", overdue ? "1" : nil), ("all", all ? "1" : nil)]
+            link.queryItems = [("state", state?.rawValue), ("category", category), ("division", division?.rawValue), ("q", text),
+                               ("overdue", overdue ? "1" : nil), ("all", all ? "1" : nil)]
                 .compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
             func pageLink(_ at: Int) -> String {
                 var l = link
@@ -82,6 +84,8 @@ public struct DeskPages: RouteDomain {
             values["error"] = ["messageZh": error.messageZh, "messageEn": error.messageEn]
             failure = error
         }
+        values["divisions"] = ((try? await divisions.list(by: principal)) ?? []).filter { $0.level <= .county }
+            .map { ["code": $0.code.rawValue, "name": $0.name, "selected": $0.code == division] }
         values["states"] = CaseState.allCases.map { ["value": $0.rawValue, "zh": $0.labelZh, "en": DeskViews.stateEn($0), "selected": $0 == state] }
         values["filter"] = ["category": category ?? "", "q": text ?? "", "overdue": overdue, "all": all]
         return try Self.answer(Self.html(renderer.render("desk", values)), failure: failure)
