@@ -48,10 +48,33 @@ def test_a_county_user_signs_in_sees_the_county_map_and_the_api_knows_the_sessio
     assert browser.find_element(By.ID, "whoami-out").text.startswith("200")
     os.makedirs(ARTIFACTS, exist_ok=True)
     browser.save_screenshot(os.path.join(ARTIFACTS, "workbench-county.png"))
+    assert serious_violations(browser) == []
     browser.find_element(By.ID, "logout").click()
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "login-form")))
+    assert serious_violations(browser) == []
     browser.get(shared_server.url + "/")
     assert browser.current_url.endswith("/login")
+
+
+def test_a_steward_looks_up_a_resident_masked_then_plain_with_a_purpose_and_reads_the_quality_report(browser, shared_server):
+    sign_in(browser, shared_server.url, "steward", DEMO_PASSWORD)
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "nav-registry"))).click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "lookup-form")))
+    assert serious_violations(browser) == []
+    browser.find_element(By.ID, "r-q").send_keys("王")
+    browser.find_element(By.ID, "r-purpose").send_keys("数据质量核查")
+    browser.find_element(By.ID, "r-submit").click()
+    first = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#results tbody tr td")))
+    assert "*" in first.text
+    assert serious_violations(browser) == []
+    # The same resident in plain values: a steward of the big-data bureau holds the grant.
+    browser.find_element(By.ID, "r-plain").click()
+    browser.find_element(By.ID, "r-submit").click()
+    first = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#results tbody tr td")))
+    assert "*" not in first.text and len(first.text) == 18
+    browser.get(shared_server.url + "/desk/quality")
+    WebDriverWait(browser, 10).until(lambda b: b.find_elements(By.ID, "report-total") or b.find_elements(By.ID, "refreshing"))
+    assert serious_violations(browser) == []
 
 
 def test_the_city_admin_sees_all_ten_counties(browser, shared_server):
@@ -67,7 +90,13 @@ def test_the_city_admin_sees_all_ten_counties(browser, shared_server):
 def test_a_wrong_password_shows_the_message_in_both_languages(browser, shared_server):
     sign_in(browser, shared_server.url, "operator", "not-the-password-1")
     error = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "login-error")))
-    assert "用户名或密码错误" in error.text and "Wrong username or password" in error.text
+    # Chinese first; the English switch shows the English beside it, and the choice is kept.
+    assert "用户名或密码错误" in error.text and "Wrong username or password" not in error.text
+    browser.find_element(By.ID, "lang-switch").click()
+    assert "Wrong username or password" in error.text
+    browser.get(shared_server.url + "/login")
+    assert WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "lang-switch").get_attribute("aria-pressed") == "true")
+    assert browser.find_element(By.CSS_SELECTOR, "#login-form small[lang=en]").is_displayed()
 
 
 def serious_violations(browser):
