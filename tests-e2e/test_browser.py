@@ -70,6 +70,7 @@ def test_a_steward_looks_up_a_resident_masked_then_plain_with_a_purpose_and_read
     # The same resident in plain values: a steward of the big-data bureau holds the grant.
     browser.find_element(By.ID, "r-plain").click()
     browser.find_element(By.ID, "r-submit").click()
+    WebDriverWait(browser, 10).until(lambda b: "plain=1" in b.current_url)
     first = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "#results tbody tr td")))
     assert "*" not in first.text and len(first.text) == 18
     browser.get(shared_server.url + "/desk/quality")
