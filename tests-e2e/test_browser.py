@@ -367,6 +367,7 @@ def test_a_citizen_reports_from_a_phone_follows_it_and_rates_the_result(demo_ser
         phone.get(url + "/my")
         row = WebDriverWait(phone, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, f'li[data-number="{number}"]')))
         assert "待评价" in row.text
+        assert serious_violations(phone) == []
         row.find_element(By.TAG_NAME, "a").click()
         form = WebDriverWait(phone, 10).until(EC.presence_of_element_located((By.ID, "rate-form")))
         assert "已更换井盖" in phone.find_element(By.ID, "timeline").text

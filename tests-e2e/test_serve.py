@@ -399,3 +399,22 @@ def test_kill_9_mid_traffic_leaves_no_change_without_its_audit_entry(database):
     # The chain the crash interrupted is still one chain.
     verified = s.cli("audit", "verify")
     assert verified.returncode == 0, verified.stdout
+
+
+def test_a_year_calendar_loads_from_the_command_line_and_a_bad_file_is_refused_with_the_reason(server, tmp_path):
+    good = tmp_path / "cn-2027.json"
+    good.write_text('{"year": 2027, "holidays": [{"date": "2027-01-01", "name": "元旦"}], "workdays": [{"date": "2027-02-06", "name": "春节"}]}',
+                    encoding="utf-8")
+    loaded = server.cli("import", "calendar", str(good))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "Loaded 2027: 1 holidays, 1 working weekend days." in loaded.stdout
+    status, _, audit = request("GET", server.url + "/api/v1/audit?recordType=case-catalogue", token=server.token("auditor"))
+    assert status == 200 and any(e["action"] == "cases.calendar.load" and e["detail"].startswith("2027:") for e in audit["items"]), audit
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"year": 2027, "holidays": [{"date": "2026-12-31", "name": "元旦"}], "workdays": []}', encoding="utf-8")
+    refused = server.cli("import", "calendar", str(bad))
+    assert refused.returncode != 0 and "2026-12-31" in refused.stderr and "within 2027" in refused.stderr, refused.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"year": 2027, "holidays": "none"}', encoding="utf-8")
+    refused = server.cli("import", "calendar", str(broken))
+    assert refused.returncode != 0 and "日历文件应为" in refused.stderr, refused.stderr

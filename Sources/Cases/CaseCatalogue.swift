@@ -212,6 +212,34 @@ public struct CaseCatalogue: Sendable {
 
     // MARK: Calendar
 
+    /// A year's schedule as the calendar files write it (`Seed/calendar-2026.json`, the
+    /// reference's `cn-2026.json`): `{"year", "holidays": [{"date","name"}], "workdays": [...]}`.
+    public struct Schedule: Decodable, Sendable {
+        public struct Day: Decodable, Sendable { public let date: String; public let name: String }
+        public let year: Int
+        public let holidays: [Day]
+        public let workdays: [Day]
+
+        /// The schedule in `data`, or `cases.invalid-field` naming what is wrong with the file.
+        public static func parse(_ data: Data) throws -> Schedule {
+            do {
+                return try JSONDecoder().decode(Schedule.self, from: data)
+            } catch {
+                throw CasesError.invalidField("file", zh: "日历文件应为 {\"year\", \"holidays\": [{\"date\",\"name\"}], \"workdays\": [...]}：\(error)",
+                                              en: "A calendar file is {\"year\", \"holidays\": [{\"date\",\"name\"}], \"workdays\": [...]}: \(error)")
+            }
+        }
+    }
+
+    /// Loads a year's schedule from its file (see `Schedule`).
+    public func loadCalendar(_ schedule: Schedule, by caller: Principal, origin: AuditOrigin = AuditOrigin()) async throws {
+        guard (2000...2100).contains(schedule.year) else {
+            throw CasesError.invalidField("year", zh: "年份应为 2000 到 2100", en: "year is 2000 to 2100")
+        }
+        try await loadCalendar(year: schedule.year, holidays: schedule.holidays.map { ($0.date, $0.name) }, workdays: schedule.workdays.map { ($0.date, $0.name) },
+                               by: caller, origin: origin)
+    }
+
     /// Loads a year's schedule (replacing what that year had): days off and working weekend days.
     public func loadCalendar(year: Int, holidays: [(day: String, name: String)], workdays: [(day: String, name: String)], by caller: Principal,
                              origin: AuditOrigin = AuditOrigin()) async throws {

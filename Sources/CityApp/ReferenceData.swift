@@ -182,11 +182,7 @@ extension ReferenceData {
         let known = try await catalogue.calendar().years
         for year in [2026] where !known.contains(year) {
             guard let url = Bundle.module.url(forResource: "calendar-\(year)", withExtension: "json", subdirectory: "Seed") else { throw CocoaError(.fileNoSuchFile) }
-            struct Day: Decodable { let date: String; let name: String }
-            struct Schedule: Decodable { let holidays: [Day]; let workdays: [Day] }
-            let schedule = try JSONDecoder().decode(Schedule.self, from: Data(contentsOf: url))
-            try await catalogue.loadCalendar(year: year, holidays: schedule.holidays.map { ($0.date, $0.name) },
-                                             workdays: schedule.workdays.map { ($0.date, $0.name) }, by: seeder)
+            try await catalogue.loadCalendar(try CaseCatalogue.Schedule.parse(Data(contentsOf: url)), by: seeder)
         }
     }
 }

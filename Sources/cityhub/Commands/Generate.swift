@@ -66,13 +66,18 @@ struct GenerateCases: AsyncParsableCommand {
 
     func run() async throws {
         let started = ContinuousClock.now
+        let bar = ProgressBar(enabled: isatty(2) == 1)
+        let total = Int64(count)
         let written = try await common.withPlatform(indexGeography: false) { opened, _ in
             // The central district takes more of the city's cases; its city management is the city bureau's.
             let divisions = ReferenceData.counties.enumerated().map { i, county in
                 (code: county.code.rawValue, organisation: i == 0 ? "411600-CMB" : "\(county.code)-CMB", weight: i == 0 ? 3.0 : 1.0)
             }
-            return try await opened.platform.cases.generate(count: count, divisions: divisions, days: days, seed: seed, by: .commandLine())
+            return try await opened.platform.cases.generate(count: count, divisions: divisions, days: days, seed: seed, by: .commandLine()) { n in
+                bar.show(rows: n, done: Int64(n), of: total)
+            }
         }
+        bar.finish()
         let seconds = Double((ContinuousClock.now - started).components.seconds)
         FileHandle.standardError.write(Data("Wrote \(written) synthetic cases in \(Int(seconds)) s\n".utf8))
     }

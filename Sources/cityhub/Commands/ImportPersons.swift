@@ -89,15 +89,20 @@ final class ProgressBar: @unchecked Sendable {
     }
 
     func show(_ p: ImportProgress) {
+        show(rows: p.rows, done: p.bytesRead, of: p.fileSize)
+    }
+
+    /// `rows` so far, `done` of `total` units of the work (bytes of a file, rows to write).
+    func show(rows: Int, done: Int64, of total: Int64) {
         guard enabled else { return }
         lock.withLock {
             guard ContinuousClock.now - lastShown > .milliseconds(200) else { return }
             lastShown = ContinuousClock.now
             let seconds = max(elapsed, 0.001)
-            let rate = Double(p.rows) / seconds
-            var text = "\r  \(p.rows) rows  \(Int(rate)) rows/s"
-            if p.fileSize > 0 {
-                let share = Double(p.bytesRead) / Double(p.fileSize)
+            let rate = Double(rows) / seconds
+            var text = "\r  \(rows) rows  \(Int(rate)) rows/s"
+            if total > 0 {
+                let share = Double(done) / Double(total)
                 let eta = share > 0 ? seconds * (1 - share) / share : 0
                 let width = 24
                 let done = Int(share * Double(width))
