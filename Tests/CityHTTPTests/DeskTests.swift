@@ -210,3 +210,51 @@ extension DeskTests {
         }
     }
 }
+
+extension DeskTests {
+    @Test("the detours by page: a requested extension is offered to the command center for approval and only then; parking refused; a duplicate merged by number",
+          arguments: TestEngine.all)
+    func detours(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, _ in
+            let operator_ = try await client.token("operator")
+            func file(_ words: String) async throws -> String {
+                let filed = try await client.post("/api/v1/cases", json: """
+                    {"kind":"complaint","categoryCode":"20102","description":"\(words)","location":{"lon":114.65,"lat":33.62}}
+                    """, headers: [.authorization: "Bearer \(operator_)"])
+                return try #require((filed.json["case"] as? [String: Any])?["number"] as? String)
+            }
+            let number = try await file("绿化带垃圾堆积")
+            let handler = try await Self.signIn(client, "handler")
+            let operatorCookie = try await Self.signIn(client, "operator")
+            func page(_ cookie: String) async throws -> String { try await client.get("/desk/cases/\(number)", headers: [.cookie: cookie]).text }
+            #expect(!(try await page(operatorCookie)).contains(#"id="action-approveExtension""#))
+            let handlerToken = try #require(Self.token(in: try await page(handler)))
+            #expect(try await Self.post(client, "/desk/cases/\(number)/accept", cookie: handler, fields: [("csrf", handlerToken)]).status == .seeOther)
+            let asked = try await Self.post(client, "/desk/cases/\(number)/requestExtension", cookie: handler,
+                                            fields: [("csrf", handlerToken), ("amount", "2"), ("unit", "workingDays"), ("note", "需协调园林部门")])
+            #expect(asked.status == .seeOther, "\(asked.text)")
+            let handlerPage = try await page(handler)
+            #expect(!handlerPage.contains(#"id="action-requestExtension""#) && !handlerPage.contains(#"id="action-requestPark""#) && handlerPage.contains("需协调园林部门"))
+            let pending = try await page(operatorCookie)
+            #expect(pending.contains(#"id="action-approveExtension""#) && pending.contains(#"id="action-refuseExtension""#) && !pending.contains(#"id="action-approvePark""#))
+            let operatorToken = try #require(Self.token(in: pending))
+            #expect(try await Self.post(client, "/desk/cases/\(number)/approveExtension", cookie: operatorCookie, fields: [("csrf", operatorToken)]).status == .seeOther)
+            #expect(!(try await page(operatorCookie)).contains(#"id="case-pending""#))
+            // Parking: asked, refused with a reason.
+            #expect(try await Self.post(client, "/desk/cases/\(number)/requestPark", cookie: handler,
+                                        fields: [("csrf", handlerToken), ("note", "待拆迁")]).status == .seeOther)
+            // One request at a time: a second while the first waits is refused.
+            #expect(try await Self.post(client, "/desk/cases/\(number)/requestPark", cookie: handler, fields: [("csrf", handlerToken)]).status == .conflict)
+            #expect(try await Self.post(client, "/desk/cases/\(number)/refusePark", cookie: operatorCookie,
+                                        fields: [("csrf", operatorToken), ("note", "可先行清理")]).status == .seeOther)
+            #expect((try await page(operatorCookie)).contains(#"data-state="handling""#))
+            // A second call about the same heap, merged into the first by its number.
+            let second = try await file("绿化带垃圾又有人反映")
+            let merged = try await Self.post(client, "/desk/cases/\(second)/merge", cookie: operatorCookie,
+                                             fields: [("csrf", operatorToken), ("into", number), ("note", "同一位置")])
+            #expect(merged.status == .seeOther, "\(merged.text)")
+            let secondPage = try await client.get("/desk/cases/\(second)", headers: [.cookie: operatorCookie]).text
+            #expect(secondPage.contains(#"data-state="merged""#) && secondPage.contains(#"href="/desk/cases/\#(number)""#))
+        }
+    }
+}

@@ -92,7 +92,7 @@ enum DeskViews {
         case .callback: form["askCallback"] = true
         case .requestExtension: form["askLimit"] = true; form["noteRequired"] = true
         case .merge: form["askInto"] = true
-        case .reject, .return, .requestPark, .refuseExtension, .refusePark: form["noteRequired"] = true
+        case .reject, .return, .requestPark: form["noteRequired"] = true
         default: break
         }
         return form
