@@ -125,13 +125,20 @@ def database(request, tmp_path):
     if engine == "sqlite":
         yield str(tmp_path / "data" / "cityhub.sqlite")
         return
+    yield from postgres_database()
+
+
+def postgres_database():
+    """A fresh PostgreSQL database on the test server: yields its URL, then drops it."""
     admin = os.environ["CITYHUB_TEST_POSTGRES_URL"]
     name = "cityhub_e2e_" + uuid.uuid4().hex[:12]
     parts = urllib.parse.urlparse(admin)
     psql = ["psql", "-h", parts.hostname, "-p", str(parts.port), "-U", parts.username or "cityhub", "-d", parts.path.lstrip("/") or "postgres", "-qAt"]
     subprocess.run(psql + ["-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    yield parts._replace(path="/" + name).geturl()
-    subprocess.run(psql + ["-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
+    try:
+        yield parts._replace(path="/" + name).geturl()
+    finally:
+        subprocess.run(psql + ["-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
 
 
 @pytest.fixture

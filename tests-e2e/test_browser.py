@@ -177,16 +177,9 @@ def demo_server(request, tmp_path):
         database = str(tmp_path / "data" / "cityhub.sqlite")
         yield from _serve(Server(database, env={"CITYHUB_SEED_DEMO_DATA": "true"}))
         return
-    import subprocess, urllib.parse, uuid
-    admin = os.environ["CITYHUB_TEST_POSTGRES_URL"]
-    name = "cityhub_e2e_" + uuid.uuid4().hex[:12]
-    parts = urllib.parse.urlparse(admin)
-    psql = ["psql", "-h", parts.hostname, "-p", str(parts.port), "-U", parts.username or "cityhub", "-d", parts.path.lstrip("/") or "postgres", "-qAt"]
-    subprocess.run(psql + ["-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
-    try:
-        yield from _serve(Server(parts._replace(path="/" + name).geturl(), env={"CITYHUB_SEED_DEMO_DATA": "true"}))
-    finally:
-        subprocess.run(psql + ["-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], capture_output=True)
+    from conftest import postgres_database
+    for url in postgres_database():
+        yield from _serve(Server(url, env={"CITYHUB_SEED_DEMO_DATA": "true"}))
 
 
 def _serve(server):
