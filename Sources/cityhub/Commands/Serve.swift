@@ -26,8 +26,8 @@ struct Serve: AsyncParsableCommand {
             let app = buildApplication(opened, config: config) { _ in
                 say("CityHub is running at \(url)  (store: \((try? StoreLocation(config.databaseURL).description) ?? "?"))")
                 say("周口城市大脑已启动：\(url)   Ctrl-C 停止 / to stop")
-                say("  工作台 workbench \(url)/desk · 指挥大屏 wall display \(url)/screen · 市民端 citizen portal \(url)/my")
-                say("  市民登录验证码在本日志中显示（演示模式，未接短信网关） / citizens' sign-in codes appear in this log (demo mode: no SMS gateway)")
+                say("Pages: workbench \(url)/desk · wall display \(url)/screen · citizen portal \(url)/my（工作台 / 指挥大屏 / 市民端）")
+                say("Citizens' sign-in codes appear in this log: demo mode, no SMS gateway（市民登录验证码在本日志中显示）")
             }
             // Returns once every in-flight request has finished: the store closes after it.
             try await app.runService()
