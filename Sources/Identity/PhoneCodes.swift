@@ -95,7 +95,7 @@ public struct PhoneCodes: Sendable {
                 RETURNING code_hash
                 """).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
-        guard let stored, Self.same(stored.codeHash, digest) else { throw IdentityError.wrongCode }
+        guard let stored, constantTimeEqual(stored.codeHash, digest) else { throw IdentityError.wrongCode }
         struct Account: Decodable { let id: Int64; let displayName: String }
         let existing = try await store.read { db in
             try await db.raw("SELECT id FROM citizens WHERE phone = \(bind: phone)").first(decoding: [String: Int64].self)
@@ -119,10 +119,5 @@ public struct PhoneCodes: Sendable {
                 .first(decoding: Account.self, keyDecodingStrategy: .convertFromSnakeCase) else { throw IdentityError.wrongCode }
             return Principal(kind: .citizen, id: String(account.id), displayName: account.displayName, organisationCode: nil, scope: nil, roles: [])
         }
-    }
-
-    static func same(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        return x.count == y.count && zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -130,7 +130,7 @@ public struct SessionBook: Sendable {
 }
 
 /// Compares two strings in time that depends only on their length.
-func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+public func constantTimeEqual(_ a: String, _ b: String) -> Bool {
     let x = Array(a.utf8), y = Array(b.utf8)
     guard x.count == y.count else { return false }
     var diff: UInt8 = 0

@@ -216,14 +216,7 @@ public struct DeskPages: RouteDomain {
 
     func intakeResponse(_ principal: Principal, context: AppRequestContext, form: WebForm?, error: (any CityError)?) async throws -> Response {
         var values = Self.frame(principal, context: context, title: "热线登记")
-        let chosen = form?["categoryCode"]
-        let categories = try await catalogue.categories()
-        var groups: [(String, [[String: Any]])] = []
-        for c in categories {
-            let option: [String: Any] = ["code": c.code, "name": c.name, "selected": c.code == chosen]
-            if let last = groups.last, last.0 == c.majorName { groups[groups.count - 1].1.append(option) } else { groups.append((c.majorName, [option])) }
-        }
-        values["groups"] = groups.map { ["name": $0.0, "options": $0.1] }
+        values["groups"] = DeskViews.categoryGroups(try await catalogue.categories(), chosen: form?["categoryCode"])
         values["kinds"] = HotlineKind.allCases.map { ["value": $0.rawValue, "zh": $0.labelZh, "selected": $0.rawValue == (form?["kind"] ?? "complaint")] }
         values["form"] = form?.fields ?? [:]
         let (_, _, shapes) = try await MapDrawing.scope(of: principal, divisions: divisions)
@@ -302,8 +295,7 @@ public struct DeskPages: RouteDomain {
 
     /// A form without this session's token: nothing changes; the refusal is audited.
     func forgedForm(_ principal: Principal, context: AppRequestContext) -> PageFailure {
-        let failure = WebFormError(code: "web.form-token", kind: .forbidden, messageZh: "表单缺少有效的校验码，未做任何修改",
-                                   messageEn: "The form carried no valid token for this session; nothing was changed", field: FormToken.field)
+        let failure = WebFormError.formToken
         var response = Self.html(renderer.render("desk-refused", ["title": "表单已失效", "version": OpenAPIDocument.version,
                                                                    "user": ["displayName": principal.displayName, "organisationCode": principal.organisationCode ?? ""]]))
         response.status = .forbidden
@@ -335,6 +327,10 @@ struct WebFormError: CityError {
     static func field(_ name: String, zh: String, en: String) -> WebFormError {
         WebFormError(messageZh: zh, messageEn: en, field: name)
     }
+
+    /// A form without this session's token (audited as a refusal; nothing changes).
+    static let formToken = WebFormError(code: "web.form-token", kind: .forbidden, messageZh: "表单缺少有效的校验码，未做任何修改",
+                                        messageEn: "The form carried no valid token for this session; nothing was changed", field: FormToken.field)
 }
 
 extension Principal {

@@ -98,6 +98,17 @@ enum DeskViews {
         return form
     }
 
+    /// The active categories as `<optgroup>`s by major category, `chosen` selected; `include`
+    /// picks which (the citizen portal leaves out the hotline's own families).
+    static func categoryGroups(_ categories: [CaseCategory], chosen: String?, include: (CaseCategory) -> Bool = { _ in true }) -> [[String: Any]] {
+        var groups: [(String, [[String: Any]])] = []
+        for c in categories where include(c) {
+            let option: [String: Any] = ["code": c.code, "name": c.name, "selected": c.code == chosen]
+            if let last = groups.last, last.0 == c.majorName { groups[groups.count - 1].1.append(option) } else { groups.append((c.majorName, [option])) }
+        }
+        return groups.map { ["name": $0.0, "options": $0.1] }
+    }
+
     /// One queue row.
     static func row(_ c: Case, now: Date, divisionNames: [String: String]) -> [String: Any] {
         let due = deadline(c, now: now)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Identity
 
 /// The anti-forgery token every form of a signed-in page carries (beside the SameSite=Lax
 /// cookie and the same-origin check on every cookie-authenticated change). It is derived from
@@ -15,9 +16,6 @@ enum FormToken {
     /// Whether `sent` is the token of `session` (compared in constant time).
     static func matches(_ sent: String?, session: String?) -> Bool {
         guard let sent, let session else { return false }
-        let expected = Array(make(for: session).utf8)
-        let given = Array(sent.utf8)
-        guard expected.count == given.count else { return false }
-        return zip(expected, given).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        return constantTimeEqual(make(for: session), sent)
     }
 }

@@ -150,13 +150,7 @@ public struct MyPages: RouteDomain {
 
     func reportResponse(_ principal: Principal, context: AppRequestContext, form: WebForm?, error: (any CityError)?) async throws -> Response {
         var values = frame("我要上报", principal, context: context)
-        let chosen = form?["categoryCode"]
-        var groups: [(String, [[String: Any]])] = []
-        for c in try await catalogue.categories() where c.family != "hotline" {
-            let option: [String: Any] = ["code": c.code, "name": c.name, "selected": c.code == chosen]
-            if let last = groups.last, last.0 == c.majorName { groups[groups.count - 1].1.append(option) } else { groups.append((c.majorName, [option])) }
-        }
-        values["groups"] = groups.map { ["name": $0.0, "options": $0.1] }
+        values["groups"] = DeskViews.categoryGroups(try await catalogue.categories(), chosen: form?["categoryCode"]) { $0.family != "hotline" }
         values["form"] = form?.fields ?? [:]
         values["map"] = MapDrawing(try await divisions.countyMap(), width: 340).values
         if let error { values["error"] = ["messageZh": error.messageZh, "messageEn": error.messageEn] }
@@ -243,8 +237,7 @@ public struct MyPages: RouteDomain {
     }
 
     func formRefused(_ principal: Principal, context: AppRequestContext) -> PageFailure {
-        let failure = WebFormError(code: "web.form-token", kind: .forbidden, messageZh: "表单缺少有效的校验码，未做任何修改",
-                                   messageEn: "The form carried no valid token for this session; nothing was changed", field: FormToken.field)
+        let failure = WebFormError.formToken
         var values = frame("表单已失效", principal, context: context)
         values["error"] = ["messageZh": failure.messageZh, "messageEn": failure.messageEn]
         var response = DeskPages.html(renderer.render("my-case", values))
