@@ -75,11 +75,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The catalogue, share requests and grants, the data API, subscriptions and delivery.
+        .target(
+            name: "Exchange",
+            dependencies: [
+                "CityCore", "CityStore", "Identity",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: contexts, auth, controllers, problem+json, OpenAPI.
         .target(
             name: "CityHTTP",
             dependencies: [
-                "CityCore", "CityStore", "Identity", "Registry", "Cases",
+                "CityCore", "CityStore", "Identity", "Registry", "Cases", "Exchange",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -103,7 +114,7 @@ let package = Package(
         .target(
             name: "CityApp",
             dependencies: [
-                "CityCore", "CityStore", "Identity", "Registry", "Cases", "CityHTTP", "CityWeb",
+                "CityCore", "CityStore", "Identity", "Registry", "Cases", "Exchange", "CityHTTP", "CityWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -147,6 +158,11 @@ let package = Package(
         .testTarget(
             name: "CasesTests",
             dependencies: ["Cases", "Registry", "Identity", "CityStore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExchangeTests",
+            dependencies: ["Exchange", "Identity", "CityStore", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -37,7 +37,8 @@ public enum FileRecordError: Error, Equatable, Sendable {
 public final class RecordReader {
     public enum Format: Sendable { case csv, ndjson }
 
-    private let handle: FileHandle
+    /// The file read a megabyte at a time; nil when the records came in memory (an upload).
+    private let handle: FileHandle?
     private let format: Format
     private var buffer: [UInt8] = []
     private var position = 0
@@ -58,7 +59,17 @@ public final class RecordReader {
         if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
     }
 
-    deinit { try? handle.close() }
+    /// Reads records already in memory (an uploaded body).
+    public init(data: Data, format: Format) {
+        self.handle = nil
+        self.format = format
+        self.fileSize = Int64(data.count)
+        self.buffer = [UInt8](data)
+        self.atEOF = true
+        if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+    }
+
+    deinit { try? handle?.close() }
 
     /// The format a file's name implies: `.ndjson` / `.jsonl` are NDJSON, anything else CSV.
     public static func format(ofPath path: String) -> Format {
@@ -72,7 +83,7 @@ public final class RecordReader {
             buffer.removeSubrange(0..<position)
             position = 0
         }
-        let chunk = (try? handle.read(upToCount: 1 << 20)) ?? nil
+        let chunk = (try? handle?.read(upToCount: 1 << 20)) ?? nil
         if let chunk, !chunk.isEmpty { buffer.append(contentsOf: chunk) } else { atEOF = true }
     }
 

@@ -1,3 +1,6 @@
+// CityHTTP: the Hummingbird application. Request contexts, authentication, one controller per
+// module, problem+json, the OpenAPI document. Handlers are thin: they parse, authorise, call a
+// module's API and shape the answer; rules live in the modules.
 import Foundation
 import Hummingbird
 

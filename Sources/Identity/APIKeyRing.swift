@@ -119,6 +119,17 @@ public struct APIKeyRing: Sendable {
         cache.evict(subject: "apiKey:\(id)")
     }
 
+    /// One key by id, revoked or not (for modules that bind work to a key, e.g. the exchange's grants).
+    public func find(id: String) async throws -> APIKey? {
+        struct Row: Decodable { let id: String; let name: String; let organisationCode: String; let roles: String; let createdAt: Date; let revokedAt: Date? }
+        return try await store.read { db in
+            try await db.raw("SELECT id, name, organisation_code, roles, created_at, revoked_at FROM api_keys WHERE id = \(bind: id)")
+                .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { row in
+                    APIKey(id: row.id, name: row.name, organisationCode: row.organisationCode, roles: Self.roles(row.roles), createdAt: row.createdAt, revokedAt: row.revokedAt)
+                }
+        }
+    }
+
     /// Keys whose organisation lies within the caller's scope, newest first (administrators and auditors).
     public func list(by caller: Principal) async throws -> [APIKey] {
         try caller.require(anyOf: .platformAdmin, .auditor)

@@ -1,4 +1,5 @@
 @testable import CityHTTP
+import CityCore
 import Foundation
 import Testing
 

@@ -1,3 +1,4 @@
+import CityCore
 import CityStore
 import Foundation
 import Hummingbird

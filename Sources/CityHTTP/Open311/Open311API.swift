@@ -1,3 +1,4 @@
+import CityCore
 import Cases
 
 /// Open311 GeoReport v2's operations, as this server answers them (JSON shown; the `.xml` forms

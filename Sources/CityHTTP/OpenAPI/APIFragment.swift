@@ -1,3 +1,4 @@
+import CityCore
 import Foundation
 
 /// One operation of the API document.

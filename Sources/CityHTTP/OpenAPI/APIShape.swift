@@ -1,3 +1,4 @@
+import CityCore
 import Foundation
 
 /// A JSON shape the API accepts or returns, described from its own `CodingKeys` so the field list

@@ -1,3 +1,4 @@
+import CityCore
 import Foundation
 
 /// The OpenAPI 3.1 document: the domains' fragments assembled, with the answers every operation of

@@ -1,3 +1,4 @@
+import CityCore
 import Identity
 
 /// Building blocks for JSON Schema (2020-12, as OpenAPI 3.1 uses it).

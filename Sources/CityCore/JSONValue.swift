@@ -1,7 +1,3 @@
-// CityHTTP: the Hummingbird application. Request contexts, authentication, one controller per
-// module, problem+json, the OpenAPI document. Handlers are thin: they parse, authorise, call a
-// module's API and shape the answer; rules live in the modules.
-import CityCore
 import Foundation
 
 /// Any JSON value, with key order kept: built in code (the OpenAPI document) or decoded from

@@ -1,18 +1,15 @@
-import CityCore
 import Foundation
-import Hummingbird
-import NIOCore
 
 /// JSON written field by field, for the hottest responses (a person read is audited and answered
 /// thousands of times a second). Foundation's encoder builds a tree of boxed values first and
 /// cost as much as the database read; a type that writes itself here keeps its `Codable`
 /// conformance for the document and the tests, and a test holds the two outputs equal.
-struct JSONWriter {
-    private(set) var text = ""
+public struct JSONWriter: Sendable {
+    public private(set) var text = ""
     /// Whether the innermost open object or array holds a member yet.
     private var filled: [Bool] = []
 
-    init(capacity: Int = 1_024) {
+    public init(capacity: Int = 1_024) {
         text.reserveCapacity(capacity)
     }
 
@@ -24,42 +21,42 @@ struct JSONWriter {
     }
 
     /// Writes `"key":` inside an object.
-    mutating func key(_ key: String) {
+    public mutating func key(_ key: String) {
         separate()
         text += Text.jsonQuoted(key)
         text += ":"
     }
 
     /// An object or array: the value of the key just written, a member of an array, or the whole text.
-    mutating func beginObject() { separateValue(); text += "{"; filled.append(false) }
-    mutating func endObject() { filled.removeLast(); text += "}" }
-    mutating func beginArray() { separateValue(); text += "["; filled.append(false) }
-    mutating func endArray() { filled.removeLast(); text += "]" }
+    public mutating func beginObject() { separateValue(); text += "{"; filled.append(false) }
+    public mutating func endObject() { filled.removeLast(); text += "}" }
+    public mutating func beginArray() { separateValue(); text += "["; filled.append(false) }
+    public mutating func endArray() { filled.removeLast(); text += "]" }
 
     /// A value after `key`, or a member of an array.
-    mutating func string(_ value: String?) {
+    public mutating func string(_ value: String?) {
         separateValue()
         text += value.map(Text.jsonQuoted) ?? "null"
     }
 
-    mutating func integer(_ value: Int) {
+    public mutating func integer(_ value: Int) {
         separateValue()
         text += String(value)
     }
 
     /// A finite number, shortest form (a non-finite one is written as null).
-    mutating func number(_ value: Double) {
+    public mutating func number(_ value: Double) {
         separateValue()
         text += value.isFinite ? (value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)) : "null"
     }
 
-    mutating func bool(_ value: Bool) {
+    public mutating func bool(_ value: Bool) {
         separateValue()
         text += value ? "true" : "false"
     }
 
     /// A date as the API writes dates everywhere (ISO 8601 to the second, UTC).
-    mutating func date(_ value: Date?) {
+    public mutating func date(_ value: Date?) {
         separateValue()
         text += value.map { "\"" + $0.secondISO8601 + "\"" } ?? "null"
     }
@@ -71,32 +68,24 @@ struct JSONWriter {
     }
 
     /// A member; an absent (nil) value leaves the member out, as synthesised `Codable` does.
-    mutating func field(_ name: String, _ value: String?) {
+    public mutating func field(_ name: String, _ value: String?) {
         guard let value else { return }
         key(name)
         string(value)
     }
 
-    mutating func field(_ name: String, _ value: Bool) { key(name); bool(value) }
+    public mutating func field(_ name: String, _ value: Bool) { key(name); bool(value) }
 
-    mutating func field(_ name: String, _ value: Date?) {
+    public mutating func field(_ name: String, _ value: Date?) {
         guard let value else { return }
         key(name)
         date(value)
     }
 
-    mutating func field(_ name: String, strings: [String]) {
+    public mutating func field(_ name: String, strings: [String]) {
         key(name)
         beginArray()
         for s in strings { string(s) }
         endArray()
-    }
-
-    /// The text as a 200 `application/json` response, with the headers Hummingbird's JSON
-    /// encoder sets.
-    var response: Response {
-        let buffer = ByteBuffer(string: text)
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(buffer.readableBytes)],
-                        body: .init(byteBuffer: buffer))
     }
 }
