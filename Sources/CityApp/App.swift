@@ -3,6 +3,7 @@ import CityCore
 import CityHTTP
 import CityStore
 import CityWeb
+import Exchange
 import Foundation
 import Hummingbird
 import Identity
@@ -14,7 +15,7 @@ import Registry
 import ServiceLifecycle
 
 /// Every module's migrations, in order.
-public let allMigrations: [Migration] = StoreMigrations.all + IdentityMigrations.all + RegistryMigrations.all + CasesMigrations.all
+public let allMigrations: [Migration] = StoreMigrations.all + IdentityMigrations.all + RegistryMigrations.all + CasesMigrations.all + ExchangeMigrations.all
 
 /// Prometheus is bootstrapped once per process; every application built in it shares the registry.
 enum MetricsBootstrap {
@@ -61,6 +62,7 @@ public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any Wa
         }
         // A store seeded by an earlier release gets the case categories, rules and calendar too (idempotent).
         if config.seedOnFirstStart { try await ReferenceData.seedCases(platform.caseCatalogue, by: .commandLine()) }
+        try await platform.catalogue.registerBuiltIns(BuiltInResources.all(at: clock.now()))
         if indexGeography { try await platform.geography.load() }
         return try await body(OpenedPlatform(platform: platform, store: store, pages: try await PageRenderer.load(), seed: seed))
     }

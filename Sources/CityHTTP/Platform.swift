@@ -1,6 +1,7 @@
 import Cases
 import CityCore
 import CityStore
+import Exchange
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -53,6 +54,11 @@ public struct Platform: Sendable {
     public let caseCatalogue: CaseCatalogue
     /// The live feed of case changes for wall displays (a service: it follows the change log).
     public let caseFeed: CaseFeed
+    /// The catalogue, datasets, share requests and grants, and the data API.
+    public let catalogue: ResourceCatalogue
+    public let datasets: DatasetLoader
+    public let sharing: SharingDesk
+    public let gateway: DataGateway
     public let settings: HTTPSettings
     public let metrics: PrometheusCollectorRegistry
     public let logger: Logger
@@ -91,6 +97,13 @@ public struct Platform: Sendable {
         self.cases = CaseDesk(store: store, geography: geography, clock: clock, logger: logger)
         self.caseCatalogue = CaseCatalogue(store: store, clock: clock)
         self.caseFeed = CaseFeed(store: store, logger: logger)
+        self.catalogue = ResourceCatalogue(store: store, clock: clock)
+        self.datasets = DatasetLoader(store: store, clock: clock)
+        self.sharing = SharingDesk(store: store, clock: clock, keys: keys)
+        self.gateway = DataGateway(store: store, clock: clock, sources: [
+            "persons": RegistrySources.persons(store), "entities": RegistrySources.entities(store), "geography": RegistrySources.geography(store),
+            "cases": CaseSources.cases(store),
+        ])
         self.settings = settings
         self.metrics = metrics
         self.logger = logger

@@ -14,7 +14,7 @@ public protocol RouteDomain: Sendable {
 }
 
 /// The API's own domains' parts of the document.
-let apiFragments = [SystemAPI.fragment, AuthAPI.fragment, IdentityAPI.fragment, RegistryAPI.fragment, GeographyAPI.fragment, CasesAPI.fragment, Open311API.fragment, AuditAPI.fragment]
+let apiFragments = [SystemAPI.fragment, AuthAPI.fragment, IdentityAPI.fragment, RegistryAPI.fragment, GeographyAPI.fragment, CasesAPI.fragment, ExchangeAPI.fragment, Open311API.fragment, AuditAPI.fragment]
 
 /// The OpenAPI document for the API and the domains on top of it.
 public func openAPIDocument(with domains: [APIFragment] = []) -> Data {
@@ -53,6 +53,7 @@ public func buildRouter(platform: Platform, domains: [any RouteDomain] = []) -> 
     PersonController(persons: platform.persons).addRoutes(to: staff)
     EntityController(entities: platform.entities).addRoutes(to: staff)
     QualityController(quality: platform.quality).addRoutes(to: staff)
+    ExchangeController(catalogue: platform.catalogue, datasets: platform.datasets, sharing: platform.sharing, gateway: platform.gateway).addRoutes(to: staff)
     AuditController(reader: platform.auditReader).addRoutes(to: staff)
     routes.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router

@@ -131,17 +131,25 @@ public struct ResourceCatalogue: Sendable {
     /// The change-log record type of a dataset's rows.
     static func datasetRecordType(_ code: String) -> String { "dataset:" + code }
 
-    /// Enters (or refreshes) the platform's own resources: the registries and the cases.
+    /// Enters (or refreshes) the platform's own resources: the registries and the cases. Their
+    /// terms follow the release; the date they first entered the catalogue stays.
     public func registerBuiltIns(_ resources: [Resource]) async throws {
         try await store.write { db in
             for resource in resources {
-                try await db.raw("DELETE FROM exchange_resources WHERE code = \(bind: resource.code) AND kind <> 'dataset'").run()
-                try await Self.insert(resource, on: db)
+                try await Self.insert(resource, on: db, refresh: true)
             }
         }
     }
 
-    static func insert(_ r: Resource, on db: any SQLDatabase) async throws {
+    /// Built-in entries take the release's terms; `created_at` stays.
+    static let refreshing: SQLQueryString = """
+         ON CONFLICT (code) DO UPDATE SET short_code = excluded.short_code, name = excluded.name, name_en = excluded.name_en,
+            provider_code = excluded.provider_code, summary = excluded.summary, kind = excluded.kind, key_field = excluded.key_field,
+            division_field = excluded.division_field, fields = excluded.fields, update_cycle = excluded.update_cycle, sharing = excluded.sharing,
+            sharing_basis = excluded.sharing_basis, openness = excluded.openness, record_types = excluded.record_types
+        """
+
+    static func insert(_ r: Resource, on db: any SQLDatabase, refresh: Bool = false) async throws {
         let fields = String(decoding: try JSONEncoder().encode(r.fields), as: UTF8.self)
         try await db.raw("""
             INSERT INTO exchange_resources (code, short_code, name, name_en, provider_code, division_code, summary, kind, key_field, division_field, fields,
@@ -149,7 +157,7 @@ public struct ResourceCatalogue: Sendable {
             VALUES (\(bind: r.code), \(bind: r.shortCode), \(bind: r.name), \(bind: r.nameEn), \(bind: r.providerCode), \(bind: r.divisionCode), \(bind: r.summary),
                 \(bind: r.kind.rawValue), \(bind: r.keyField), \(bind: r.divisionField), \(bind: fields), \(bind: r.updateCycle.rawValue), \(bind: r.sharing.rawValue),
                 \(bind: r.sharingBasis), \(bind: r.openness.rawValue), \(bind: r.recordTypes.joined(separator: ",")), \(bind: r.createdAt), \(bind: r.updatedAt))
-            """).run()
+            """ + (refresh ? Self.refreshing : "")).run()
     }
 
     static func validate(_ d: NewDataset) throws {

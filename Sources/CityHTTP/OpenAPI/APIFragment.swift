@@ -50,6 +50,8 @@ public struct APIOperation: Sendable {
     public var pageAnswers: [(status: Int, description: String)]
     /// The request body's media type (Open311 posts a form).
     public var bodyMedia = APIFragment.json
+    /// Other media types the request body may come in (a dataset's rows as CSV or NDJSON), as text.
+    public var alsoBodyMedia: [String] = []
     /// Where errors are not problem+json (Open311's list of `{code, description}`): their schema and media type.
     public var errorShape: (schema: String, media: String)?
     /// Other media types the success and error answers may come in (Open311's `NAME.xml` beside

@@ -61,7 +61,10 @@ public enum OpenAPIDocument {
         }
         if !parameters.isEmpty { pairs.append(("parameters", .array(parameters))) }
         if let body = op.body {
-            pairs.append(("requestBody", ["required": true, "content": [.init(stringLiteral: op.bodyMedia): ["schema": Schema.ref(body)]]]))
+            let text: JSONValue = ["schema": ["type": "string"]]
+            let main: JSONValue = ["schema": Schema.ref(body)]
+            let content: [(String, JSONValue)] = [(op.bodyMedia, main)] + op.alsoBodyMedia.map { ($0, text) }
+            pairs.append(("requestBody", ["required": true, "content": .object(content)]))
         }
         var answers: [(Int, JSONValue)] = []
         var success: [(String, JSONValue)] = [("description", "success")]
