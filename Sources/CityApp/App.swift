@@ -52,7 +52,7 @@ public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any Wa
         let platform = Platform(store: store, clock: clock, hasher: PasswordHasher(cost: config.bcryptCost),
                                 settings: HTTPSettings(maxBodySize: config.maxBodySize, secureCookies: config.secureCookies),
                                 metrics: MetricsBootstrap.registry, logger: logger,
-                                loginFailureLimit: config.loginFailureLimit, notary: notary)
+                                loginFailureLimit: config.loginFailureLimit, notary: notary, allowPrivateReceivers: config.allowPrivateReceivers)
         // Learn where the revocations feed stands before any caller is cached.
         try await platform.revocations.catchUp()
         var seed: ReferenceData.Report? = nil
@@ -77,6 +77,9 @@ public func buildApplication(_ opened: OpenedPlatform, config: CityConfiguration
                                    platform.caseFeed]
     if config.auditCheckpointInterval > 0, let notary = platform.notary {
         services.append(AuditCheckpointer(audit: platform.audit, notary: notary, interval: .seconds(config.auditCheckpointInterval), logger: platform.logger))
+    }
+    if config.deliverWebhooks {
+        services.append(WebhookDeliverer(book: platform.subscriptions, logger: platform.logger))
     }
     if config.runJobs {
         services.append(JobRunner(queue: platform.jobs, handlers: [

@@ -35,6 +35,10 @@ public struct CityConfiguration: Sendable, Equatable {
     public var logFormat = "text"
     /// Whether this process runs queued jobs.
     public var runJobs = true
+    /// Whether this process sends subscriptions' webhooks (each event goes out from one process).
+    public var deliverWebhooks = true
+    /// Whether webhook receivers on loopback or private addresses may be registered (tests, a closed network).
+    public var allowPrivateReceivers = false
     /// Failed logins one client address may make in 15 minutes before it must wait.
     public var loginFailureLimit = 30
     /// Seconds a request waits for a PostgreSQL connection before answering 503.
@@ -70,7 +74,7 @@ public struct CityConfiguration: Sendable, Equatable {
 
     /// The keys this configuration understands.
     public static let keys = ["http.host", "http.port", "db.url", "identity.bcryptCost", "http.maxBodySize", "http.secureCookies",
-                              "seed.onFirstStart", "seed.demoData", "identity.adminPassword", "identity.demoPassword", "log.level", "jobs.run", "identity.loginFailureLimit", "log.format",
+                              "seed.onFirstStart", "seed.demoData", "exchange.deliverWebhooks", "exchange.allowPrivateReceivers", "identity.adminPassword", "identity.demoPassword", "log.level", "jobs.run", "identity.loginFailureLimit", "log.format",
                               "db.leaseTimeout", "audit.keyFile", "audit.checkpointFile", "audit.checkpointInterval"]
 
     /// Shorter environment names the README uses.
@@ -118,6 +122,8 @@ public struct CityConfiguration: Sendable, Equatable {
                 guard ["text", "json"].contains(value) else { throw ConfigurationError.invalid(key: key, value: value) }
                 config.logFormat = value
             case "jobs.run": config.runJobs = try bool(key, value)
+            case "exchange.deliverWebhooks": config.deliverWebhooks = try bool(key, value)
+            case "exchange.allowPrivateReceivers": config.allowPrivateReceivers = try bool(key, value)
             case "identity.loginFailureLimit": config.loginFailureLimit = try int(key, value, 1...1_000_000)
             case "db.leaseTimeout": config.dbLeaseTimeout = try int(key, value, 1...600)
             case "audit.keyFile": config.auditKeyFile = value.isEmpty ? nil : value

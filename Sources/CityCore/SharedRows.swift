@@ -22,12 +22,15 @@ public struct RowQuery: Sendable, Equatable {
     public var divisionPrefix: String?
     /// Field name → the value it must equal (text as the caller sent it).
     public var filters: [String: String]
+    /// Only these rows (the records a batch of changes names).
+    public var keys: [String]?
 
-    public init(after: String? = nil, limit: Int, divisionPrefix: String? = nil, filters: [String: String] = [:]) {
+    public init(after: String? = nil, limit: Int, divisionPrefix: String? = nil, filters: [String: String] = [:], keys: [String]? = nil) {
         self.after = after
         self.limit = limit
         self.divisionPrefix = divisionPrefix
         self.filters = filters
+        self.keys = keys
     }
 }
 
@@ -37,4 +40,10 @@ public protocol RowSource: Sendable {
     /// The fields that `rows` can filter by.
     var filterable: Set<String> { get }
     func rows(_ query: RowQuery) async throws -> [SharedRow]
+    /// The key of the row a change-log entry names (its record key, unless the source composes keys).
+    func rowKey(recordType: String, recordKey: String, divisionCode: String?) -> String
+}
+
+extension RowSource {
+    public func rowKey(recordType: String, recordKey: String, divisionCode: String?) -> String { recordKey }
 }

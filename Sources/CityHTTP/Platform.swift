@@ -59,6 +59,8 @@ public struct Platform: Sendable {
     public let datasets: DatasetLoader
     public let sharing: SharingDesk
     public let gateway: DataGateway
+    /// Subscriptions to change events and the pull feed (the deliverer is a service of the application).
+    public let subscriptions: SubscriptionBook
     public let settings: HTTPSettings
     public let metrics: PrometheusCollectorRegistry
     public let logger: Logger
@@ -67,7 +69,8 @@ public struct Platform: Sendable {
     public let notary: AuditNotary?
 
     public init(store: Store, clock: any WallClock, hasher: PasswordHasher, settings: HTTPSettings, metrics: PrometheusCollectorRegistry,
-                logger: Logger, loginFailureLimit: Int = 30, notary: AuditNotary? = nil, codeSender: (any CodeSender)? = nil) {
+                logger: Logger, loginFailureLimit: Int = 30, notary: AuditNotary? = nil, codeSender: (any CodeSender)? = nil,
+                allowPrivateReceivers: Bool = false) {
         self.store = store
         self.clock = clock
         let audit = AuditLog(store: store, clock: clock)
@@ -100,10 +103,12 @@ public struct Platform: Sendable {
         self.catalogue = ResourceCatalogue(store: store, clock: clock)
         self.datasets = DatasetLoader(store: store, clock: clock)
         self.sharing = SharingDesk(store: store, clock: clock, keys: keys)
-        self.gateway = DataGateway(store: store, clock: clock, sources: [
+        let sources: [String: any RowSource] = [
             "persons": RegistrySources.persons(store), "entities": RegistrySources.entities(store), "geography": RegistrySources.geography(store),
             "cases": CaseSources.cases(store),
-        ])
+        ]
+        self.gateway = DataGateway(store: store, clock: clock, sources: sources)
+        self.subscriptions = SubscriptionBook(store: store, clock: clock, sources: sources, allowPrivateReceivers: allowPrivateReceivers)
         self.settings = settings
         self.metrics = metrics
         self.logger = logger

@@ -53,7 +53,8 @@ public func buildRouter(platform: Platform, domains: [any RouteDomain] = []) -> 
     PersonController(persons: platform.persons).addRoutes(to: staff)
     EntityController(entities: platform.entities).addRoutes(to: staff)
     QualityController(quality: platform.quality).addRoutes(to: staff)
-    ExchangeController(catalogue: platform.catalogue, datasets: platform.datasets, sharing: platform.sharing, gateway: platform.gateway).addRoutes(to: staff)
+    ExchangeController(catalogue: platform.catalogue, datasets: platform.datasets, sharing: platform.sharing, gateway: platform.gateway,
+                       subscriptions: platform.subscriptions).addRoutes(to: staff)
     AuditController(reader: platform.auditReader).addRoutes(to: staff)
     routes.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router

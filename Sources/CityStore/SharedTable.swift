@@ -64,6 +64,12 @@ public struct SharedTable: RowSource {
             sql += SQLQueryString(" AND (\(partitionColumn) > ") + "\(bind: p)" + SQLQueryString(" OR (\(partitionColumn) = ") + "\(bind: p)"
             sql += SQLQueryString(" AND \(keyColumn) > ") + "\(bind: key)))"
         }
+        if let keys = query.keys {
+            let pairs = keys.compactMap(split)
+            guard !pairs.isEmpty else { return [] }
+            sql += SQLQueryString(" AND \(partitionColumn) IN (") + "\(binds: Array(Set(pairs.map(\.0))).sorted())" + SQLQueryString(") AND \(keyColumn) IN (")
+            sql += "\(binds: pairs.map(\.1))" + SQLQueryString(")")
+        }
         if let prefix = query.divisionPrefix { sql += SQLQueryString(" AND \(divisionColumn) LIKE ") + "\(bind: prefix + "%")" }
         for (field, value) in query.filters.sorted(by: { $0.key < $1.key }) {
             guard let column = byField[field], column.kind == .text else { continue }

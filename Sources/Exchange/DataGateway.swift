@@ -238,6 +238,7 @@ struct DatasetRows: RowSource {
         let rows = try await store.read { db in
             var sql: SQLQueryString = "SELECT row_key, division_code, data FROM exchange_dataset_rows WHERE resource_code = \(bind: resource.code)"
             if let after = query.after { sql += " AND row_key > \(bind: after)" }
+            if let keys = query.keys { sql += keys.isEmpty ? " AND 1 = 0" : " AND row_key IN (\(binds: keys))" }
             if let prefix = query.divisionPrefix { sql += " AND division_code LIKE \(bind: prefix + "%")" }
             for (name, text) in query.filters.sorted(by: { $0.key < $1.key }) {
                 guard let field = fields[name] else { continue }

@@ -27,6 +27,9 @@ public enum ExchangeError: CityError, Equatable {
     case notADataset
     /// The API key named for a request is not the consumer organisation's, or is revoked.
     case unknownAPIKey
+    case unknownSubscription
+    /// The receiver's address is not one the platform calls (not http(s), or private without leave).
+    case receiverRefused(String)
 
     public var code: String {
         switch self {
@@ -44,13 +47,16 @@ public enum ExchangeError: CityError, Equatable {
         case .rateLimited: "exchange.rate-limited"
         case .notADataset: "exchange.not-a-dataset"
         case .unknownAPIKey: "exchange.unknown-api-key"
+        case .unknownSubscription: "exchange.unknown-subscription"
+        case .receiverRefused: "exchange.receiver-refused"
         }
     }
 
     public var kind: ErrorKind {
         switch self {
         case .invalidField, .secretField: .invalidInput
-        case .unknownResource, .unknownRequest, .unknownGrant: .notFound
+        case .unknownResource, .unknownRequest, .unknownGrant, .unknownSubscription: .notFound
+        case .receiverRefused: .unprocessable
         case .shortCodeTaken, .requestDecided: .conflict
         case .notProvider, .noGrant, .fieldsNotGranted: .forbidden
         case .notShared, .notADataset, .unknownAPIKey: .unprocessable
@@ -74,6 +80,8 @@ public enum ExchangeError: CityError, Equatable {
         case .rateLimited(let seconds): "调用过于频繁，请 \(seconds) 秒后再试"
         case .notADataset: "只有主题库可以通过交换上传数据"
         case .unknownAPIKey: "该 API 密钥不属于申请单位或已吊销"
+        case .unknownSubscription: "没有该订阅"
+        case .receiverRefused(let why): "不能向该地址推送：\(why)"
         }
     }
 
@@ -93,6 +101,8 @@ public enum ExchangeError: CityError, Equatable {
         case .rateLimited(let seconds): "Too many calls on this grant; try again in \(seconds) s"
         case .notADataset: "Only thematic datasets take rows through the exchange"
         case .unknownAPIKey: "The API key is not the requesting organisation's, or it is revoked"
+        case .unknownSubscription: "No such subscription"
+        case .receiverRefused(let why): "The platform does not post to that address: \(why)"
         }
     }
 
@@ -102,6 +112,7 @@ public enum ExchangeError: CityError, Equatable {
         case .shortCodeTaken: "shortCode"
         case .secretField, .fieldsNotGranted: "fields"
         case .unknownAPIKey: "apiKeyId"
+        case .receiverRefused: "url"
         default: nil
         }
     }

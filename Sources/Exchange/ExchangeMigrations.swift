@@ -109,5 +109,46 @@ public enum ExchangeMigrations {
             )
             """,
         ]),
+        // Subscriptions: a consumer's receiver for a resource's change events. `cursor` is the
+        // last change delivered (or passed over); it moves only after the receiver's 2xx, so a
+        // process killed mid-delivery leaves the event to be sent again. A process leases a
+        // subscription while it delivers (`leased_until`), so each event goes out from one process.
+        Migration(module: "exchange", number: 2, name: "subscriptions and dead letters", statements: [
+            """
+            CREATE TABLE exchange_subscriptions (
+                id TEXT PRIMARY KEY,
+                resource_code TEXT NOT NULL,
+                consumer_code TEXT NOT NULL,
+                url TEXT NOT NULL,
+                secret TEXT NOT NULL,
+                filter TEXT NOT NULL,
+                cursor {bigint} NOT NULL,
+                attempts INTEGER NOT NULL,
+                next_attempt_at {timestamp} NOT NULL,
+                last_error TEXT,
+                leased_by TEXT,
+                leased_until {timestamp},
+                delivered {bigint} NOT NULL,
+                created_by TEXT NOT NULL,
+                created_at {timestamp} NOT NULL,
+                ended_at {timestamp}
+            )
+            """,
+            "CREATE INDEX exchange_subscriptions_due ON exchange_subscriptions (next_attempt_at)",
+            "CREATE INDEX exchange_subscriptions_consumer ON exchange_subscriptions (consumer_code)",
+            // Events given up after the last retry: kept with the body sent, for a look and a replay.
+            """
+            CREATE TABLE exchange_dead_letters (
+                subscription_id TEXT NOT NULL,
+                cursor {bigint} NOT NULL,
+                webhook_id TEXT NOT NULL,
+                body TEXT NOT NULL,
+                attempts INTEGER NOT NULL,
+                last_error TEXT NOT NULL,
+                created_at {timestamp} NOT NULL,
+                PRIMARY KEY (subscription_id, cursor)
+            )
+            """,
+        ]),
     ]
 }

@@ -42,6 +42,7 @@ public struct ResourceCatalogue: Sendable {
     public func list(search: String? = nil, provider: String? = nil, kind: ResourceKind? = nil, page: PageRequest, by caller: Principal) async throws -> Page<Resource> {
         try Self.requireReader(caller)
         let words = search?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        guard words.count <= 100 else { throw ExchangeError.invalidField("q", zh: "检索词不超过 100 个字符", en: "q must be at most 100 characters") }
         return try await store.read { db in
             var filter: SQLQueryString = " WHERE 1 = 1"
             if !words.isEmpty {

@@ -50,7 +50,28 @@ public struct GeographyRows: RowSource {
 
     public var filterable: Set<String> { ["layer", "code", "name", "kind", "divisionCode", "ownerCode"] }
 
+    /// Change-log entries name a grid, address or camera by its code; rows are `layer:division/code`.
+    public func rowKey(recordType: String, recordKey: String, divisionCode: String?) -> String {
+        "\(recordType):\(divisionCode ?? "")/\(recordKey)"
+    }
+
     public func rows(_ query: RowQuery) async throws -> [SharedRow] {
+        if let keys = query.keys {
+            var out: [SharedRow] = []
+            for (name, table) in layers {
+                let mine = keys.filter { $0.hasPrefix(name + ":") }.map { String($0.dropFirst(name.count + 1)) }
+                guard !mine.isEmpty else { continue }
+                var inner = query
+                inner.keys = mine
+                inner.filters = [:]
+                out += try await table.rows(inner).map { row in
+                    var values = row.values
+                    values["layer"] = .string(name)
+                    return SharedRow(key: "\(name):\(row.key)", divisionCode: row.divisionCode, values: values)
+                }
+            }
+            return out
+        }
         var out: [SharedRow] = []
         let wanted = query.filters["layer"]
         var filters = query.filters

@@ -23,6 +23,8 @@ enum Harness {
         config.adminPassword = adminPassword
         config.demoPassword = demoPassword
         config.runJobs = false
+        // Tests that deliver webhooks run a deliverer of their own.
+        config.deliverWebhooks = false
         // The demo's grid, cameras and residents are seeded where a test asks for them.
         config.seedDemoData = false
         config.maxBodySize = maxBodySize
@@ -41,10 +43,11 @@ enum Harness {
     }
 
     /// Runs `body` against the application: through the router (`.router`) or a real socket (`.live`).
-    static func run(_ engine: TestEngine, maxBodySize: Int = 64 * 1024, setup: TestingSetup = .router,
+    static func run(_ engine: TestEngine, maxBodySize: Int = 64 * 1024, setup: TestingSetup = .router, allowPrivateReceivers: Bool = false,
                     _ body: @escaping @Sendable (any TestClientProtocol, OpenedPlatform) async throws -> Void) async throws {
         try await TestStores.withDatabaseURL(engine) { url in
-            let config = configuration(url: url, maxBodySize: maxBodySize)
+            var config = configuration(url: url, maxBodySize: maxBodySize)
+            config.allowPrivateReceivers = allowPrivateReceivers
             try await withPlatform(config, logger: logger) { opened in
                 let app = buildApplication(opened, config: config)
                 try await app.test(setup) { client in try await body(client, opened) }

@@ -7,10 +7,12 @@ enum ExchangeAPI {
     static let id: (String, JSONValue) = ("id", ["type": "integer", "minimum": 1])
 
     static let fragment = APIFragment(operations: [listResources, publishDataset, getResource, queryResource, uploadDatasetRows, listShareRequests,
-                                                   createShareRequest, getShareRequest, decideShareRequest, listGrants, revokeGrant],
+                                                   createShareRequest, getShareRequest, decideShareRequest, listGrants, revokeGrant, resourceChanges,
+                                                   listSubscriptions, createSubscription, getSubscription, endSubscription, replaySubscription, listDeadLetters],
                                       shapes: [ResourceFieldDTO.self, ResourceDTO.self, StatisticsDTO.self, PageDTO<ResourceDTO>.self, NewDatasetBody.self, LoadReportDTO.self,
                 NewShareRequestBody.self, ShareRequestDTO.self, PageDTO<ShareRequestDTO>.self, ShareDecisionBody.self, GrantDTO.self, PageDTO<GrantDTO>.self,
-                RevokeGrantBody.self, ResourceRowsDTO.self],
+                RevokeGrantBody.self, ResourceRowsDTO.self, ChangeFilterDTO.self, NewSubscriptionBody.self, SubscriptionDTO.self, SubscriptionList.self,
+                ReplayBody.self, DeadLetterList.self, ChangeFeedDTO.self],
     schemas: [("DatasetRows", Schema.array(["type": "object"]))])
 
     static let listResources: APIOperation = .init("get", "/api/v1/exchange/resources", id: "listResources", summary: "The catalogue: every shareable resource and its terms, searched", tag: "exchange",
@@ -60,4 +62,28 @@ enum ExchangeAPI {
               summary: "Revoke a grant at once on every server process (the provider's or consumer's data steward)", tag: "exchange",
               body: RevokeGrantBody.schemaName, pathParameters: [id], success: (200, GrantDTO.schemaName, APIFragment.json),
               answers: [(404, "no such live grant")])
+
+    static let subscriptionID: (String, JSONValue) = ("id", Schema.string("sub_…"))
+    static let resourceChanges: APIOperation = .init("get", "/api/v1/exchange/resources/{code}/changes", id: "resourceChanges",
+        summary: "The pull feed: the caller's organisation's change events of a resource after a cursor (the same events webhooks carry), under a live grant; logged",
+        tag: "exchange",
+        query: [.init("cursor", ["type": "integer", "minimum": 0], "events after this cursor (0: from the start)"),
+                .init("limit", ["type": "integer", "minimum": 1, "maximum": 1_000], "events per answer (default 100)")],
+        pathParameters: [code], success: (200, ChangeFeedDTO.schemaName, APIFragment.json), answers: [(404, "no such resource")])
+    static let listSubscriptions: APIOperation = .init("get", "/api/v1/exchange/subscriptions", id: "listSubscriptions",
+        summary: "The caller's organisation's subscriptions with where each stands", tag: "exchange", success: (200, SubscriptionList.schemaName, APIFragment.json))
+    static let createSubscription: APIOperation = .init("post", "/api/v1/exchange/subscriptions", id: "createSubscription",
+        summary: "Register a receiver for a resource's change events (the consumer's data steward, under a live grant): Standard Webhooks signed with the whsec_ secret shown once; public http(s) receivers only",
+        tag: "exchange", body: NewSubscriptionBody.schemaName, success: (201, SubscriptionDTO.schemaName, APIFragment.json),
+        answers: [(404, "no such resource"), (422, "the receiver's address is refused")])
+    static let getSubscription: APIOperation = .init("get", "/api/v1/exchange/subscriptions/{id}", id: "getSubscription", summary: "One subscription",
+        tag: "exchange", pathParameters: [subscriptionID], success: (200, SubscriptionDTO.schemaName, APIFragment.json), answers: [(404, "no such subscription")])
+    static let endSubscription: APIOperation = .init("delete", "/api/v1/exchange/subscriptions/{id}", id: "endSubscription", summary: "End a subscription",
+        tag: "exchange", pathParameters: [subscriptionID], success: (204, nil, APIFragment.json), answers: [(404, "no such subscription")])
+    static let replaySubscription: APIOperation = .init("post", "/api/v1/exchange/subscriptions/{id}/replay", id: "replaySubscription",
+        summary: "Send every event after a cursor again (receivers de-duplicate by webhook-id)", tag: "exchange", body: ReplayBody.schemaName,
+        pathParameters: [subscriptionID], success: (200, SubscriptionDTO.schemaName, APIFragment.json), answers: [(404, "no such subscription")])
+    static let listDeadLetters: APIOperation = .init("get", "/api/v1/exchange/subscriptions/{id}/dead-letters", id: "listDeadLetters",
+        summary: "Events given up after the last retry, with the body sent and the last error", tag: "exchange", pathParameters: [subscriptionID],
+        success: (200, DeadLetterList.schemaName, APIFragment.json), answers: [(404, "no such subscription")])
 }

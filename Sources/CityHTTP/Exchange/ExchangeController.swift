@@ -12,6 +12,7 @@ struct ExchangeController {
     let datasets: DatasetLoader
     let sharing: SharingDesk
     let gateway: DataGateway
+    let subscriptions: SubscriptionBook
 
     func addRoutes(to api: RouterGroup<StaffContext>) {
         api.get("/exchange/resources", use: listResources)
@@ -25,6 +26,13 @@ struct ExchangeController {
         api.post("/exchange/requests/{id}/decision", use: decide)
         api.get("/exchange/grants", use: listGrants)
         api.post("/exchange/grants/{id}/revoke", use: revoke)
+        api.get("/exchange/resources/{code}/changes", use: changes)
+        api.get("/exchange/subscriptions", use: listSubscriptions)
+        api.post("/exchange/subscriptions", use: subscribe)
+        api.get("/exchange/subscriptions/{id}", use: getSubscription)
+        api.delete("/exchange/subscriptions/{id}", use: endSubscription)
+        api.post("/exchange/subscriptions/{id}/replay", use: replay)
+        api.get("/exchange/subscriptions/{id}/dead-letters", use: deadLetters)
     }
 
     @Sendable func listResources(_ request: Request, context: StaffContext) async throws -> PageDTO<ResourceDTO> {
@@ -125,6 +133,57 @@ struct ExchangeController {
     @Sendable func revoke(_ request: Request, context: StaffContext) async throws -> GrantDTO {
         let body = try await request.decodeStrict(as: RevokeGrantBody.self, context: context)
         return GrantDTO(try await sharing.revoke(try Self.id(context), reason: body.reason, by: context.caller, origin: context.auditOrigin))
+    }
+
+    /// The pull feed: the same events a webhook receiver gets, after a cursor.
+    @Sendable func changes(_ request: Request, context: StaffContext) async throws -> Response {
+        let code = try context.parameters.require("code")
+        let query = request.uri.queryParameters
+        var cursor: Int64 = 0
+        if let text = query["cursor"] {
+            guard let value = Int64(text), value >= 0 else { throw RequestProblem.badQuery("cursor", zh: "cursor 应为非负整数", en: "cursor must be a non-negative integer") }
+            cursor = value
+        }
+        var limit = 100
+        if let text = query["limit"] {
+            guard let value = Int(text), (1...1_000).contains(value) else { throw RequestProblem.badQuery("limit", zh: "limit 应为 1 至 1000", en: "limit must be 1 to 1,000") }
+            limit = value
+        }
+        let (events, next) = try await subscriptions.feed(resource: code, after: cursor, limit: limit, by: context.caller, origin: context.auditOrigin)
+        let text = "{\"events\":[" + events.map(\.body).joined(separator: ",") + "],\"next\":\(next)}"
+        var buffer = ByteBuffer()
+        buffer.writeString(text)
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .contentLength: String(buffer.readableBytes)],
+                        body: .init(byteBuffer: buffer))
+    }
+
+    @Sendable func listSubscriptions(_ request: Request, context: StaffContext) async throws -> SubscriptionList {
+        SubscriptionList(items: try await subscriptions.list(by: context.caller).map { SubscriptionDTO($0) })
+    }
+
+    @Sendable func subscribe(_ request: Request, context: StaffContext) async throws -> EditedResponse<SubscriptionDTO> {
+        let body = try await request.decodeStrict(as: NewSubscriptionBody.self, context: context)
+        let (subscription, secret) = try await subscriptions.subscribe(resource: body.resource, url: body.url, filter: body.filter?.filter ?? ChangeFilter(),
+                                                                       by: context.caller, origin: context.auditOrigin)
+        return EditedResponse(status: .created, response: SubscriptionDTO(subscription, secret: secret))
+    }
+
+    @Sendable func getSubscription(_ request: Request, context: StaffContext) async throws -> SubscriptionDTO {
+        SubscriptionDTO(try await subscriptions.subscription(try context.parameters.require("id"), by: context.caller))
+    }
+
+    @Sendable func endSubscription(_ request: Request, context: StaffContext) async throws -> Response {
+        try await subscriptions.end(try context.parameters.require("id"), by: context.caller, origin: context.auditOrigin)
+        return Response(status: .noContent)
+    }
+
+    @Sendable func replay(_ request: Request, context: StaffContext) async throws -> SubscriptionDTO {
+        let body = try await request.decodeStrict(as: ReplayBody.self, context: context)
+        return SubscriptionDTO(try await subscriptions.replay(try context.parameters.require("id"), after: body.after, by: context.caller, origin: context.auditOrigin))
+    }
+
+    @Sendable func deadLetters(_ request: Request, context: StaffContext) async throws -> DeadLetterList {
+        DeadLetterList(try await subscriptions.deadLetters(try context.parameters.require("id"), by: context.caller))
     }
 
     static func id(_ context: StaffContext) throws -> Int64 {

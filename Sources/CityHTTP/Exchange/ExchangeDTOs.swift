@@ -1,4 +1,5 @@
 import CityCore
+import CityStore
 import Exchange
 import Foundation
 import Hummingbird
@@ -317,6 +318,132 @@ struct ResourceRowsDTO: APIShape {
         case .masked: ["type": "boolean", "description": "personal fields are masked"]
         case .rows: Schema.array(["type": "object", "description": "one row: the fields asked for, by name"])
         case .next: ["type": ["string", "null"], "description": "pass as cursor for the next page; null at the end"]
+        }
+    }
+}
+
+/// What a subscription or the pull feed wants.
+struct ChangeFilterDTO: Codable, Sendable, APIShape {
+    let operations: [ChangeOperation]?
+    let fields: [String]?
+    let divisionCode: String?
+    enum CodingKeys: String, CodingKey, CaseIterable { case operations, fields, divisionCode }
+    static let requiredFields: [CodingKeys] = []
+    static let schemaName = "ChangeFilter"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .operations: Schema.array(Schema.enumeration(["created", "updated", "deleted"]))
+        case .fields: ["type": "array", "items": Schema.string(), "description": "only changes touching one of these fields"]
+        case .divisionCode: Schema.divisionCode
+        }
+    }
+    init(_ f: ChangeFilter) { operations = f.operations; fields = f.fields; divisionCode = f.divisionCode }
+    var filter: ChangeFilter { ChangeFilter(operations: operations ?? [], fields: fields ?? [], divisionCode: divisionCode) }
+}
+
+/// A receiver to register.
+struct NewSubscriptionBody: JSONBody {
+    let resource: String
+    let url: String
+    let filter: ChangeFilterDTO?
+    enum CodingKeys: String, CodingKey, CaseIterable { case resource, url, filter }
+    static let requiredFields: [CodingKeys] = [.resource, .url]
+    static let schemaName = "NewSubscription"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .resource: Schema.string("catalogue code or short code")
+        case .url: Schema.string("the receiver: a public http(s) URL", format: "uri", max: 2_000)
+        case .filter: Schema.ref(ChangeFilterDTO.self)
+        }
+    }
+}
+
+/// A subscription; its secret only in the answer to the create call.
+struct SubscriptionDTO: ResponseEncodable, APIShape {
+    let id: String
+    let resourceCode: String
+    let consumerCode: String
+    let url: String
+    let filter: ChangeFilterDTO
+    let cursor: Int64
+    let delivered: Int64
+    let attempts: Int
+    let nextAttemptAt: Date
+    let lastError: String?
+    let createdAt: Date
+    let endedAt: Date?
+    /// `whsec_…`, present once.
+    let secret: String?
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case id, resourceCode, consumerCode, url, filter, cursor, delivered, attempts, nextAttemptAt, lastError, createdAt, endedAt, secret
+    }
+    static let requiredFields: [CodingKeys] = [.id, .resourceCode, .consumerCode, .url, .filter, .cursor, .delivered, .attempts, .nextAttemptAt, .createdAt]
+    static let schemaName = "Subscription"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .cursor: ["type": "integer", "description": "the last change delivered or passed over"]
+        case .delivered, .attempts: Schema.integer
+        case .filter: Schema.ref(ChangeFilterDTO.self)
+        case .nextAttemptAt, .createdAt, .endedAt: Schema.string(format: "date-time")
+        case .secret: Schema.string("Standard Webhooks secret (whsec_ and base64), shown once")
+        default: Schema.string()
+        }
+    }
+    init(_ s: Subscription, secret: String? = nil) {
+        id = s.id; resourceCode = s.resourceCode; consumerCode = s.consumerCode; url = s.url; filter = ChangeFilterDTO(s.filter); cursor = s.cursor
+        delivered = s.delivered; attempts = s.attempts; nextAttemptAt = s.nextAttemptAt; lastError = s.lastError; createdAt = s.createdAt; endedAt = s.endedAt
+        self.secret = secret
+    }
+}
+
+struct SubscriptionList: ResponseEncodable, APIShape {
+    let items: [SubscriptionDTO]
+    enum CodingKeys: String, CodingKey, CaseIterable { case items }
+    static let schemaName = "SubscriptionList"
+    static func schema(_ field: CodingKeys) -> JSONValue { Schema.array(Schema.ref(SubscriptionDTO.self)) }
+}
+
+/// Where to replay from.
+struct ReplayBody: JSONBody {
+    let after: Int64
+    enum CodingKeys: String, CodingKey, CaseIterable { case after }
+    static let schemaName = "Replay"
+    static func schema(_ field: CodingKeys) -> JSONValue { ["type": "integer", "minimum": 0, "description": "send again every event after this cursor"] }
+}
+
+/// Events given up after the last retry.
+struct DeadLetterList: ResponseEncodable, APIShape {
+    struct Item: Codable {
+        let cursor: Int64
+        let webhookId: String
+        let body: String
+        let attempts: Int
+        let lastError: String
+        let createdAt: Date
+    }
+    let items: [Item]
+    enum CodingKeys: String, CodingKey, CaseIterable { case items }
+    static let schemaName = "DeadLetterList"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        Schema.array(Schema.object([("cursor", Schema.integer), ("webhookId", Schema.string()), ("body", Schema.string("the event as it was sent")),
+                                    ("attempts", Schema.integer), ("lastError", Schema.string()), ("createdAt", Schema.string(format: "date-time"))],
+                                   required: ["cursor", "webhookId", "body", "attempts", "lastError", "createdAt"]))
+    }
+    init(_ letters: [DeadLetter]) {
+        items = letters.map { Item(cursor: $0.cursor, webhookId: $0.webhookID, body: $0.body, attempts: $0.attempts, lastError: $0.lastError, createdAt: $0.createdAt) }
+    }
+}
+
+/// The pull feed's answer (documented; written from the events as they would be posted).
+struct ChangeFeedDTO: APIShape {
+    enum CodingKeys: String, CodingKey, CaseIterable { case events, next }
+    static let schemaName = "ChangeFeed"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .events: Schema.array(Schema.object([("type", Schema.string("record.created, record.updated or record.deleted")),
+                                                  ("timestamp", Schema.string(format: "date-time")), ("data", ["type": "object"])],
+                                                 required: ["type", "timestamp", "data"]))
+        case .next: ["type": "integer", "description": "ask again with cursor=next"]
         }
     }
 }
