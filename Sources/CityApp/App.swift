@@ -105,7 +105,8 @@ public func buildApplication(_ opened: OpenedPlatform, config: CityConfiguration
 extension OpenedPlatform {
     /// What sits on top of the API: the pages.
     public var domains: [any RouteDomain] { [WebPages(platform: platform, renderer: pages), DeskPages(platform: platform, renderer: pages),
-                                               RegistryPages(platform: platform, renderer: pages), MyPages(platform: platform, renderer: pages)] }
+                                               RegistryPages(platform: platform, renderer: pages), ExchangePages(platform: platform, renderer: pages),
+                                               MyPages(platform: platform, renderer: pages)] }
 
     /// The OpenAPI document as `cityhub serve` serves it.
     public var openAPIDocument: Data { CityHTTP.openAPIDocument(with: domains.map(\.api)) }
@@ -113,7 +114,7 @@ extension OpenedPlatform {
 
 /// The OpenAPI document of the API and the pages, without opening a store.
 public func openAPIDocument() -> Data {
-    CityHTTP.openAPIDocument(with: [WebPages.fragment, DeskPages.fragment, RegistryPages.fragment, MyPages.fragment])
+    CityHTTP.openAPIDocument(with: [WebPages.fragment, DeskPages.fragment, RegistryPages.fragment, ExchangePages.fragment, MyPages.fragment])
 }
 
 /// Signs the audit chain's head at intervals and once more at shutdown, into the checkpoint file

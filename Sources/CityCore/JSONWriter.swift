@@ -89,3 +89,23 @@ public struct JSONWriter: Sendable {
         endArray()
     }
 }
+
+extension JSONWriter {
+    /// Any JSON value, as `JSONValue` writes it.
+    public mutating func value(_ value: JSONValue) {
+        switch value {
+        case .string(let s): string(s)
+        case .number(let n): number(n)
+        case .bool(let b): bool(b)
+        case .null: string(nil)
+        case .array(let items):
+            beginArray()
+            for item in items { self.value(item) }
+            endArray()
+        case .object(let pairs):
+            beginObject()
+            for (k, v) in pairs { key(k); self.value(v) }
+            endObject()
+        }
+    }
+}

@@ -61,6 +61,8 @@ public struct Platform: Sendable {
     public let gateway: DataGateway
     /// Subscriptions to change events and the pull feed (the deliverer is a service of the application).
     public let subscriptions: SubscriptionBook
+    /// Open resources for the public: the DCAT-AP catalogue and downloads.
+    public let openData: OpenData
     public let settings: HTTPSettings
     public let metrics: PrometheusCollectorRegistry
     public let logger: Logger
@@ -109,6 +111,7 @@ public struct Platform: Sendable {
         ]
         self.gateway = DataGateway(store: store, clock: clock, sources: sources)
         self.subscriptions = SubscriptionBook(store: store, clock: clock, sources: sources, allowPrivateReceivers: allowPrivateReceivers)
+        self.openData = OpenData(store: store, clock: clock, sources: sources, organisations: organisations)
         self.settings = settings
         self.metrics = metrics
         self.logger = logger

@@ -38,6 +38,7 @@ public func buildRouter(platform: Platform, domains: [any RouteDomain] = []) -> 
                      openAPI: openAPIDocument(with: domains.map(\.api))).addRoutes(to: router)
     for domain in domains { domain.addRoutes(to: router) }
     Open311Controller(cases: platform.cases, catalogue: platform.caseCatalogue, keys: platform.keys).addRoutes(to: router)
+    OpenDataController(openData: platform.openData).addRoutes(to: router)
 
     let api = router.group("/api/v1")
     let auth = AuthController(signIn: platform.signIn, sessions: platform.sessions, citizens: platform.citizens)

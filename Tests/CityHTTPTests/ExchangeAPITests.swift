@@ -3,6 +3,7 @@ import CityCore
 import CityHTTP
 import CityStore
 import Crypto
+import Registry
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -105,6 +106,28 @@ struct ExchangeAPITests {
             let items = rows.json["rows"] as? [[String: Any]] ?? []
             #expect(items.count == 2 && items.allSatisfy { ($0["idNumber"] as? String)?.contains("**********") == true } && items.first?["name"] as? String == "王**",
                     "\(rows.text)")
+        }
+    }
+
+    @Test("open data: the DCAT-AP catalogue lists only open resources; a download carries their public fields only, for anyone", arguments: TestEngine.all)
+    func openData(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            let record = EntitySourceRecord(creditCode: CreditCode("91411602MA00000011")!, source: .marketRegulation, receivedAt: Date(),
+                                            values: [.name: "周口华盛食品有限公司", .legalRepIdNumber: "411602198506126153", .divisionCode: "411602", .status: "active"])
+            _ = try await opened.platform.entities.load([record], origin: "test.csv", by: .commandLine(user: "test"), audit: .commandLine)
+            let catalogue = try await client.get("/opendata/catalog.jsonld")
+            #expect(catalogue.status == .ok && catalogue.headers[.contentType]?.hasPrefix("application/ld+json") == true)
+            let graph = catalogue.json["@graph"] as? [[String: Any]] ?? []
+            let datasets = graph.filter { $0["@type"] as? String == "dcat:Dataset" }
+            #expect(datasets.compactMap { ($0["dct:identifier"] as? [String: Any])?["@value"] as? String } == ["411600-BDB.R002"])
+            #expect(graph.filter { $0["@type"] as? String == "dcat:Distribution" }.count == 2)
+            let csv = try await client.get("/opendata/datasets/411600-BDB.R002.csv")
+            #expect(csv.status == .ok)
+            let lines = csv.text.split(separator: "\r\n")
+            #expect(lines.first == "creditCode,name,kind,address,divisionCode,status,statusDate,businessScope" && lines.count == 2 && !csv.text.contains("411602198506126153"))
+            let json = try await client.get("/opendata/datasets/entities.json").json
+            #expect((json["rows"] as? [[String: Any]])?.first?["name"] as? String == "周口华盛食品有限公司")
+            try await client.get("/opendata/datasets/persons.csv").expectProblem(.notFound, code: "exchange.unknown-resource")
         }
     }
 }

@@ -8,7 +8,8 @@ enum ExchangeAPI {
 
     static let fragment = APIFragment(operations: [listResources, publishDataset, getResource, queryResource, uploadDatasetRows, listShareRequests,
                                                    createShareRequest, getShareRequest, decideShareRequest, listGrants, revokeGrant, resourceChanges,
-                                                   listSubscriptions, createSubscription, getSubscription, endSubscription, replaySubscription, listDeadLetters],
+                                                   listSubscriptions, createSubscription, getSubscription, endSubscription, replaySubscription, listDeadLetters,
+                                                   openCatalogue, openDownload],
                                       shapes: [ResourceFieldDTO.self, ResourceDTO.self, StatisticsDTO.self, PageDTO<ResourceDTO>.self, NewDatasetBody.self, LoadReportDTO.self,
                 NewShareRequestBody.self, ShareRequestDTO.self, PageDTO<ShareRequestDTO>.self, ShareDecisionBody.self, GrantDTO.self, PageDTO<GrantDTO>.self,
                 RevokeGrantBody.self, ResourceRowsDTO.self, ChangeFilterDTO.self, NewSubscriptionBody.self, SubscriptionDTO.self, SubscriptionList.self,
@@ -86,4 +87,16 @@ enum ExchangeAPI {
     static let listDeadLetters: APIOperation = .init("get", "/api/v1/exchange/subscriptions/{id}/dead-letters", id: "listDeadLetters",
         summary: "Events given up after the last retry, with the body sent and the last error", tag: "exchange", pathParameters: [subscriptionID],
         success: (200, DeadLetterList.schemaName, APIFragment.json), answers: [(404, "no such subscription")])
+
+    static let openCatalogue: APIOperation = .init("get", "/opendata/catalog.jsonld", id: "openDataCatalogue",
+        summary: "The open-data catalogue (DCAT-AP 3, JSON-LD) of the resources marked open, for harvesters such as CKAN", tag: "opendata", access: .open,
+        success: (200, nil, "application/ld+json"))
+    static let openDownload: APIOperation = {
+        var op = APIOperation("get", "/opendata/datasets/{file}", id: "openDataDownload",
+                              summary: "An open resource's public fields, every row: CODE.json or CODE.csv", tag: "opendata", access: .open,
+                              pathParameters: [("file", Schema.string("the resource's code and .json or .csv", pattern: "^[A-Za-z0-9.-]+[.](json|csv)$"))],
+                              success: (200, nil, APIFragment.json), answers: [(404, "no open resource with that code")])
+        op.alsoMedia = ["text/csv"]
+        return op
+    }()
 }

@@ -295,6 +295,10 @@ public struct DeskPages: RouteDomain {
 
     /// A form without this session's token: nothing changes; the refusal is audited.
     func forgedForm(_ principal: Principal, context: AppRequestContext) -> PageFailure {
+        Self.forgedForm(principal, context: context, renderer: renderer)
+    }
+
+    static func forgedForm(_ principal: Principal, context: AppRequestContext, renderer: PageRenderer) -> PageFailure {
         let failure = WebFormError.formToken
         var response = Self.html(renderer.render("desk-refused", ["title": "表单已失效", "version": OpenAPIDocument.version,
                                                                    "user": ["displayName": principal.displayName, "organisationCode": principal.organisationCode ?? ""]]))
