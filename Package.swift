@@ -60,7 +60,7 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                "CityCore", "CityStore", "Identity",
+                "CityCore", "CityStore", "Identity", "Exchange",
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
             swiftSettings: swiftSettings
@@ -155,7 +155,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RegistryTests",
-            dependencies: ["Registry", "Identity", "CityStore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Registry", "Exchange", "Identity", "CityStore", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -55,14 +55,19 @@ public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any Wa
                                 loginFailureLimit: config.loginFailureLimit, notary: notary, allowPrivateReceivers: config.allowPrivateReceivers)
         // Learn where the revocations feed stands before any caller is cached.
         try await platform.revocations.catchUp()
+        // The registries and the cases enter the catalogue before the seed grants on them.
+        try await platform.catalogue.registerBuiltIns(BuiltInResources.all(at: clock.now()))
         var seed: ReferenceData.Report? = nil
         if config.seedOnFirstStart, try await platform.organisations.count() == 0 {
             seed = try await ReferenceData.seed(platform: PlatformParts(platform), adminPassword: config.adminPassword, demoPassword: config.demoPassword,
                                                 demoData: config.seedDemoData)
         }
         // A store seeded by an earlier release gets the case categories, rules and calendar too (idempotent).
-        if config.seedOnFirstStart { try await ReferenceData.seedCases(platform.caseCatalogue, by: .commandLine()) }
-        try await platform.catalogue.registerBuiltIns(BuiltInResources.all(at: clock.now()))
+        if config.seedOnFirstStart {
+            try await ReferenceData.seedCases(platform.caseCatalogue, by: .commandLine())
+            // A store seeded before the exchange gets the bureaus' standing grants (once per bureau and registry).
+            if try await platform.organisations.count() > 0 { try await ReferenceData.seedStandingGrants(platform.sharing, by: .commandLine()) }
+        }
         if indexGeography { try await platform.geography.load() }
         return try await body(OpenedPlatform(platform: platform, store: store, pages: try await PageRenderer.load(), seed: seed))
     }

@@ -2,6 +2,7 @@ import Cases
 import CityCore
 import CityHTTP
 import CityStore
+import Exchange
 import Foundation
 import Identity
 import Registry
@@ -153,6 +154,7 @@ public struct ReferenceData {
             }
         }
         try await seedCases(platform.caseCatalogue, by: seeder)
+        try await seedStandingGrants(platform.sharing, by: seeder)
         var report = Report(divisions: divisions, organisations: organisations.count, created: created)
         if demoData {
             (report.grids, report.addresses, report.cameras) = try await platform.geography.seedDemo(central: counties[0].code, worker: "inspector",
@@ -187,6 +189,21 @@ extension ReferenceData {
     }
 }
 
+extension ReferenceData {
+    /// The big-data bureaus' standing grants: plain values of the persons and legal-entity
+    /// registries for the city's bureau and each county's, as ordinary grants (three years,
+    /// revocable; a revoked one is not written again).
+    static func seedStandingGrants(_ sharing: SharingDesk, by seeder: Principal) async throws {
+        let bureaus = ["\(DivisionCode.zhoukou)-BDB"] + counties.map { "\($0.code)-BDB" }
+        for bureau in bureaus {
+            for resource in ["persons", "entities"] {
+                try await sharing.grantStanding(resource, to: bureau, purpose: "基础库数据治理：大数据局常设授权 (the bureau's standing grant for registry stewardship)",
+                                                days: 1_095, by: seeder)
+            }
+        }
+    }
+}
+
 /// The parts of the platform the seed writes to.
 public struct PlatformParts: Sendable {
     public let divisions: DivisionBook
@@ -198,11 +215,13 @@ public struct PlatformParts: Sendable {
     public let entities: EntityRegistry
     public let caseCatalogue: CaseCatalogue
     public let cases: CaseDesk
+    public let sharing: SharingDesk
     public let clock: any WallClock
 
     public init(_ platform: Platform) {
         caseCatalogue = platform.caseCatalogue
         cases = platform.cases
+        sharing = platform.sharing
         divisions = platform.divisions
         organisations = platform.organisations
         staff = platform.staff

@@ -223,6 +223,47 @@ public struct SharingDesk: Sendable {
                                   at: now, dialect: dialect, on: db)
     }
 
+    // MARK: Standing grants
+
+    /// Whether `organisation`'s staff hold a live grant with plain values for `resource` (code or
+    /// short code): what reading personal data in plain through a registry's own API needs.
+    public static func holdsPlain(_ resource: String, organisation: String?, at now: Date, store: Store) async throws -> Bool {
+        guard let organisation else { return false }
+        struct Row: Decodable { let id: Int64 }
+        return try await store.read { db in
+            try await db.raw("""
+                SELECT g.id FROM exchange_grants g JOIN exchange_resources r ON r.code = g.resource_code
+                WHERE (r.code = \(bind: resource) OR r.short_code = \(bind: resource)) AND g.consumer_code = \(bind: organisation) AND g.plain = \(bind: true)
+                    AND g.api_key_id IS NULL AND g.revoked_at IS NULL AND g.starts_at <= \(bind: now) AND g.expires_at > \(bind: now) LIMIT 1
+                """).first(decoding: Row.self) != nil
+        }
+    }
+
+    /// Grants `resource` to `consumer` at once, with plain values, as a request the platform
+    /// itself made and decided (the big-data bureaus' standing grants on the registries, written
+    /// by the seed). Once per pair: a grant the seed wrote and someone revoked stays revoked.
+    public func grantStanding(_ resource: String, to consumer: String, purpose: String, days: Int, by caller: Principal) async throws {
+        try caller.require(anyOf: .platformAdmin)
+        guard let resource = try await ResourceCatalogue(store: store, clock: clock).find(resource) else { throw ExchangeError.unknownResource }
+        let now = clock.now()
+        let dialect = store.dialect
+        let fields = resource.fields.filter { $0.sensitivity != .secret }.map(\.name)
+        try await store.write { db in
+            struct Row: Decodable { let id: Int64 }
+            let earlier = try await db.raw("""
+                SELECT id FROM exchange_requests WHERE resource_code = \(bind: resource.code) AND consumer_code = \(bind: consumer) AND requested_by = 'seed' LIMIT 1
+                """).first(decoding: Row.self)
+            guard earlier == nil else { return }
+            let id = try await db.raw("""
+                INSERT INTO exchange_requests (resource_code, consumer_code, provider_code, requested_by, purpose, fields, plain, days, state, created_at)
+                VALUES (\(bind: resource.code), \(bind: consumer), \(bind: resource.providerCode), 'seed', \(bind: purpose), \(bind: fields.joined(separator: ",")),
+                    \(bind: true), \(bind: days), 'pending', \(bind: now)) RETURNING id
+                """).first(decoding: Row.self)!.id
+            try await Self.grant(requestID: id, fields: fields, days: days, plain: true, ratePerMinute: Self.defaultRatePerMinute, decidedBy: caller.auditActor,
+                                 at: now, dialect: dialect, on: db)
+        }
+    }
+
     // MARK: Revoking
 
     /// Revokes a grant: the provider's or the consumer's data steward, or a platform administrator.

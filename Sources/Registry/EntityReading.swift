@@ -18,7 +18,7 @@ extension EntityRegistry {
     /// representative's ID number masked unless `view: .plain` with a grant and a purpose. Every
     /// read is audited (the representative is a person); outside the scope it is unknown.
     public func entity(_ code: CreditCode, view: PersonView = .masked, by caller: Principal, origin: AuditOrigin) async throws -> EntityRecord {
-        let disclosure = try PersonGrants.disclosure(view, to: caller, origin: origin)
+        let disclosure = try await PersonGrants.disclosure(view, of: "entities", to: caller, origin: origin, store: store, at: clock.now())
         let found = try await store.read { db in try await Self.storedGolden(of: [code], on: db)[code] }
         let golden = try await visible(code, action: "registry.entity.read", by: caller, origin: origin, found)
         let record = try golden.record(disclosure)
@@ -33,7 +33,7 @@ extension EntityRegistry {
     public func search(name: String, prefix: Bool = false, division: DivisionCode? = nil, page: PageRequest, view: PersonView = .masked,
                        by caller: Principal, origin: AuditOrigin) async throws -> Page<EntityRecord> {
         let search = try NameSearch(name: name, prefix: prefix, division: division, maxLength: 200, what: ("名称", "name"), by: caller)
-        let disclosure = try PersonGrants.disclosure(view, to: caller, origin: origin)
+        let disclosure = try await PersonGrants.disclosure(view, of: "entities", to: caller, origin: origin, store: store, at: clock.now())
         let (rows, total) = try await search.run("entities", key: "credit_code", page: page, on: store) {
             try $0.decode(model: GoldenRow.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
@@ -46,7 +46,7 @@ extension EntityRegistry {
     /// Every version of every source's record of `code`, newest first, the representative masked
     /// as `entity` masks it.
     public func history(_ code: CreditCode, view: PersonView = .masked, by caller: Principal, origin: AuditOrigin) async throws -> EntityHistory {
-        let disclosure = try PersonGrants.disclosure(view, to: caller, origin: origin)
+        let disclosure = try await PersonGrants.disclosure(view, of: "entities", to: caller, origin: origin, store: store, at: clock.now())
         let (stored, rows) = try await store.read { db in
             let stored = try await Self.storedGolden(of: [code], on: db)[code]
             let rows = try await db.raw("SELECT * FROM entity_records WHERE \(Self.match([code])) ORDER BY source, version")

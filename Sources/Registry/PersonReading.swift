@@ -1,5 +1,6 @@
 import CityCore
 import CityStore
+import Exchange
 import Foundation
 import Synchronization
 import Identity
@@ -10,13 +11,15 @@ public enum PersonView: String, Sendable, Codable, CaseIterable {
     case masked, plain
 }
 
-/// Who may read persons, and how. Until the exchange brings grants between organisations, the
-/// big-data bureaus' data stewards (the city's and each county's, within their scope) hold a
-/// standing grant for plain values; everyone else reads masked values.
+/// Who may read persons, and how. Plain values need an ordinary exchange grant with plain values
+/// on the registry's resource (`persons`, or `entities` for representatives), held by the
+/// caller's organisation and read by its data stewards; the big-data bureaus hold standing grants
+/// the seed writes (revocable like any other). Everyone else reads masked values.
 public enum PersonGrants {
-    /// Whether `caller` may see plain personal values.
-    public static func allowsPlain(_ caller: Principal) -> Bool {
-        caller.kind == .staff && caller.roles.contains(.dataSteward) && (caller.organisationCode?.hasSuffix("-BDB") ?? false)
+    /// Whether `caller` may see plain personal values of `resource` now.
+    public static func allowsPlain(_ caller: Principal, resource: String, store: Store, at now: Date) async throws -> Bool {
+        guard caller.kind == .staff, caller.roles.contains(.dataSteward) else { return false }
+        return try await SharingDesk.holdsPlain(resource, organisation: caller.organisationCode, at: now, store: store)
     }
 
     /// Whether `caller`'s work needs names (those who contact or serve people: the roles that may
@@ -30,11 +33,12 @@ extension PersonGrants {
     /// Checks that `caller` may read personal data (of persons, or of legal entities'
     /// representatives) in `view`, and what they are shown. (A refusal is audited where it is
     /// answered: the HTTP layer audits every 403.)
-    static func disclosure(_ view: PersonView, to caller: Principal, origin: AuditOrigin) throws -> Disclosure {
+    static func disclosure(_ view: PersonView, of resource: String, to caller: Principal, origin: AuditOrigin, store: Store,
+                           at now: Date) async throws -> Disclosure {
         try caller.require(anyOf: .dataSteward, .departmentHandler, .commandOperator, .dispatcher, .inspector)
         _ = try caller.staffScope()
         guard view == .plain else { return Disclosure(plain: false, names: needsNames(caller)) }
-        guard allowsPlain(caller) else { throw RegistryError.noGrantForPlain }
+        guard try await allowsPlain(caller, resource: resource, store: store, at: now) else { throw RegistryError.noGrantForPlain }
         guard origin.statedPurpose != nil else { throw RegistryError.purposeRequired }
         return Disclosure(plain: true, names: true)
     }
@@ -107,11 +111,16 @@ struct Disclosure {
 }
 
 extension PersonRegistry {
+    /// Whether `caller` may ask for plain values of `resource` (`persons` or `entities`) now.
+    public func allowsPlain(_ caller: Principal, resource: String = "persons") async throws -> Bool {
+        try await PersonGrants.allowsPlain(caller, resource: resource, store: store, at: clock.now())
+    }
+
     /// The golden record of `id`, within the caller's scope. Plain values need `view: .plain`, a
     /// grant and a stated purpose; every read (plain, masked or refused) is audited with its purpose.
     /// A person outside the caller's scope is answered as unknown, so scope does not reveal who exists.
     public func person(_ id: ResidentID, view: PersonView = .masked, by caller: Principal, origin: AuditOrigin) async throws -> PersonRecord {
-        let disclosure = try PersonGrants.disclosure(view, to: caller, origin: origin)
+        let disclosure = try await PersonGrants.disclosure(view, of: "persons", to: caller, origin: origin, store: store, at: clock.now())
         let found = try await store.readRows("SELECT * FROM persons WHERE \(Self.keyMatch([id]))").first
             .map(StoredGolden.init(row:))
         let stored = try await visible(id, action: "registry.person.read", by: caller, origin: origin, found)
@@ -126,7 +135,7 @@ extension PersonRegistry {
     public func search(name: String, prefix: Bool = false, division: DivisionCode? = nil, page: PageRequest, view: PersonView = .masked,
                        by caller: Principal, origin: AuditOrigin) async throws -> Page<PersonRecord> {
         let search = try NameSearch(name: name, prefix: prefix, division: division, maxLength: 64, what: ("姓名", "name"), by: caller)
-        let disclosure = try PersonGrants.disclosure(view, to: caller, origin: origin)
+        let disclosure = try await PersonGrants.disclosure(view, of: "persons", to: caller, origin: origin, store: store, at: clock.now())
         let (rows, total) = try await search.run("persons", key: "id_number", page: page, on: store, StoredGolden.init(row:))
         let items = try rows.map { try $0.record(disclosure) }
         try await audit(caller, "registry.person.search", nil, origin, outcome: "ok", division: search.within.root.rawValue,
@@ -136,7 +145,7 @@ extension PersonRegistry {
 
     /// Every version of every source's record of `id`, newest first, masked as `person` masks.
     public func history(_ id: ResidentID, view: PersonView = .masked, by caller: Principal, origin: AuditOrigin) async throws -> PersonHistory {
-        let disclosure = try PersonGrants.disclosure(view, to: caller, origin: origin)
+        let disclosure = try await PersonGrants.disclosure(view, of: "persons", to: caller, origin: origin, store: store, at: clock.now())
         let (stored, rows) = try await store.read { db in
             let stored = try await Self.storedGolden(of: [id], on: db)[id]
             let rows = try await db.raw("SELECT * FROM person_records WHERE \(Self.keyMatch([id])) ORDER BY source, version")

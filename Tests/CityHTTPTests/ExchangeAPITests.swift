@@ -100,8 +100,20 @@ struct ExchangeAPITests {
             #expect(asked.json["state"] as? String == "granted")
             try await Self.send(client, .post, "/api/v1/exchange/requests", token: consumer, body: #"{"resource":"geography","purpose":"查看视频点位","fields":["streamUrl"],"days":7}"#)
                 .expectProblem(.badRequest, code: "exchange.secret-field", field: "fields")
-            let grants = try await client.get("/api/v1/exchange/grants?resource=411600-BDB.R001", token: consumer).json["items"] as? [[String: Any]] ?? []
-            #expect(grants.count == 1 && grants.first?["grantedBy"] as? String == "system")
+            let all = try await client.get("/api/v1/exchange/grants?resource=411600-BDB.R001", token: consumer).json["items"] as? [[String: Any]] ?? []
+            // The bureau provides persons: it sees the grants it gave the county bureaus too.
+            #expect(all.filter { $0["consumerCode"] as? String != "411600-BDB" }.count == 10)
+            let grants = all.filter { $0["consumerCode"] as? String == "411600-BDB" }
+            // Its standing grant (plain, written by the seed) and the one just asked for (masked, granted by the platform at once).
+            #expect(grants.count == 2 && grants.contains { $0["grantedBy"] as? String == "system" && $0["plain"] as? Bool == false }
+                    && grants.contains { ($0["grantedBy"] as? String)?.hasPrefix("cli:") == true && $0["plain"] as? Bool == true })
+            // The standing grant is what plain reads through the registry's own API rest on: revoked, they end.
+            let plainRead = "/api/v1/registry/persons/411602198506126153?view=plain"
+            #expect(try await client.get(plainRead, token: consumer, headers: [.init("X-Purpose")!: "核对"]).json["name"] as? String == "王建国")
+            let standing = try #require(grants.first { $0["plain"] as? Bool == true }?["id"] as? Int)
+            let admin = try await client.token("admin", Harness.adminPassword)
+            #expect(try await Self.send(client, .post, "/api/v1/exchange/grants/\(standing)/revoke", token: admin, body: #"{"reason":"测试吊销"}"#).status == .ok)
+            try await client.get(plainRead, token: consumer, headers: [.init("X-Purpose")!: "核对"]).expectProblem(.forbidden, code: "registry.no-grant-for-plain")
             let rows = try await client.get("/api/v1/exchange/resources/persons/rows", token: consumer)
             let items = rows.json["rows"] as? [[String: Any]] ?? []
             #expect(items.count == 2 && items.allSatisfy { ($0["idNumber"] as? String)?.contains("**********") == true } && items.first?["name"] as? String == "王**",

@@ -44,23 +44,26 @@ struct ExchangePagesTests {
                                             fields: [("csrf", csrf), ("f_licenceNo", "on"), ("days", "30"), ("purpose", "核对辖区医疗机构")])
             #expect(asked.status == .seeOther && asked.headers[.location] == "/desk/exchange/sharing?done=pending")
 
+            let pending = try await client.get("/api/v1/exchange/requests?pending=true", token: provider).json["items"] as? [[String: Any]] ?? []
+            let id = try #require(pending.first?["id"] as? Int)
             let providerCookie = try await Desk.signIn(client, "health.steward")
             let sharing = try await client.execute(uri: "/desk/exchange/sharing", method: .get, headers: [.cookie: providerCookie])
-            #expect(sharing.status == .ok && sharing.text.contains("id=\"approve-1\""))
+            #expect(sharing.status == .ok && sharing.text.contains("id=\"approve-\(id)\""))
             let providerToken = try #require(Desk.token(in: sharing.text))
-            let approved = try await Desk.post(client, "/desk/exchange/requests/1/decision", cookie: providerCookie,
+            let approved = try await Desk.post(client, "/desk/exchange/requests/\(id)/decision", cookie: providerCookie,
                                                fields: [("csrf", providerToken), ("decision", "approve"), ("days", "10")])
             #expect(approved.status == .seeOther && approved.headers[.location] == "/desk/exchange/sharing?done=granted")
-            let again = try await Desk.post(client, "/desk/exchange/requests/1/decision", cookie: providerCookie,
+            let again = try await Desk.post(client, "/desk/exchange/requests/\(id)/decision", cookie: providerCookie,
                                             fields: [("csrf", providerToken), ("decision", "refuse"), ("reason", "晚了")])
             #expect(again.status == .conflict && again.text.contains("page-error"))
 
+            let grant = try #require(try await client.get("/api/v1/exchange/requests/\(id)", token: provider).json["grantId"] as? Int)
             let mine = try await client.execute(uri: "/desk/exchange/sharing", method: .get, headers: [.cookie: consumer])
-            #expect(mine.text.contains("id=\"revoke-1\"") && mine.text.contains("已授权"))
-            let revoked = try await Desk.post(client, "/desk/exchange/grants/1/revoke", cookie: consumer, fields: [("csrf", csrf), ("reason", "不再需要")])
+            #expect(mine.text.contains("id=\"revoke-\(grant)\"") && mine.text.contains("已授权"))
+            let revoked = try await Desk.post(client, "/desk/exchange/grants/\(grant)/revoke", cookie: consumer, fields: [("csrf", csrf), ("reason", "不再需要")])
             #expect(revoked.status == .seeOther && revoked.headers[.location] == "/desk/exchange/sharing?done=revoked")
             let after = try await client.execute(uri: "/desk/exchange/sharing", method: .get, headers: [.cookie: consumer])
-            #expect(after.text.contains("已吊销：不再需要") && !after.text.contains("id=\"revoke-1\""))
+            #expect(after.text.contains("已吊销：不再需要") && !after.text.contains("id=\"revoke-\(grant)\""))
 
             // A handler (no steward) browses the catalogue but sees no request form.
             let handler = try await Desk.signIn(client, "handler")

@@ -34,7 +34,7 @@ struct EntityRegistryTests {
 
     @Test("an import keeps good rows, refuses bad codes with the exact reason, flags branches registered elsewhere, and a re-run changes nothing", arguments: TestEngine.all)
     func importAndRerun(engine: TestEngine) async throws {
-        try await TestStores.with(engine, migrations: Self.migrations) { store in
+        try await PersonRegistryTests.withGrants(engine) { store in
             let registry = EntityRegistry(store: store, audit: AuditLog(store: store))
             let rejects = FileManager.default.temporaryDirectory.appendingPathComponent("rejects-\(UUID().uuidString).csv").path
             defer { try? FileManager.default.removeItem(atPath: rejects) }
@@ -75,7 +75,7 @@ struct EntityRegistryTests {
 
     @Test("a second source's record merges by the documented priority, names who disagrees, and changes the golden record only when it must", arguments: TestEngine.all)
     func merge(engine: TestEngine) async throws {
-        try await TestStores.with(engine, migrations: Self.migrations) { store in
+        try await PersonRegistryTests.withGrants(engine) { store in
             let registry = EntityRegistry(store: store, audit: AuditLog(store: store))
             _ = try await Self.importFile(registry, Self.marketFile, source: .marketRegulation)
             let before = try await ChangeLog(store: store).head()
@@ -92,7 +92,7 @@ struct EntityRegistryTests {
 
     @Test("search by name (exact or prefix) within scope, and the history of every source's versions, masked and audited", arguments: TestEngine.all)
     func searchAndHistory(engine: TestEngine) async throws {
-        try await TestStores.with(engine, migrations: Self.migrations) { store in
+        try await PersonRegistryTests.withGrants(engine) { store in
             let registry = EntityRegistry(store: store, audit: AuditLog(store: store))
             _ = try await Self.importFile(registry, Self.marketFile, source: .marketRegulation)
             let hrss = Self.header + "91411602MA00000011,周口华盛食品公司,,411602198506126153,周口市七一路1号,411602,active,,\n"

@@ -1,5 +1,6 @@
 import CityCore
 import CityStore
+import Exchange
 import Foundation
 import Identity
 import Registry
@@ -8,7 +9,20 @@ import Testing
 
 @Suite("Registry: persons stored, merged, masked and audited, on every engine")
 struct PersonRegistryTests {
-    static let migrations = StoreMigrations.all + IdentityMigrations.all + RegistryMigrations.all
+    static let migrations = StoreMigrations.all + IdentityMigrations.all + RegistryMigrations.all + ExchangeMigrations.all
+
+    /// A store with the registries in the catalogue and the city bureau's standing grants (plain
+    /// values of persons and entities for its data stewards), as the seed writes them.
+    static func withGrants<T: Sendable>(_ engine: TestEngine, _ body: (Store) async throws -> T) async throws -> T {
+        try await TestStores.with(engine, migrations: migrations) { store in
+            try await ResourceCatalogue(store: store, clock: SystemClock()).registerBuiltIns(BuiltInResources.all(at: Date()))
+            let sharing = SharingDesk(store: store, clock: SystemClock(), keys: APIKeyRing(store: store))
+            for resource in ["persons", "entities"] {
+                try await sharing.grantStanding(resource, to: "411600-BDB", purpose: "test", days: 30, by: .commandLine(user: "test"))
+            }
+            return try await body(store)
+        }
+    }
     static let operator_ = Principal.commandLine(user: "test")
     static let steward = Principal(kind: .staff, id: "steward", displayName: "赵敏", organisationCode: "411600-BDB", scope: .city, roles: [.dataSteward])
     static let handler = Principal(kind: .staff, id: "handler", displayName: "孙浩", organisationCode: "411600-CMB", scope: .city, roles: [.departmentHandler])
@@ -39,7 +53,7 @@ struct PersonRegistryTests {
 
     @Test("an import keeps good rows, writes bad ones with line and reason, and a re-run changes nothing", arguments: TestEngine.all)
     func importAndRerun(engine: TestEngine) async throws {
-        try await TestStores.with(engine, migrations: Self.migrations) { store in
+        try await Self.withGrants(engine) { store in
             let registry = PersonRegistry(store: store, audit: AuditLog(store: store))
             let rejects = FileManager.default.temporaryDirectory.appendingPathComponent("rejects-\(UUID().uuidString).csv").path
             defer { try? FileManager.default.removeItem(atPath: rejects) }
@@ -59,7 +73,7 @@ struct PersonRegistryTests {
 
     @Test("an NDJSON file is read like a CSV: numbers as written, a line that is no object rejected by number", arguments: TestEngine.all)
     func ndjson(engine: TestEngine) async throws {
-        try await TestStores.with(engine, migrations: Self.migrations) { store in
+        try await Self.withGrants(engine) { store in
             let registry = PersonRegistry(store: store, audit: AuditLog(store: store))
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("persons-\(UUID().uuidString).ndjson").path
             let rejects = path + ".rejects.csv"
@@ -81,7 +95,7 @@ struct PersonRegistryTests {
 
     @Test("the module refuses a record that does not say where the person lives, or places them outside the caller's scope", arguments: TestEngine.all)
     func loadNeedsADivisionInScope(engine: TestEngine) async throws {
-        try await TestStores.with(engine, migrations: Self.migrations) { store in
+        try await Self.withGrants(engine) { store in
             let registry = PersonRegistry(store: store, audit: AuditLog(store: store))
             // Born in Beijing (110105), no residence given: without the check the golden record would fall back to 110105.
             let nowhere = PersonSourceRecord(idNumber: ResidentID("11010519491231002X")!, source: .health, receivedAt: Date(), values: [.name: "李秀英"])
@@ -102,7 +116,7 @@ struct PersonRegistryTests {
 
     @Test("two sources make one golden record: per-field priority, provenance, disagreement, change log and history", arguments: TestEngine.all)
     func goldenRecord(engine: TestEngine) async throws {
-        try await TestStores.with(engine, migrations: Self.migrations) { store in
+        try await Self.withGrants(engine) { store in
             let registry = PersonRegistry(store: store, audit: AuditLog(store: store))
             let changes = ChangeLog(store: store)
             let id = ResidentID("411602198506126153")!
@@ -130,7 +144,7 @@ struct PersonRegistryTests {
 
     @Test("reads are masked unless a grant and a purpose allow plain values, refused outside scope, and every one is audited", arguments: TestEngine.all)
     func maskingAndAudit(engine: TestEngine) async throws {
-        try await TestStores.with(engine, migrations: Self.migrations) { store in
+        try await Self.withGrants(engine) { store in
             let audit = AuditLog(store: store)
             let registry = PersonRegistry(store: store, audit: audit)
             _ = try await Self.importFile(registry, Self.header + "411602198506126153,王建国,male,1985-06-12,13800001234,周口市川汇区七一路1号,411602\n", source: .publicSecurity)
@@ -163,7 +177,7 @@ struct PersonRegistryTests {
 
     @Test("search by name within a division, exact or by prefix, within scope", arguments: TestEngine.all)
     func search(engine: TestEngine) async throws {
-        try await TestStores.with(engine, migrations: Self.migrations) { store in
+        try await Self.withGrants(engine) { store in
             let registry = PersonRegistry(store: store, audit: AuditLog(store: store))
             var generator = PersonGenerator(seed: 7)
             var lines = Self.header

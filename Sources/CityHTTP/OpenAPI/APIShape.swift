@@ -24,9 +24,14 @@ extension APIShape {
         return name.hasSuffix("DTO") ? String(name.dropLast(3)) : name
     }
 
-    /// The object schema, with the fields in declaration order.
+    /// The object schema, with the fields in declaration order. In a request body a field that
+    /// may be left out may also be sent as null (the decoder reads both as absent), and says so.
     static var objectSchema: JSONValue {
-        Schema.object(Fields.allCases.map { ($0.stringValue, schema($0)) }, required: requiredFields.map(\.stringValue), closed: isClosed)
+        let required = Set(requiredFields.map(\.stringValue))
+        return Schema.object(Fields.allCases.map { field in
+            let name = field.stringValue
+            return (name, isClosed && !required.contains(name) ? Schema.orNull(schema(field)) : schema(field))
+        }, required: requiredFields.map(\.stringValue), closed: isClosed)
     }
 }
 

@@ -17,6 +17,22 @@ public enum Schema {
         return .object(pairs)
     }
     public static let nullableString: JSONValue = ["type": ["string", "null"]]
+
+    /// `schema`, or null: the type gains "null" (and an enumeration the null value); a reference
+    /// becomes one of it and null.
+    public static func orNull(_ schema: JSONValue) -> JSONValue {
+        guard case .object(var pairs) = schema else { return schema }
+        guard let typeIndex = pairs.firstIndex(where: { $0.0 == "type" }) else { return ["anyOf": [schema, ["type": "null"]]] }
+        switch pairs[typeIndex].1 {
+        case .string(let type): pairs[typeIndex].1 = [.string(type), "null"]
+        case .array(let types) where !types.contains(.string("null")): pairs[typeIndex].1 = .array(types + ["null"])
+        default: break
+        }
+        if let enumIndex = pairs.firstIndex(where: { $0.0 == "enum" }), case .array(let values) = pairs[enumIndex].1, !values.contains(.null) {
+            pairs[enumIndex].1 = .array(values + [.null])
+        }
+        return .object(pairs)
+    }
     public static let integer: JSONValue = ["type": "integer"]
     public static let boolean: JSONValue = ["type": "boolean"]
     public static func array(_ items: JSONValue) -> JSONValue { ["type": "array", "items": items] }

@@ -55,7 +55,7 @@ public struct RegistryPages: RouteDomain {
         values["asked"] = !q.isEmpty
         values["purpose"] = purpose
         values["plain"] = plain
-        values["grant"] = PersonGrants.allowsPlain(principal)
+        values["grant"] = try await persons.allowsPlain(principal, resource: kind)
         var failure: (any CityError)?
         if !q.isEmpty {
             let view: PersonView = plain ? .plain : .masked
