@@ -37,6 +37,8 @@ public final class WebhookDeliverer: Service, Sendable {
     let firstBackoff: TimeInterval
     static let lease: TimeInterval = 30
     static let batch = 100
+    /// Delivered events between two writes of the cursor.
+    static let cursorEvery = 20
     /// Most subscriptions this process sends at once.
     static let concurrency = 32
 
@@ -189,10 +191,19 @@ public final class WebhookDeliverer: Service, Sendable {
             }
         }
         var attempts = row.attempts
+        // Delivered events move the cursor a few at a time: a process killed in between sends at
+        // most those again (receivers de-duplicate by webhook-id), and the store takes one write
+        // for many posts.
+        var pending: (cursor: Int64, count: Int)? = nil
+        func flush() async throws {
+            if let done = pending { try await advance(row.id, to: done.cursor, delivered: done.count) }
+            pending = nil
+        }
         for event in events {
             let webhookID = "msg_\(row.id)_\(event.cursor)"
             let failure = await post(event.body, id: webhookID, to: row.url, secret: row.secret)
             if let failure {
+                try await flush()
                 attempts += 1
                 if attempts < maxAttempts {
                     try await postpone(row, error: failure, attempts: attempts, after: backoff(attempts))
@@ -203,8 +214,10 @@ public final class WebhookDeliverer: Service, Sendable {
                 continue
             }
             attempts = 0
-            try await advance(row.id, to: event.cursor, delivered: 1)
+            pending = (event.cursor, (pending?.count ?? 0) + 1)
+            if pending!.count >= Self.cursorEvery { try await flush() }
         }
+        try await flush()
         if next > (events.last?.cursor ?? row.cursor) { try await advance(row.id, to: next, delivered: 0) }
         // Progress made: look again (the next read finds nothing when all is sent).
         return next > row.cursor
