@@ -9,7 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from conftest import DEMO_PASSWORD, ROOT
+from conftest import ADMIN_PASSWORD, DEMO_PASSWORD, ROOT, request
 
 ARTIFACTS = os.path.join(ROOT, ".build", "e2e-artifacts")
 
@@ -98,6 +98,50 @@ def test_a_wrong_password_shows_the_message_in_both_languages(browser, shared_se
     browser.get(shared_server.url + "/login")
     assert WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "lang-switch").get_attribute("aria-pressed") == "true")
     assert browser.find_element(By.CSS_SELECTOR, "#login-form small[lang=en]").is_displayed()
+
+
+def test_a_steward_asks_for_a_dataset_in_the_catalogue_and_the_provider_approves_it(browser, shared_server):
+    """The exchange pages clicked through: the catalogue, a resource with its fields, the request
+    form, and the provider's approval on the sharing page; axe on each."""
+    admin = shared_server.token("admin", ADMIN_PASSWORD)
+    status, _, body = request("POST", shared_server.url + "/api/v1/staff", {"username": "health.browser", "displayName": "钱芳", "organisationCode": "411600-HEALTH",
+                                                                          "roles": ["dataSteward"], "password": DEMO_PASSWORD}, token=admin)
+    assert status == 201, body
+    provider = shared_server.token("health.browser")
+    status, _, body = request("POST", shared_server.url + "/api/v1/exchange/resources", {
+        "shortCode": "clinics-browser", "name": "医疗机构执业登记（浏览器测试）", "summary": "全市医疗机构的执业登记信息", "keyField": "licenceNo",
+        "sharing": "conditional", "sharingBasis": "《医疗机构管理条例》第四十条",
+        "fields": [{"name": "licenceNo", "title": "许可证号", "type": "string", "sensitivity": "public", "required": True},
+                   {"name": "doctorPhone", "title": "负责人电话", "type": "phone", "sensitivity": "personal"}]}, token=provider)
+    assert status == 201, body
+    code = body["code"]
+
+    sign_in(browser, shared_server.url, "steward", DEMO_PASSWORD)
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "nav-exchange"))).click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "resources")))
+    assert serious_violations(browser) == []
+    browser.find_element(By.ID, "q").send_keys("医疗机构")
+    browser.find_element(By.ID, "search").click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, f"tr[data-code='{code}'] a"))).click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "request-form")))
+    assert "个人信息" in browser.find_element(By.ID, "fields").text
+    assert serious_violations(browser) == []
+    browser.find_element(By.ID, "purpose").send_keys("核对辖区医疗机构")
+    browser.find_element(By.ID, "submit-request").click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "done")))
+    assert "等待提供单位审批" in browser.find_element(By.ID, "done").text
+    assert serious_violations(browser) == []
+
+    browser.delete_all_cookies()
+    sign_in(browser, shared_server.url, "health.browser", DEMO_PASSWORD)
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "nav-exchange")))
+    browser.get(shared_server.url + "/desk/exchange/sharing")
+    approve = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, "[id^='approve-']")))
+    assert serious_violations(browser) == []
+    approve.click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "done")))
+    assert "已授权" in browser.find_element(By.ID, "done").text
+    assert browser.find_elements(By.CSS_SELECTOR, "[id^='revoke-']")
 
 
 def serious_violations(browser):

@@ -75,13 +75,7 @@ struct ChangeEvents: Sendable {
             json.field("divisionCode", change.divisionCode)
             json.key("record")
             if change.operation != .deleted, let row = byKey[key] {
-                json.beginObject()
-                for column in columns {
-                    json.key(column.name)
-                    let value = row.values[column.name] ?? .null
-                    json.value(grant.plain ? value : column.masked(value))
-                }
-                json.endObject()
+                grant.write(row.values, columns: columns, into: &json)
             } else {
                 json.string(nil)
             }

@@ -140,15 +140,7 @@ public struct DataGateway: Sendable {
         json.field("masked", !grant.plain && columns.contains { $0.sensitivity == .personal })
         json.key("rows")
         json.beginArray()
-        for row in rows {
-            json.beginObject()
-            for column in columns {
-                json.key(column.name)
-                let value = row.values[column.name] ?? .null
-                json.value(grant.plain ? value : column.masked(value))
-            }
-            json.endObject()
-        }
+        for row in rows { grant.write(row.values, columns: columns, into: &json) }
         json.endArray()
         json.key("next")
         json.string(next)
@@ -174,6 +166,19 @@ public struct DataGateway: Sendable {
         json.field("sha256", sha256)
         json.endObject()
         return json.text
+    }
+}
+
+extension Grant {
+    /// A row as this grant lets it leave: the columns asked for, personal ones masked unless the grant says plain.
+    func write(_ values: [String: JSONValue], columns: [ResourceField], into json: inout JSONWriter) {
+        json.beginObject()
+        for column in columns {
+            json.key(column.name)
+            let value = values[column.name] ?? .null
+            json.value(plain ? value : column.masked(value))
+        }
+        json.endObject()
     }
 }
 

@@ -298,10 +298,8 @@ public struct SharingDesk: Sendable {
     public func requests(by caller: Principal, pendingOnly: Bool = false, page: PageRequest) async throws -> Page<ShareRequest> {
         try caller.require(anyOf: .dataSteward, .auditor)
         _ = try caller.staffScope()
-        let org = caller.organisationCode ?? ""
         return try await store.read { db in
-            var filter: SQLQueryString = caller.roles.contains(.auditor) || caller.roles.contains(.platformAdmin)
-                ? " WHERE 1 = 1" : " WHERE (consumer_code = \(bind: org) OR provider_code = \(bind: org))"
+            var filter = Self.involving(caller)
             if pendingOnly { filter += " AND state = 'pending'" }
             struct Count: Decodable { let n: Int }
             let total = try await db.raw("SELECT COUNT(*) AS n FROM exchange_requests" + filter).first(decoding: Count.self)?.n ?? 0
@@ -315,10 +313,8 @@ public struct SharingDesk: Sendable {
     public func grants(by caller: Principal, resource: String? = nil, page: PageRequest) async throws -> Page<Grant> {
         try caller.require(anyOf: .dataSteward, .auditor)
         _ = try caller.staffScope()
-        let org = caller.organisationCode ?? ""
         return try await store.read { db in
-            var filter: SQLQueryString = caller.roles.contains(.auditor) || caller.roles.contains(.platformAdmin)
-                ? " WHERE 1 = 1" : " WHERE (consumer_code = \(bind: org) OR provider_code = \(bind: org))"
+            var filter = Self.involving(caller)
             if let resource { filter += " AND resource_code = \(bind: resource)" }
             struct Count: Decodable { let n: Int }
             let total = try await db.raw("SELECT COUNT(*) AS n FROM exchange_grants" + filter).first(decoding: Count.self)?.n ?? 0
@@ -326,6 +322,13 @@ public struct SharingDesk: Sendable {
                 .all(decoding: GrantRow.self, keyDecodingStrategy: .convertFromSnakeCase)
             return Page(items: rows.map(\.grant), total: total, limit: page.limit, offset: page.offset)
         }
+    }
+
+    /// The rows the caller sees: its organisation's, as consumer or provider (auditors and administrators: all).
+    static func involving(_ caller: Principal) -> SQLQueryString {
+        let org = caller.organisationCode ?? ""
+        return caller.roles.contains(.auditor) || caller.roles.contains(.platformAdmin)
+            ? " WHERE 1 = 1" : " WHERE (consumer_code = \(bind: org) OR provider_code = \(bind: org))"
     }
 
     /// One request, for the organisations on either side.

@@ -194,9 +194,12 @@ public final class WebhookDeliverer: Service, Sendable {
         // Delivered events move the cursor a few at a time: a process killed in between sends at
         // most those again (receivers de-duplicate by webhook-id), and the store takes one write
         // for many posts.
-        var pending: (cursor: Int64, count: Int)? = nil
+        var pending: (first: Int64, cursor: Int64, count: Int, digest: SHA256)? = nil
         func flush() async throws {
-            if let done = pending { try await advance(row.id, to: done.cursor, delivered: done.count) }
+            if let done = pending {
+                let sent = Delivered(first: done.first, last: done.cursor, count: done.count, sha256: done.digest.finalize().hexString, grant: grant.id)
+                try await advance(row.id, to: done.cursor, delivered: sent, consumer: row.consumerCode, purpose: grant.purpose)
+            }
             pending = nil
         }
         for event in events {
@@ -214,11 +217,13 @@ public final class WebhookDeliverer: Service, Sendable {
                 continue
             }
             attempts = 0
-            pending = (event.cursor, (pending?.count ?? 0) + 1)
+            var digest = pending?.digest ?? SHA256()
+            digest.update(data: Data(event.body.utf8))
+            pending = (pending?.first ?? event.cursor, event.cursor, (pending?.count ?? 0) + 1, digest)
             if pending!.count >= Self.cursorEvery { try await flush() }
         }
         try await flush()
-        if next > (events.last?.cursor ?? row.cursor) { try await advance(row.id, to: next, delivered: 0) }
+        if next > (events.last?.cursor ?? row.cursor) { try await advance(row.id, to: next, delivered: nil, consumer: row.consumerCode, purpose: grant.purpose) }
         // Progress made: look again (the next read finds nothing when all is sent).
         return next > row.cursor
     }
@@ -250,13 +255,32 @@ public final class WebhookDeliverer: Service, Sendable {
         return "v1," + Data(mac).base64EncodedString()
     }
 
-    func advance(_ id: String, to cursor: Int64, delivered: Int) async throws {
+    /// Events a receiver took: the message log's record of them.
+    struct Delivered {
+        let first: Int64
+        let last: Int64
+        let count: Int
+        /// SHA-256 of the bodies sent, one after another.
+        let sha256: String
+        let grant: Int64
+    }
+
+    /// Moves the cursor; delivered events go into the message log (the audit chain) in the same
+    /// transaction: which subscription, grant and cursors, how many, and the hash of what was sent.
+    func advance(_ id: String, to cursor: Int64, delivered: Delivered?, consumer: String, purpose: String) async throws {
         let me = processID
+        let now = clock.now()
+        let dialect = store.dialect
         try await store.write { db in
-            try await db.raw("""
-                UPDATE exchange_subscriptions SET cursor = \(bind: cursor), delivered = delivered + \(bind: delivered), attempts = 0, last_error = NULL
-                WHERE id = \(bind: id) AND leased_by = \(bind: me) AND cursor < \(bind: cursor)
-                """).run()
+            let moved = try await db.raw("""
+                UPDATE exchange_subscriptions SET cursor = \(bind: cursor), delivered = delivered + \(bind: delivered?.count ?? 0), attempts = 0, last_error = NULL
+                WHERE id = \(bind: id) AND leased_by = \(bind: me) AND cursor < \(bind: cursor) RETURNING id
+                """).all()
+            guard let delivered, !moved.isEmpty else { return }
+            try await AuditLog.append(AuditEntry(actor: "system", action: "exchange.webhook.deliver", recordType: "subscription", recordID: id,
+                                                 purpose: purpose,
+                                                 detail: "to \(consumer) under grant \(delivered.grant), cursors \(delivered.first)…\(delivered.last): \(delivered.count) events, sha256 \(delivered.sha256)"),
+                                      at: now, dialect: dialect, on: db)
         }
     }
 

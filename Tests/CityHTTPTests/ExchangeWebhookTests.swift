@@ -43,12 +43,13 @@ actor Inbox {
 
 /// A receiver on 127.0.0.1 and a random port.
 struct Receiver {
-    static func run(_ inbox: Inbox, _ body: @Sendable (Int) async throws -> Void) async throws {
+    static func run(_ inbox: Inbox, delay: Duration = .zero, _ body: @Sendable (Int) async throws -> Void) async throws {
         let router = Router()
         router.post("/hook") { request, context -> Response in
             let text = String(buffer: try await request.body.collect(upTo: 1 << 20))
             let post = Inbox.Post(id: request.headers[HTTPField.Name("webhook-id")!] ?? "", timestamp: request.headers[HTTPField.Name("webhook-timestamp")!] ?? "",
                                   signature: request.headers[HTTPField.Name("webhook-signature")!] ?? "", body: text)
+            if delay > .zero { try await Task.sleep(for: delay) }
             return Response(status: await inbox.receive(post) ? .noContent : .internalServerError)
         }
         let (ports, port) = AsyncStream<Int>.makeStream()
@@ -132,6 +133,18 @@ struct ExchangeWebhookTests {
                 #expect((firstData["record"] as? [String: Any])?["note"] == nil)
                 #expect(second["type"] as? String == "record.created" && secondData["key"] as? String == "A-2")
                 #expect((firstData["cursor"] as? Int ?? 0) < (secondData["cursor"] as? Int ?? 0))
+                // The message log holds what the receiver took: the subscription, the cursors and the hash of the bodies sent.
+                var bodies = SHA256()
+                for post in accepted { bodies.update(data: Data(post.body.utf8)) }
+                let digest = bodies.finalize().map { String(format: "%02x", $0) }.joined()
+                // (Written with the cursor, just after the receiver answered: waited for.)
+                var logged: [AuditRecord] = []
+                for _ in 0..<100 {
+                    logged = try await opened.platform.audit.entries(recordType: "subscription", recordID: id, limit: 10).filter { $0.action == "exchange.webhook.deliver" }
+                    if !logged.isEmpty { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(logged.contains { $0.detail?.contains("2 events, sha256 \(digest)") == true }, "\(logged.compactMap(\.detail))")
 
                 // A receiver that keeps failing: the event goes to the dead-letter list and the cursor moves on.
                 await inbox.setFailing(0, always: true)
@@ -151,8 +164,14 @@ struct ExchangeWebhookTests {
                 let again = await inbox.accepted
                 // Accepted so far: the update of A-1 and A-2's creation, then the replay: A-1's creation, its update, A-2, A-3 (dead-lettered before).
                 #expect(again.count == 6 && Array(again[3...4].map(\.id)) == accepted.map(\.id) && Self.json(again[5].body).description.contains("A-3"))
-                let state = try await client.get("/api/v1/exchange/subscriptions/\(id)", token: consumer).json
-                #expect((state["delivered"] as? Int ?? 0) >= 5, "\(state)")
+                var state: [String: Any] = [:]
+                for _ in 0..<100 {
+                    state = try await client.get("/api/v1/exchange/subscriptions/\(id)", token: consumer).json
+                    if (state["delivered"] as? Int ?? 0) >= 6 { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                // Two before the replay, four with it (the dead letter is not counted as delivered).
+                #expect(state["delivered"] as? Int == 6, "\(state)")
 
                 // The pull feed gives the same events after the same cursors.
                 let feed = try await client.get("/api/v1/exchange/resources/clinics/changes?cursor=0", token: consumer)
@@ -174,6 +193,35 @@ struct ExchangeWebhookTests {
                         "https://user:pw@example.org/"] {
                 try await API.send(client, .post, "/api/v1/exchange/subscriptions", token: consumer, body: #"{"resource":"entities","url":"\#(url)"}"#)
                     .expectProblem(.unprocessableContent, code: "exchange.receiver-refused", field: "url")
+            }
+        }
+    }
+
+    @Test("a receiver that takes seconds to answer delays only its own subscription", arguments: [TestEngine.sqlite])
+    func slowReceiverDelaysOnlyItself(engine: TestEngine) async throws {
+        try await Harness.run(engine, allowPrivateReceivers: true) { client, opened in
+            let fast = Inbox()
+            let slow = Inbox()
+            try await Receiver.run(fast) { fastPort in
+                try await Receiver.run(slow, delay: .seconds(3)) { slowPort in
+                    let consumer = try await client.token("steward")
+                    // The bureau's own steward: granted at once on its own registry.
+                    _ = try await API.send(client, .post, "/api/v1/exchange/requests", token: consumer, body: #"{"resource":"persons","purpose":"核对居民信息","days":30}"#)
+                    for port in [slowPort, fastPort] {
+                        let created = try await API.send(client, .post, "/api/v1/exchange/subscriptions", token: consumer,
+                                                         body: #"{"resource":"persons","url":"http://127.0.0.1:\#(port)/hook"}"#)
+                        #expect(created.status == .created, "\(created.text)")
+                    }
+                    let deliverer = WebhookDeliverer(book: opened.platform.subscriptions, logger: Harness.logger, interval: .milliseconds(100))
+                    let running = Task { try await deliverer.run() }
+                    defer { running.cancel() }
+                    try await PersonAPITests.load(opened)
+                    let started = ContinuousClock.now
+                    try await fast.wait { await $0.accepted.count >= 2 }
+                    let took = ContinuousClock.now - started
+                    #expect(took < .milliseconds(2_500), "the fast receiver waited \(took)")
+                    #expect(await slow.accepted.count < 2)
+                }
             }
         }
     }

@@ -165,12 +165,24 @@ public struct ExchangePages: RouteDomain {
         return try DeskPages.answer(DeskPages.html(renderer.render("desk-sharing", values)), failure: error)
     }
 
-    @Sendable func decide(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let principal = DeskPages.staff(context) else { return DeskPages.toLogin }
-        guard let id = context.parameters.get("id").flatMap(Int64.init), id > 0 else { return CityHTTP.notFoundPage(context) }
+    /// A form posted about request or grant `id`: the signed-in steward and the form, once its token is checked.
+    enum Posted { case form(Principal, Int64, WebForm), answer(Response) }
+
+    func posted(_ request: Request, context: AppRequestContext) async throws -> Posted {
+        guard let principal = DeskPages.staff(context) else { return .answer(DeskPages.toLogin) }
+        guard let id = context.parameters.get("id").flatMap(Int64.init), id > 0 else { return .answer(CityHTTP.notFoundPage(context)) }
         let form = try await WebForm.read(request, context: context, limit: DeskPages.formLimit)
         guard FormToken.matches(form[FormToken.field], session: context.sessionToken) else {
             throw DeskPages.forgedForm(principal, context: context, renderer: renderer)
+        }
+        return .form(principal, id, form)
+    }
+
+    @Sendable func decide(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal: Principal, id: Int64, form: WebForm
+        switch try await posted(request, context: context) {
+        case .answer(let response): return response
+        case .form(let p, let i, let f): (principal, id, form) = (p, i, f)
         }
         do {
             let decision: ShareDecision = form["decision"] == "refuse"
@@ -184,11 +196,10 @@ public struct ExchangePages: RouteDomain {
     }
 
     @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let principal = DeskPages.staff(context) else { return DeskPages.toLogin }
-        guard let id = context.parameters.get("id").flatMap(Int64.init), id > 0 else { return CityHTTP.notFoundPage(context) }
-        let form = try await WebForm.read(request, context: context, limit: DeskPages.formLimit)
-        guard FormToken.matches(form[FormToken.field], session: context.sessionToken) else {
-            throw DeskPages.forgedForm(principal, context: context, renderer: renderer)
+        let principal: Principal, id: Int64, form: WebForm
+        switch try await posted(request, context: context) {
+        case .answer(let response): return response
+        case .form(let p, let i, let f): (principal, id, form) = (p, i, f)
         }
         do {
             _ = try await sharing.revoke(id, reason: form["reason"] ?? "", by: principal, origin: context.auditOrigin)
