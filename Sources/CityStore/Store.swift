@@ -162,8 +162,10 @@ public final class Store: Sendable, Service {
     }
 
     /// Opens a store, runs `body` with it while its service runs, and closes it whatever happens.
-    /// On PostgreSQL a wrong URL or an unreachable server fails here, before `body` runs.
-    public static func withStore<T: Sendable>(_ location: StoreLocation, logger: Logger = Logger(label: "cityhub.store"), poolSize: Int = 10,
+    /// On PostgreSQL a wrong URL or an unreachable server fails here, before `body` runs. Each
+    /// `watch` holds one pooled connection for its LISTEN (the revocations, geography, case feed
+    /// and webhook followers: five), so the pool is sized for those and the requests beside them.
+    public static func withStore<T: Sendable>(_ location: StoreLocation, logger: Logger = Logger(label: "cityhub.store"), poolSize: Int = 16,
                                               leaseTimeout: Duration = .seconds(5), _ body: (Store) async throws -> T) async throws -> T {
         let store = try await open(location, logger: logger, poolSize: poolSize, leaseTimeout: leaseTimeout)
         return try await withThrowingTaskGroup(of: Void.self) { group in
