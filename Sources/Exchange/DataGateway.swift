@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 import Identity
 import SQLKit
+import Synchronization
 
 /// A query of a resource's rows through the data API.
 public struct DataQuery: Sendable, Equatable {
@@ -45,11 +46,20 @@ public struct DataGateway: Sendable {
     let clock: any WallClock
     /// The registries' and the cases' rows, by resource code; datasets are read here.
     let sources: [String: any RowSource]
+    /// The cursor key, read from the database once: it never changes after it is first written.
+    let seal = SealBox()
 
     public init(store: Store, clock: any WallClock, sources: [String: any RowSource]) {
         self.store = store
         self.clock = clock
         self.sources = sources
+    }
+
+    func cursorSeal() async throws -> CursorSeal {
+        if let known = seal.value.withLock({ $0 }) { return known }
+        let loaded = try await CursorSeal.load(store: store)
+        seal.value.withLock { $0 = loaded }
+        return loaded
     }
 
     public func query(_ code: String, _ query: DataQuery, by caller: Principal, origin: AuditOrigin) async throws -> DataAnswer {
@@ -62,7 +72,7 @@ public struct DataGateway: Sendable {
         let fields = query.fields.isEmpty ? grant.fields : query.fields
         let refused = fields.filter { !grant.fields.contains($0) }
         guard refused.isEmpty else { throw ExchangeError.fieldsNotGranted(refused) }
-        let source: any RowSource = resource.kind == .dataset ? DatasetRows(store: store, resource: resource) : try self.source(resource)
+        let source = try DatasetRows.source(of: resource, store: store, sources: sources)
         for name in query.filters.keys {
             guard grant.fields.contains(name) else { throw ExchangeError.fieldsNotGranted([name]) }
             guard source.filterable.contains(name) else {
@@ -72,7 +82,7 @@ public struct DataGateway: Sendable {
         guard (1...DataQuery.maxLimit).contains(query.limit) else {
             throw ExchangeError.invalidField("limit", zh: "limit 应为 1 至 \(DataQuery.maxLimit)", en: "limit must be 1 to \(DataQuery.maxLimit)")
         }
-        let cursors = try await CursorSeal.load(store: store)
+        let cursors = try await cursorSeal()
         let after = try query.cursor.map { try cursors.open($0, resource: resource.code) }
         let rows = try await source.rows(RowQuery(after: after, limit: query.limit, divisionPrefix: scope.root.significantPrefix, filters: query.filters))
         let next = rows.count == query.limit ? rows.last.map { cursors.seal($0.key, resource: resource.code) } : nil
@@ -108,11 +118,6 @@ public struct DataGateway: Sendable {
                                                  detail: detail), at: now, dialect: dialect, on: db)
         }
         return DataAnswer(body: body, rows: rows.count, sha256: digest, grantID: grant.id)
-    }
-
-    func source(_ resource: Resource) throws -> any RowSource {
-        guard let source = sources[resource.code] ?? resource.shortCode.flatMap({ sources[$0] }) else { throw ExchangeError.unknownResource }
-        return source
     }
 
     /// The live grant the caller may call under: one bound to the caller's key, or one bound to no
@@ -182,6 +187,11 @@ extension Grant {
     }
 }
 
+/// This process's copy of the cursor key.
+final class SealBox: Sendable {
+    let value = Mutex<CursorSeal?>(nil)
+}
+
 /// Cursors the data API hands out are sealed (ChaCha20-Poly1305) with a key every process reads
 /// from the database, so a cursor reveals nothing of the row it points at (a person's ID number)
 /// and cannot be forged to start anywhere else; any process can open it.
@@ -233,6 +243,14 @@ extension Data {
 struct DatasetRows: RowSource {
     let store: Store
     let resource: Resource
+
+    /// Where a resource's rows come from: the exchange's own table for a dataset, otherwise the
+    /// owning module's source (by catalogue code or short code).
+    static func source(of resource: Resource, store: Store, sources: [String: any RowSource]) throws -> any RowSource {
+        if resource.kind == .dataset { return DatasetRows(store: store, resource: resource) }
+        guard let source = sources[resource.code] ?? resource.shortCode.flatMap({ sources[$0] }) else { throw ExchangeError.unknownResource }
+        return source
+    }
 
     var filterable: Set<String> { Set(resource.fields.filter { $0.sensitivity != .secret }.map(\.name)) }
 

@@ -39,9 +39,7 @@ public struct OpenData: Sendable {
 
     /// A page of an open resource's rows, public fields only, after a key.
     public func rows(_ resource: Resource, after key: String?, limit: Int) async throws -> [SharedRow] {
-        let source: any RowSource = resource.kind == .dataset
-            ? DatasetRows(store: store, resource: resource)
-            : try (sources[resource.code] ?? resource.shortCode.flatMap { sources[$0] }).orThrow(ExchangeError.unknownResource)
+        let source = try DatasetRows.source(of: resource, store: store, sources: sources)
         let names = Set(Self.publicFields(resource).map(\.name))
         return try await source.rows(RowQuery(after: key, limit: limit)).map { row in
             SharedRow(key: row.key, divisionCode: row.divisionCode, values: row.values.filter { names.contains($0.key) })
@@ -167,12 +165,5 @@ public struct OpenData: Sendable {
     static func date(_ json: inout JSONWriter, _ key: String, _ date: Date) {
         json.key(key)
         json.beginObject(); json.field("@value", date.secondISO8601); json.field("@type", "xsd:dateTime"); json.endObject()
-    }
-}
-
-extension Optional {
-    func orThrow(_ error: @autoclosure () -> any Error) throws -> Wrapped {
-        guard let self else { throw error() }
-        return self
     }
 }

@@ -182,9 +182,7 @@ public struct SubscriptionBook: Sendable {
     }
 
     func source(_ resource: Resource) throws -> any RowSource {
-        if resource.kind == .dataset { return DatasetRows(store: store, resource: resource) }
-        guard let source = sources[resource.code] ?? resource.shortCode.flatMap({ sources[$0] }) else { throw ExchangeError.unknownResource }
-        return source
+        try DatasetRows.source(of: resource, store: store, sources: sources)
     }
 
     static func randomBytes(_ count: Int) -> Data {
