@@ -121,7 +121,10 @@ def test_a_steward_asks_for_a_dataset_in_the_catalogue_and_the_provider_approves
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "resources")))
     assert serious_violations(browser) == []
     browser.find_element(By.ID, "q").send_keys("医疗机构")
+    listing = browser.find_element(By.ID, "resources")
     browser.find_element(By.ID, "search").click()
+    # The unfiltered list may already show the resource: wait for the search's own page.
+    WebDriverWait(browser, 10).until(EC.staleness_of(listing))
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, f"tr[data-code='{code}'] a"))).click()
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "request-form")))
     assert "个人信息" in browser.find_element(By.ID, "fields").text
