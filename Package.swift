@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // Shared values; Foundation only.
@@ -89,11 +91,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Seals (a city root CA, a key and certificate per department), licences sealed as JWS,
+        // offline verification, revocation and the signed status list.
+        .target(
+            name: "Licences",
+            dependencies: [
+                "CityCore", "CityStore", "Identity", "Registry",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: contexts, auth, controllers, problem+json, OpenAPI.
         .target(
             name: "CityHTTP",
             dependencies: [
-                "CityCore", "CityStore", "Identity", "Registry", "Cases", "Exchange",
+                "CityCore", "CityStore", "Identity", "Registry", "Cases", "Exchange", "Licences",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -117,7 +132,7 @@ let package = Package(
         .target(
             name: "CityApp",
             dependencies: [
-                "CityCore", "CityStore", "Identity", "Registry", "Cases", "Exchange", "CityHTTP", "CityWeb",
+                "CityCore", "CityStore", "Identity", "Registry", "Cases", "Exchange", "Licences", "CityHTTP", "CityWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -130,7 +145,7 @@ let package = Package(
         .executableTarget(
             name: "cityhub",
             dependencies: [
-                "CityApp", "CityStore", "Identity",
+                "CityApp", "CityStore", "Identity", "Licences",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -166,6 +181,12 @@ let package = Package(
         .testTarget(
             name: "ExchangeTests",
             dependencies: ["Exchange", "Identity", "CityStore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "LicencesTests",
+            dependencies: ["Licences", "Registry", "Identity", "CityStore", "TestSupport", .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

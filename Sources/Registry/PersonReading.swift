@@ -129,6 +129,18 @@ extension PersonRegistry {
         return record
     }
 
+    /// Whether the registry's name for `id` is `name` (核验): yes or no, and the person's division,
+    /// without disclosing the name, so a department can check what an applicant states against the
+    /// registry without a plain grant. Audited like a read; outside the scope the person is unknown.
+    public func confirm(_ id: ResidentID, name: String, by caller: Principal, origin: AuditOrigin) async throws -> (matches: Bool, divisionCode: String) {
+        let found = try await store.readRows("SELECT * FROM persons WHERE \(Self.keyMatch([id]))").first
+            .map(StoredGolden.init(row:))
+        let stored = try await visible(id, action: "registry.person.confirm", by: caller, origin: origin, found)
+        let matches = stored.name == name.trimmingCharacters(in: .whitespaces)
+        try await audit(caller, "registry.person.confirm", id.rawValue, origin, outcome: "ok", division: stored.divisionCode, detail: matches ? "name matches" : "name differs")
+        return (matches, stored.divisionCode)
+    }
+
     /// Persons named `name` (or whose name starts with it, with `prefix`) in `division` (default:
     /// the caller's scope), ordered by name then ID number. Audited as one read naming the query
     /// and the ID numbers returned. `total` counts up to 10,000.

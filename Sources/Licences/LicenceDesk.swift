@@ -1,0 +1,341 @@
+import CityCore
+import CityStore
+import Foundation
+import Identity
+import Registry
+import SQLKit
+import Synchronization
+import X509
+
+/// Where a licence stands. Suspension can be lifted; revocation is final.
+public enum LicenceStatus: String, Sendable, Codable, CaseIterable {
+    case valid, suspended, revoked
+}
+
+/// A licence in the library: what was sealed (`jws`, exactly the text handed out) and its status.
+public struct Licence: Sendable, Codable, Equatable {
+    public let id: String
+    public let number: String
+    public let type: String
+    public let divisionCode: String
+    public let issuerCode: String
+    public let holderKind: HolderKind
+    public let holderID: String
+    public let holderName: String
+    public let fields: [String: String]
+    public let validFrom: Date
+    public let validUntil: Date?
+    public let sealID: String
+    public let jws: String
+    public let status: LicenceStatus
+    public let statusReason: String?
+    public let statusAt: Date?
+    public let issuedBy: String
+    public let issuedAt: Date
+}
+
+/// What a department issues: the type, the holder (as the applicant states them; the registries
+/// confirm), the type's fields, the validity, and the seal's algorithm.
+public struct LicenceApplication: Sendable, Equatable {
+    public var type: String
+    public var holderID: String
+    /// The holder's name as stated; confirmed against the registries (persons' names are never
+    /// disclosed for this). nil takes a legal entity's registered name.
+    public var holderName: String?
+    public var fields: [String: String]
+    public var validFrom: Date?
+    public var validUntil: Date?
+    public var algorithm: SealAlgorithm
+
+    public init(type: String, holderID: String, holderName: String? = nil, fields: [String: String], validFrom: Date? = nil, validUntil: Date? = nil,
+                algorithm: SealAlgorithm = .ed25519) {
+        self.type = type
+        self.holderID = holderID
+        self.holderName = holderName
+        self.fields = fields
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.algorithm = algorithm
+    }
+}
+
+/// Issues, finds, suspends and revokes licences, publishes the status list, and verifies online.
+public struct LicenceDesk: Sendable {
+    let store: Store
+    let clock: any WallClock
+    let seals: SealBook
+    let types: LicenceTypeBook
+    let persons: PersonRegistry
+    let entities: EntityRegistry
+    private let verifier = VerifierBox()
+
+    /// How long a status list is current.
+    public static let statusListLifetime: TimeInterval = 86_400
+
+    public init(store: Store, clock: any WallClock, seals: SealBook, persons: PersonRegistry, entities: EntityRegistry) {
+        self.store = store
+        self.clock = clock
+        self.seals = seals
+        self.types = LicenceTypeBook(store: store, clock: clock)
+        self.persons = persons
+        self.entities = entities
+    }
+
+    // MARK: Issuing
+
+    /// Issues and seals a licence: a staff member of the type's issuing organisation (department
+    /// handler) or the command-line operator; the holder confirmed in the registries within the
+    /// caller's scope; the fields checked against the type; the identifier's serial taken, the
+    /// licence sealed, stored with its change-log row and audit entry, in one transaction.
+    public func issue(_ application: LicenceApplication, by caller: Principal, origin: AuditOrigin) async throws -> Licence {
+        guard let type = try await types.find(application.type) else { throw LicencesError.unknownType }
+        if caller.kind != .commandLine {
+            try caller.require(anyOf: .departmentHandler)
+            guard caller.organisationCode == type.issuerCode else { throw LicencesError.notIssuer }
+        }
+        _ = try caller.staffScope()
+        let fields = try type.check(application.fields)
+        let (holderKind, holderID, holderName, division) = try await holder(application, type: type, by: caller, origin: origin)
+        let now = clock.now()
+        let validFrom = application.validFrom ?? now
+        let validUntil = application.validUntil ?? type.validYears.map { Calendar.china.date(byAdding: .year, value: $0, to: validFrom)! }
+        if let validUntil, validUntil <= validFrom {
+            throw LicencesError.invalidField("validUntil", zh: "有效期截止应晚于起始", en: "validUntil must be after validFrom")
+        }
+        let (seal, key, root) = try await seals.activeKey(organisation: type.issuerCode, algorithm: application.algorithm)
+        let year = Calendar.china.component(.year, from: now)
+        let (dialect, actor) = (store.dialect, caller.auditActor)
+        let id = try await store.write { db -> String in
+            struct Last: Decodable { let last: Int }
+            let sequence = try await db.raw("""
+                INSERT INTO licence_serials (issuer_code, type, year, last) VALUES (\(bind: type.issuerCode), \(bind: type.code), \(bind: year), 1)
+                ON CONFLICT (issuer_code, type, year) DO UPDATE SET last = licence_serials.last + 1 RETURNING last
+                """).first(decoding: Last.self)!.last
+            let seq = String(format: "%07d", sequence)
+            let identifier = try LicenceIdentifier(typeCode: type.typeCode, issuerCode: seal.creditCode, serial: "\(year)\(seq)", version: 1)
+            let number = "\(type.shortCode)\(division)\(year)\(seq)"
+            let claims = LicenceClaims(jti: identifier.rawValue, no: number, type: type.code, typeName: type.name, iss: seal.creditCode,
+                                       issuerOrganisation: seal.organisationCode, issuerName: seal.organisationName, sub: holderID,
+                                       holder: .init(kind: holderKind.rawValue, name: holderName), fields: fields,
+                                       iat: Int64(now.timeIntervalSince1970), nbf: Int64(validFrom.timeIntervalSince1970),
+                                       exp: validUntil.map { Int64($0.timeIntervalSince1970) }, ver: 1)
+            let header = SealHeader(alg: application.algorithm.jwsName, typ: "licence+jws", kid: seal.id,
+                                    x5c: [seal.certificate.base64EncodedString(), root.der.base64EncodedString()])
+            let jws = try CompactJWS.seal(header: try JSONEncoder().encode(header), payload: try claims.encoded(), sign: key.sign)
+            try await db.raw("""
+                INSERT INTO licences (division_code, id, number, type, issuer_code, holder_kind, holder_id, holder_name, fields, valid_from, valid_until,
+                    seal_id, jws, status, issued_by, issued_at)
+                VALUES (\(bind: division), \(bind: identifier.rawValue), \(bind: number), \(bind: type.code), \(bind: type.issuerCode), \(bind: holderKind.rawValue),
+                    \(bind: holderID), \(bind: holderName), \(bind: Self.json(fields)), \(bind: validFrom), \(bind: validUntil), \(bind: seal.id), \(bind: jws), 'valid',
+                    \(bind: actor), \(bind: now))
+                """).run()
+            try await ChangeLog.record([NewChange(module: "licences", recordType: "licence", recordKey: identifier.rawValue, divisionCode: division,
+                                                  operation: .created, fields: ["status"] + fields.keys.sorted(), actor: actor)],
+                                       at: now, dialect: dialect, on: db)
+            try await AuditLog.append(AuditEntry(actor: actor, action: "licences.licence.issue", recordType: "licence", recordID: identifier.rawValue,
+                                                 divisionCode: division, source: origin.source, requestID: origin.requestID,
+                                                 detail: "\(type.code) \(number) to \(holderKind.rawValue) \(holderKind == .person ? Mask.idNumber(holderID) : holderID) sealed by \(seal.id)"),
+                                      at: now, dialect: dialect, on: db)
+            return identifier.rawValue
+        }
+        return try await stored(id)!
+    }
+
+    /// The holder as the registries confirm them: kind, key, name and division.
+    private func holder(_ application: LicenceApplication, type: LicenceType, by caller: Principal, origin: AuditOrigin) async throws
+        -> (HolderKind, String, String, String) {
+        let text = application.holderID.trimmingCharacters(in: .whitespaces).uppercased()
+        let audit = AuditOrigin(source: origin.source, requestID: origin.requestID, purpose: "颁发电子证照 \(type.code)")
+        if text.count == 18, let code = CreditCode(text), !(ResidentID(text) != nil && type.holderKinds.contains(.person)) {
+            guard type.holderKinds.contains(.entity) else { throw LicencesError.invalidField("holder", zh: "该类证照只颁发给自然人", en: "this licence type is issued to persons only") }
+            let record: EntityRecord
+            do { record = try await entities.entity(code, by: caller, origin: audit) } catch RegistryError.unknownEntity { throw LicencesError.unknownHolder }
+            if let stated = application.holderName?.trimmingCharacters(in: .whitespaces), stated != record.name { throw LicencesError.holderNameMismatch }
+            return (.entity, code.rawValue, record.name, record.divisionCode)
+        }
+        if let id = ResidentID(text) {
+            guard type.holderKinds.contains(.person) else { throw LicencesError.invalidField("holder", zh: "该类证照只颁发给法人", en: "this licence type is issued to legal entities only") }
+            guard let name = application.holderName?.trimmingCharacters(in: .whitespaces), !name.isEmpty, name.count <= 64 else {
+                throw LicencesError.invalidField("holderName", zh: "请填写持证人姓名", en: "holderName is required for a person")
+            }
+            let confirmed: (matches: Bool, divisionCode: String)
+            do { confirmed = try await persons.confirm(id, name: name, by: caller, origin: audit) } catch RegistryError.unknownPerson { throw LicencesError.unknownHolder }
+            guard confirmed.matches else { throw LicencesError.holderNameMismatch }
+            return (.person, id.rawValue, name, confirmed.divisionCode)
+        }
+        throw LicencesError.invalidField("holder", zh: "持证主体应为公民身份号码或统一社会信用代码", en: "the holder must be a resident ID number or a credit code")
+    }
+
+    static func json(_ fields: [String: String]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(fields)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    // MARK: Reading
+
+    func stored(_ id: String) async throws -> Licence? {
+        try await store.read { db in
+            try await db.raw("SELECT * FROM licences WHERE id = \(bind: id)").first(decoding: LicenceRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }.map { try $0.licence() }
+    }
+
+    /// One licence, for staff whose scope covers its division (or the command line); outside the
+    /// scope it is unknown. Audited: a licence names its holder.
+    public func find(_ id: String, by caller: Principal, origin: AuditOrigin) async throws -> Licence {
+        let scope = try caller.staffScope()
+        guard let licence = try await stored(id), let division = DivisionCode(licence.divisionCode), scope.contains(division) else { throw LicencesError.unknownLicence }
+        try await auditRead(caller, "licences.licence.read", licence.id, licence.divisionCode, origin)
+        return licence
+    }
+
+    /// A holder's licences (by ID number or credit code) within the caller's scope, newest first.
+    public func licences(of holderID: String, by caller: Principal, origin: AuditOrigin) async throws -> [Licence] {
+        let scope = try caller.staffScope()
+        let key = holderID.trimmingCharacters(in: .whitespaces).uppercased()
+        let all = try await store.read { db in
+            try await db.raw("SELECT * FROM licences WHERE holder_id = \(bind: key) ORDER BY issued_at DESC").all(decoding: LicenceRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }.map { try $0.licence() }
+        let visible = all.filter { DivisionCode($0.divisionCode).map(scope.contains) ?? false }
+        try await auditRead(caller, "licences.licence.list", key.count == 18 && ResidentID(key) != nil ? Mask.idNumber(key) : key, nil, origin,
+                            detail: visible.map(\.number).joined(separator: ","))
+        return visible
+    }
+
+    private func auditRead(_ caller: Principal, _ action: String, _ id: String, _ division: String?, _ origin: AuditOrigin, detail: String? = nil) async throws {
+        let (dialect, now) = (store.dialect, clock.now())
+        try await store.write { db in
+            try await AuditLog.append(AuditEntry(actor: caller.auditActor, action: action, recordType: "licence", recordID: id, divisionCode: division,
+                                                 purpose: origin.purpose, source: origin.source, requestID: origin.requestID, detail: detail),
+                                      at: now, dialect: dialect, on: db)
+        }
+    }
+
+    // MARK: Status
+
+    /// Suspends, reinstates or revokes a licence, with a reason: a department handler of the
+    /// issuing organisation, or a platform administrator, within scope. Revocation is final.
+    public func setStatus(_ id: String, to status: LicenceStatus, reason: String, by caller: Principal, origin: AuditOrigin) async throws -> Licence {
+        try caller.require(anyOf: .departmentHandler, .platformAdmin)
+        let scope = try caller.staffScope()
+        let reason = try SealBook.reason(reason)
+        guard let licence = try await stored(id), let division = DivisionCode(licence.divisionCode), scope.contains(division) else { throw LicencesError.unknownLicence }
+        if !caller.roles.contains(.platformAdmin) && caller.organisationCode != licence.issuerCode { throw LicencesError.notIssuer }
+        switch (licence.status, status) {
+        case (.revoked, _): throw LicencesError.statusUnchanged("已吊销的证照不能变更 / a revoked licence stays revoked")
+        case (.valid, .valid), (.suspended, .suspended): throw LicencesError.statusUnchanged("状态未变 / the status is already \(status.rawValue)")
+        default: break
+        }
+        let (dialect, actor, now) = (store.dialect, caller.auditActor, clock.now())
+        try await store.write { db in
+            try await db.raw("""
+                UPDATE licences SET status = \(bind: status.rawValue), status_reason = \(bind: reason), status_at = \(bind: now)
+                WHERE division_code = \(bind: licence.divisionCode) AND id = \(bind: id)
+                """).run()
+            try await ChangeLog.record([NewChange(module: "licences", recordType: "licence", recordKey: id, divisionCode: licence.divisionCode,
+                                                  operation: .updated, fields: ["status"], actor: actor)], at: now, dialect: dialect, on: db)
+            try await AuditLog.append(AuditEntry(actor: actor, action: "licences.licence.\(status == .valid ? "reinstate" : status == .suspended ? "suspend" : "revoke")",
+                                                 recordType: "licence", recordID: id, divisionCode: licence.divisionCode,
+                                                 source: origin.source, requestID: origin.requestID, detail: reason),
+                                      at: now, dialect: dialect, on: db)
+        }
+        return try await stored(id)!
+    }
+
+    /// The status list as the root seals it: every revoked seal and every licence not valid.
+    public func statusList() async throws -> String {
+        let root = try await seals.root()
+        let now = clock.now()
+        struct Row: Decodable { let id: String; let status: String; let statusAt: Date?; let statusReason: String? }
+        let rows = try await store.read { db in
+            try await db.raw("SELECT id, status, status_at, status_reason FROM licences WHERE status <> 'valid' ORDER BY id")
+                .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }
+        let revokedSeals = try await seals.revoked()
+        let list = StatusList(
+            iss: SealBook.rootCommonName, iat: Int64(now.timeIntervalSince1970), nextUpdate: Int64(now.addingTimeInterval(Self.statusListLifetime).timeIntervalSince1970),
+            seals: revokedSeals.map { .init(serial: $0.serial, revokedAt: Int64(($0.revokedAt ?? now).timeIntervalSince1970), reason: $0.revokeReason ?? "") },
+            licences: rows.map { .init(id: $0.id, status: $0.status, at: Int64(($0.statusAt ?? now).timeIntervalSince1970), reason: $0.statusReason ?? "") })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let header = SealHeader(alg: root.key.algorithm.jwsName, typ: "licence-status+jws", kid: root.id, x5c: [root.der.base64EncodedString()])
+        return try CompactJWS.seal(header: try encoder.encode(header), payload: try encoder.encode(list), sign: root.key.sign)
+    }
+
+    // MARK: Verifying online
+
+    /// The verdict on a sealed licence with the library's live status: the offline checks, then
+    /// the seal's and the licence's status now; a licence whose content differs from the one
+    /// issued under its identifier names the altered fields. Anyone may verify.
+    public func verify(_ token: String) async throws -> Verdict {
+        let verifier = try await self.verifier.get { try await seals.rootCertificates() }
+        let (sealed, jws) = verifier.verifySeal(token)
+        let now = clock.now()
+        var verdict = sealed.checked(as: now)
+        var issued: Licence?
+        if let claims = sealed.claims, jws != nil, [.valid, .badSignature, .wrongCheckCharacter].contains(sealed.reason) {
+            issued = try await stored(claims.jti)
+            if issued == nil { issued = try await storedByNumber(claims.no) }
+        }
+        if let claims = sealed.claims, let issued {
+            let original = CompactJWS(issued.jws).flatMap { try? JSONDecoder().decode(LicenceClaims.self, from: $0.payload) }
+            if let original, original != claims {
+                return verdict.with(.alteredField, alteredFields: original.differences(from: claims))
+            }
+            guard sealed.ok else { return verdict }
+            if let seal = try await seals.find(issued.sealID), seal.state == .revoked, seal.serial == sealed.seal?.serial {
+                return verdict.with(.sealRevoked, detail: seal.revokeReason)
+            }
+            switch issued.status {
+            case .revoked: return verdict.with(.revoked, detail: issued.statusReason)
+            case .suspended: return verdict.with(.suspended, detail: issued.statusReason)
+            case .valid: break
+            }
+        } else if sealed.ok, let serial = sealed.seal?.serial, try await seals.revoked().contains(where: { $0.serial == serial }) {
+            verdict = verdict.with(.sealRevoked)
+            return verdict
+        }
+        guard sealed.ok else { return verdict }
+        return LicenceVerifier.timely(verdict, at: now)
+    }
+
+    private func storedByNumber(_ number: String) async throws -> Licence? {
+        try await store.read { db in
+            try await db.raw("SELECT * FROM licences WHERE number = \(bind: number) LIMIT 1").first(decoding: LicenceRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }.map { try $0.licence() }
+    }
+}
+
+/// The verifier built from the stored roots once per process (roots change only when one is added).
+final class VerifierBox: Sendable {
+    private let cached = Mutex<LicenceVerifier?>(nil)
+
+    func get(_ roots: () async throws -> [Certificate]) async throws -> LicenceVerifier {
+        if let v = cached.withLock({ $0 }) { return v }
+        let verifier = LicenceVerifier(roots: try await roots())
+        cached.withLock { $0 = verifier }
+        return verifier
+    }
+}
+
+struct LicenceRow: Decodable {
+    let divisionCode: String; let id: String; let number: String; let type: String; let issuerCode: String; let holderKind: String; let holderId: String
+    let holderName: String; let fields: String; let validFrom: Date; let validUntil: Date?; let sealId: String; let jws: String; let status: String
+    let statusReason: String?; let statusAt: Date?; let issuedBy: String; let issuedAt: Date
+
+    func licence() throws -> Licence {
+        Licence(id: id, number: number, type: type, divisionCode: divisionCode, issuerCode: issuerCode, holderKind: HolderKind(rawValue: holderKind) ?? .entity,
+                holderID: holderId, holderName: holderName, fields: try JSONDecoder().decode([String: String].self, from: Data(fields.utf8)),
+                validFrom: validFrom, validUntil: validUntil, sealID: sealId, jws: jws, status: LicenceStatus(rawValue: status) ?? .revoked,
+                statusReason: statusReason, statusAt: statusAt, issuedBy: issuedBy, issuedAt: issuedAt)
+    }
+}
+
+extension Calendar {
+    /// The Gregorian calendar in China's time zone: years and days as the city counts them.
+    static let china: Calendar = {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        return c
+    }()
+}

@@ -1,0 +1,199 @@
+import Foundation
+import SwiftASN1
+import Synchronization
+import X509
+
+/// The outcome of verifying a licence: valid, or exactly why not.
+public struct Verdict: Sendable, Equatable {
+    public enum Reason: String, Sendable, Codable, CaseIterable {
+        case valid
+        /// Not a sealed licence: not a compact JWS, or its header or payload unreadable.
+        case malformed
+        /// The national identifier's check character is wrong.
+        case wrongCheckCharacter
+        /// The seal's certificate is missing, not issued by a trusted root, or was not valid when the licence was sealed.
+        case unknownSeal
+        /// The signature does not match the content (the content or the signature was altered).
+        case badSignature
+        /// The content differs from the licence as issued (online: the library names the fields).
+        case alteredField
+        case sealRevoked
+        case revoked
+        case suspended
+        case expired
+        case notYetValid
+    }
+
+    /// What the verifier found about the seal that sealed it.
+    public struct SealSummary: Sendable, Equatable, Codable {
+        public let organisation: String
+        public let creditCode: String?
+        public let serial: String
+        public let algorithm: SealAlgorithm
+        public let notBefore: Date
+        public let notAfter: Date
+    }
+
+    public let reason: Reason
+    public let claims: LicenceClaims?
+    public let seal: SealSummary?
+    /// The particulars: the revocation reason, the expected check character, the altered fields.
+    public let detail: String?
+    public let alteredFields: [String]
+    /// When the revocation status used was published; nil when none was checked.
+    public let statusAsOf: Date?
+
+    public var ok: Bool { reason == .valid }
+
+    init(_ reason: Reason, claims: LicenceClaims? = nil, seal: SealSummary? = nil, detail: String? = nil, alteredFields: [String] = [], statusAsOf: Date? = nil) {
+        self.reason = reason
+        self.claims = claims
+        self.seal = seal
+        self.detail = detail
+        self.alteredFields = alteredFields
+        self.statusAsOf = statusAsOf
+    }
+
+    func with(_ reason: Reason, detail: String? = nil, alteredFields: [String] = []) -> Verdict {
+        Verdict(reason, claims: claims, seal: seal, detail: detail, alteredFields: alteredFields, statusAsOf: statusAsOf)
+    }
+
+    func checked(as of: Date?) -> Verdict { Verdict(reason, claims: claims, seal: seal, detail: detail, alteredFields: alteredFields, statusAsOf: of) }
+
+    public var messageZh: String {
+        switch reason {
+        case .valid: "证照有效：印章签名正确，证照未被吊销或中止，且在有效期内"
+        case .malformed: "不是有效的电子证照（格式无法识别）"
+        case .wrongCheckCharacter: "证照标识校验位错误\(detail.map { "（\($0)）" } ?? "")"
+        case .unknownSeal: "印章未知：证书不是由受信任的根证书签发，或签章时证书不在有效期内"
+        case .badSignature: "签名无效：证照内容或签名已被改动"
+        case .alteredField: "证照内容已被篡改：\(alteredFields.joined(separator: "、"))"
+        case .sealRevoked: "签章所用的电子印章已被吊销\(detail.map { "：\($0)" } ?? "")"
+        case .revoked: "证照已被吊销\(detail.map { "：\($0)" } ?? "")"
+        case .suspended: "证照已被中止\(detail.map { "：\($0)" } ?? "")"
+        case .expired: "证照已过有效期"
+        case .notYetValid: "证照尚未生效"
+        }
+    }
+
+    public var messageEn: String {
+        switch reason {
+        case .valid: "Valid: the seal's signature is correct, the licence is neither revoked nor suspended, and it is within its validity"
+        case .malformed: "Not a sealed licence (the form is not recognised)"
+        case .wrongCheckCharacter: "The licence identifier's check character is wrong\(detail.map { " (\($0))" } ?? "")"
+        case .unknownSeal: "Unknown seal: its certificate is not issued by a trusted root, or was not valid when the licence was sealed"
+        case .badSignature: "Bad signature: the licence's content or its signature was altered"
+        case .alteredField: "The licence was altered: \(alteredFields.joined(separator: ", "))"
+        case .sealRevoked: "The seal that sealed it is revoked\(detail.map { ": \($0)" } ?? "")"
+        case .revoked: "The licence is revoked\(detail.map { ": \($0)" } ?? "")"
+        case .suspended: "The licence is suspended\(detail.map { ": \($0)" } ?? "")"
+        case .expired: "The licence has expired"
+        case .notYetValid: "The licence is not valid yet"
+        }
+    }
+}
+
+/// Verifies sealed licences with nothing but the trusted root certificates and, when given, a
+/// status list: what `cityhub licence verify` does offline and the API does online. The
+/// algorithm comes from the seal's certificate; the header's `alg` must agree with it.
+public struct LicenceVerifier: Sendable {
+    public let roots: [Certificate]
+    private let chains = ChainCache()
+
+    public init(roots: [Certificate]) {
+        self.roots = roots
+    }
+
+    /// Roots from PEM text (one or more certificates).
+    public init(rootPEM: String) throws {
+        let documents = try PEMDocument.parseMultiple(pemString: rootPEM)
+        roots = try documents.map { try Certificate(pemDocument: $0) }
+        guard !roots.isEmpty else { throw LicencesError.invalidField("root", zh: "没有根证书", en: "no root certificate") }
+    }
+
+    /// The verdict on `token` at `now`. `status` (already verified, see `statusList(_:)`) adds the
+    /// revocations; without it, revocation is not checked and `statusAsOf` is nil.
+    public func verify(_ token: String, status: StatusList?, at now: Date) -> Verdict {
+        let (verdict, _) = verifySeal(token)
+        guard verdict.ok, let claims = verdict.claims, let seal = verdict.seal else { return verdict }
+        var result = verdict
+        if let status {
+            result = result.checked(as: Date(timeIntervalSince1970: TimeInterval(status.iat)))
+            if let s = status.seals.first(where: { $0.serial == seal.serial }) { return result.with(.sealRevoked, detail: s.reason) }
+            if let l = status.licences.first(where: { $0.id == claims.jti }) {
+                return result.with(l.status == "suspended" ? .suspended : .revoked, detail: l.reason)
+            }
+        }
+        return Self.timely(result, at: now)
+    }
+
+    static func timely(_ verdict: Verdict, at now: Date) -> Verdict {
+        guard let claims = verdict.claims else { return verdict }
+        let t = Int64(now.timeIntervalSince1970)
+        if t < claims.nbf { return verdict.with(.notYetValid) }
+        if let exp = claims.exp, t >= exp { return verdict.with(.expired) }
+        return verdict
+    }
+
+    /// The checks that need nothing but the token and the roots: form, identifier, chain,
+    /// signature. Also returns the parsed token for the online checks.
+    func verifySeal(_ token: String) -> (Verdict, CompactJWS?) {
+        let token = token.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let jws = CompactJWS(token), let header = try? JSONDecoder().decode(SealHeader.self, from: jws.header),
+              let claims = try? JSONDecoder().decode(LicenceClaims.self, from: jws.payload) else { return (Verdict(.malformed), nil) }
+        do {
+            _ = try LicenceIdentifier.checked(claims.jti)
+        } catch .checkCharacter(let expected, let found) {
+            return (Verdict(.wrongCheckCharacter, claims: claims, detail: "\(found) → \(expected)"), jws)
+        } catch {
+            return (Verdict(.malformed, claims: claims), jws)
+        }
+        guard let leaf = header.x5c.first, let chain = chains.chain(leaf, roots: roots) else { return (Verdict(.unknownSeal, claims: claims), jws) }
+        let verdict = Verdict(.valid, claims: claims, seal: chain.summary)
+        guard chain.summary.notBefore <= claims.issuedAt, claims.issuedAt <= chain.summary.notAfter else { return (verdict.with(.unknownSeal), jws) }
+        guard header.alg == chain.key.algorithm.jwsName, chain.key.isValid(jws.signature, for: jws.signingInput) else { return (verdict.with(.badSignature), jws) }
+        return (verdict, jws)
+    }
+
+    /// Checks a status list's seal (one of the trusted roots signed it) and reads it.
+    public func statusList(_ token: String) throws -> StatusList {
+        guard let jws = CompactJWS(token.trimmingCharacters(in: .whitespacesAndNewlines)),
+              let header = try? JSONDecoder().decode(SealHeader.self, from: jws.header),
+              let list = try? JSONDecoder().decode(StatusList.self, from: jws.payload) else {
+            throw LicencesError.invalidField("status", zh: "状态列表格式无法识别", en: "the status list is not readable")
+        }
+        let signedByRoot = roots.contains { root in
+            guard let key = SealPublicKey(root.publicKey) else { return false }
+            return header.alg == key.algorithm.jwsName && key.isValid(jws.signature, for: jws.signingInput)
+        }
+        guard signedByRoot else { throw LicencesError.invalidField("status", zh: "状态列表的签名无效", en: "the status list's signature is not a trusted root's") }
+        return list
+    }
+}
+
+/// Seal certificates already checked against the roots, by their base64 text: a licence's
+/// verification then costs one signature check, not two and a certificate parse.
+final class ChainCache: Sendable {
+    struct Chain: Sendable {
+        let key: SealPublicKey
+        let summary: Verdict.SealSummary
+    }
+
+    private let entries = Mutex<[String: Chain]>([:])
+    static let capacity = 4_096
+
+    func chain(_ leafBase64: String, roots: [Certificate]) -> Chain? {
+        if let hit = entries.withLock({ $0[leafBase64] }) { return hit }
+        guard let der = Data(base64Encoded: leafBase64), let cert = try? Certificate(derEncoded: Array(der)),
+              roots.contains(where: { $0.subject == cert.issuer && $0.publicKey.isValidSignature(cert.signature, for: cert) }),
+              let key = SealPublicKey(cert.publicKey) else { return nil }
+        let chain = Chain(key: key, summary: Verdict.SealSummary(
+            organisation: SealNames.organisation(of: cert.subject) ?? cert.subject.description, creditCode: SealNames.creditCode(of: cert.subject),
+            serial: SealNames.hex(cert.serialNumber.bytes), algorithm: key.algorithm, notBefore: cert.notValidBefore, notAfter: cert.notValidAfter))
+        entries.withLock {
+            if $0.count >= Self.capacity { $0.removeAll() }
+            $0[leafBase64] = chain
+        }
+        return chain
+    }
+}
