@@ -120,7 +120,7 @@ let package = Package(
         .target(
             name: "CityWeb",
             dependencies: [
-                "CityCore", "CityHTTP", "Identity", "Registry", "Cases",
+                "CityCore", "CityHTTP", "Identity", "Registry", "Cases", "Licences",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -155,6 +155,13 @@ let package = Package(
             name: "hello-baseline",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             path: "Benchmarks/hello-baseline",
+            swiftSettings: swiftSettings
+        ),
+        // The licences.verify bench: the module's verifier beside raw swift-crypto, in one process.
+        .executableTarget(
+            name: "licence-verify",
+            dependencies: ["Licences", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates")],
+            path: "Benchmarks/licence-verify",
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CityCoreTests", dependencies: ["CityCore"], swiftSettings: swiftSettings),

@@ -61,7 +61,10 @@ class Server:
         # The demo's grid, cameras and residents only where a test asks for them (env={"CITYHUB_SEED_DEMO_DATA": "true"}).
         self.env["CITYHUB_SEED_DEMO_DATA"] = "false"
         # The audit checkpoint key of this server (and its CLI runs), outside the working directory.
-        self.env["CITYHUB_AUDIT_KEY_FILE"] = os.path.join(tempfile.mkdtemp(prefix="cityhub-audit-"), "audit-checkpoint.key")
+        keys = tempfile.mkdtemp(prefix="cityhub-keys-")
+        self.env["CITYHUB_AUDIT_KEY_FILE"] = os.path.join(keys, "audit-checkpoint.key")
+        # The seals' key-encryption key likewise (a PostgreSQL server would put it under ./data).
+        self.env["CITYHUB_LICENCES_KEY_FILE"] = os.path.join(keys, "licences-kek.key")
         self.env.update(env or {})
         self.proc = None
         self.log = None

@@ -7,6 +7,7 @@ import Exchange
 import Foundation
 import Hummingbird
 import Identity
+import Licences
 import Logging
 import Metrics
 import NIOCore
@@ -15,7 +16,7 @@ import Registry
 import ServiceLifecycle
 
 /// Every module's migrations, in order.
-public let allMigrations: [Migration] = StoreMigrations.all + IdentityMigrations.all + RegistryMigrations.all + CasesMigrations.all + ExchangeMigrations.all
+public let allMigrations: [Migration] = StoreMigrations.all + IdentityMigrations.all + RegistryMigrations.all + CasesMigrations.all + ExchangeMigrations.all + LicencesMigrations.all
 
 /// Prometheus is bootstrapped once per process; every application built in it shares the registry.
 enum MetricsBootstrap {
@@ -49,14 +50,22 @@ public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any Wa
     return try await Store.withStore(location, logger: logger, leaseTimeout: .seconds(config.dbLeaseTimeout)) { store in
         try await store.migrate(allMigrations)
         let notary = try config.auditNotary()
+        let (vault, createdKey) = try config.keyVault()
+        if let createdKey {
+            logger.warning("generated the key-encryption key that protects the seals' private keys", metadata: [
+                "file": "\(createdKey)",
+                "keep": "back it up apart from the database: without it no seal can sign; several servers share one key (licences.keyEncryptionKey)",
+            ])
+        }
         let platform = Platform(store: store, clock: clock, hasher: PasswordHasher(cost: config.bcryptCost),
                                 settings: HTTPSettings(maxBodySize: config.maxBodySize, secureCookies: config.secureCookies),
                                 metrics: MetricsBootstrap.registry, logger: logger,
-                                loginFailureLimit: config.loginFailureLimit, notary: notary, allowPrivateReceivers: config.allowPrivateReceivers)
+                                loginFailureLimit: config.loginFailureLimit, notary: notary, allowPrivateReceivers: config.allowPrivateReceivers, keyVault: vault)
         // Learn where the revocations feed stands before any caller is cached.
         try await platform.revocations.catchUp()
         // The registries and the cases enter the catalogue before the seed grants on them.
         try await platform.catalogue.registerBuiltIns(BuiltInResources.all(at: clock.now()))
+        try await platform.licenceTypes.registerBuiltIns()
         var seed: ReferenceData.Report? = nil
         if config.seedOnFirstStart, try await platform.organisations.count() == 0 {
             seed = try await ReferenceData.seed(platform: PlatformParts(platform), adminPassword: config.adminPassword, demoPassword: config.demoPassword,
@@ -66,7 +75,11 @@ public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any Wa
         if config.seedOnFirstStart {
             try await ReferenceData.seedCases(platform.caseCatalogue, by: .commandLine())
             // A store seeded before the exchange gets the bureaus' standing grants (once per bureau and registry).
-            if try await platform.organisations.count() > 0 { try await ReferenceData.seedStandingGrants(platform.sharing, by: .commandLine()) }
+            if try await platform.organisations.count() > 0 {
+                try await ReferenceData.seedStandingGrants(platform.sharing, by: .commandLine())
+                // The root and a seal of each algorithm for every department that issues a built-in licence type.
+                try await ReferenceData.seedSeals(platform.seals, organisations: platform.organisations, by: .commandLine())
+            }
         }
         if indexGeography { try await platform.geography.load() }
         return try await body(OpenedPlatform(platform: platform, store: store, pages: try await PageRenderer.load(), seed: seed))

@@ -2,6 +2,7 @@
 // first-start seed, and builds the application the `cityhub` CLI and every HTTP test run.
 import CityStore
 import Foundation
+import Licences
 import Logging
 
 /// The platform's configuration, read once in layers: defaults < config file < environment <
@@ -50,6 +51,21 @@ public struct CityConfiguration: Sendable, Equatable {
     public var auditCheckpointFile: String?
     /// Seconds between audit checkpoints; 0 turns the periodic checkpoint off.
     public var auditCheckpointInterval = 300
+    /// The key-encryption key that seals the seals' private keys, base64 of 32 bytes (from a
+    /// secret store, through `CITYHUB_LICENCES_KEY_ENCRYPTION_KEY`). Takes precedence over the file.
+    public var licencesKeyEncryptionKey: String?
+    /// The file holding the key-encryption key (base64). Default: beside an SQLite database, else
+    /// `data/licences-kek.key`. Created (0600) on first start when missing; never in the database.
+    public var licencesKeyFile: String?
+
+    /// The key file in use.
+    public var resolvedLicencesKeyFile: String {
+        if let licencesKeyFile { return licencesKeyFile }
+        if case .sqliteFile(let path)? = (try? StoreLocation(databaseURL))?.kind {
+            return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("licences-kek.key").path
+        }
+        return "data/licences-kek.key"
+    }
 
     /// The key file in use.
     public var resolvedAuditKeyFile: String {
@@ -65,6 +81,29 @@ public struct CityConfiguration: Sendable, Equatable {
         try AuditNotary.load(keyFile: URL(fileURLWithPath: resolvedAuditKeyFile), checkpointFile: URL(fileURLWithPath: resolvedAuditCheckpointFile))
     }
 
+    /// The key vault for the seals' private keys: the configured key, else the key file, created
+    /// (0600) with a new random key when missing. `created` names a file made just now.
+    public func keyVault() throws -> (vault: KeyVault, created: String?) {
+        if let text = licencesKeyEncryptionKey, let key = Data(base64Encoded: text) {
+            return (try KeyVault(keyEncryptionKey: key), nil)
+        }
+        let file = URL(fileURLWithPath: resolvedLicencesKeyFile)
+        if FileManager.default.fileExists(atPath: file.path) {
+            let text = try String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let key = Data(base64Encoded: text), key.count == 32 else { throw ConfigurationError.invalid(key: "licences.keyFile", value: "\(file.path) (not base64 of 32 bytes)") }
+            return (try KeyVault(keyEncryptionKey: key), nil)
+        }
+        let folder = file.deletingLastPathComponent()
+        if !FileManager.default.fileExists(atPath: folder.path) {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let key = KeyVault.newKey()
+        guard FileManager.default.createFile(atPath: file.path, contents: Data((key.base64EncodedString() + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteNoPermission)
+        }
+        return (try KeyVault(keyEncryptionKey: key), file.path)
+    }
+
     /// The checkpoint file in use.
     public var resolvedAuditCheckpointFile: String {
         auditCheckpointFile ?? URL(fileURLWithPath: resolvedAuditKeyFile).deletingLastPathComponent().appendingPathComponent("audit-checkpoints.jsonl").path
@@ -75,7 +114,8 @@ public struct CityConfiguration: Sendable, Equatable {
     /// The keys this configuration understands.
     public static let keys = ["http.host", "http.port", "db.url", "identity.bcryptCost", "http.maxBodySize", "http.secureCookies",
                               "seed.onFirstStart", "seed.demoData", "exchange.deliverWebhooks", "exchange.allowPrivateReceivers", "identity.adminPassword", "identity.demoPassword", "log.level", "jobs.run", "identity.loginFailureLimit", "log.format",
-                              "db.leaseTimeout", "audit.keyFile", "audit.checkpointFile", "audit.checkpointInterval"]
+                              "db.leaseTimeout", "audit.keyFile", "audit.checkpointFile", "audit.checkpointInterval",
+                              "licences.keyEncryptionKey", "licences.keyFile"]
 
     /// Shorter environment names the README uses.
     static let aliases = ["CITYHUB_DATABASE_URL": "db.url", "CITYHUB_ADMIN_PASSWORD": "identity.adminPassword",
@@ -129,6 +169,10 @@ public struct CityConfiguration: Sendable, Equatable {
             case "audit.keyFile": config.auditKeyFile = value.isEmpty ? nil : value
             case "audit.checkpointFile": config.auditCheckpointFile = value.isEmpty ? nil : value
             case "audit.checkpointInterval": config.auditCheckpointInterval = try int(key, value, 0...86_400)
+            case "licences.keyEncryptionKey":
+                guard value.isEmpty || Data(base64Encoded: value)?.count == 32 else { throw ConfigurationError.invalid(key: key, value: "(not base64 of 32 bytes)") }
+                config.licencesKeyEncryptionKey = value.isEmpty ? nil : value
+            case "licences.keyFile": config.licencesKeyFile = value.isEmpty ? nil : value
             default: throw ConfigurationError.unknownKey(key)
             }
         }

@@ -5,6 +5,7 @@ import CityStore
 import Exchange
 import Foundation
 import Identity
+import Licences
 import Registry
 
 /// Zhoukou's reference data: the division tree with boundaries, the main departments and their
@@ -201,6 +202,30 @@ extension ReferenceData {
                                                 days: 1_095, by: seeder)
             }
         }
+    }
+
+    /// The city root and, for every department that issues a built-in licence type, an Ed25519 and
+    /// a P-256 seal, where it has no active one (so a revoked or rotated seal is not made again).
+    static func seedSeals(_ seals: SealBook, organisations: OrganisationBook, by seeder: Principal) async throws {
+        for issuer in Set(LicenceType.builtIn.map(\.issuerCode)).sorted() {
+            guard try await organisations.find(issuer) != nil else { continue }
+            let active = Set(try await seals.list(organisation: issuer, by: seeder).filter { $0.state == .active }.map(\.algorithm))
+            for algorithm in SealAlgorithm.allCases where !active.contains(algorithm) {
+                _ = try await seals.create(NewSeal(organisationCode: issuer, creditCode: demoCreditCode(issuer), algorithm: algorithm), by: seeder, origin: .commandLine)
+            }
+        }
+    }
+
+    /// A demo unified social credit code for a government body (category 11): its division, an
+    /// organisation code derived from its code, and the check character. Real deployments give
+    /// each seal the department's own code.
+    public static func demoCreditCode(_ organisationCode: String) -> String {
+        let division = String(organisationCode.prefix(6))
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in organisationCode.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        let digits = String(format: "%07d", Int(hash % 10_000_000))
+        let body = "11" + division + "MB" + digits
+        return body + String(CreditCode.checkCharacter(body)!)
     }
 }
 

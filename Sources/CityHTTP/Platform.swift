@@ -6,6 +6,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Identity
+import Licences
 import Logging
 import Prometheus
 import Registry
@@ -63,6 +64,10 @@ public struct Platform: Sendable {
     public let subscriptions: SubscriptionBook
     /// Open resources for the public: the DCAT-AP catalogue and downloads.
     public let openData: OpenData
+    /// The city root and the departments' seals, the licence types, and the licence library.
+    public let seals: SealBook
+    public let licenceTypes: LicenceTypeBook
+    public let licences: LicenceDesk
     public let settings: HTTPSettings
     public let metrics: PrometheusCollectorRegistry
     public let logger: Logger
@@ -72,7 +77,7 @@ public struct Platform: Sendable {
 
     public init(store: Store, clock: any WallClock, hasher: PasswordHasher, settings: HTTPSettings, metrics: PrometheusCollectorRegistry,
                 logger: Logger, loginFailureLimit: Int = 30, notary: AuditNotary? = nil, codeSender: (any CodeSender)? = nil,
-                allowPrivateReceivers: Bool = false) {
+                allowPrivateReceivers: Bool = false, keyVault: KeyVault) {
         self.store = store
         self.clock = clock
         let audit = AuditLog(store: store, clock: clock)
@@ -112,6 +117,11 @@ public struct Platform: Sendable {
         self.gateway = DataGateway(store: store, clock: clock, sources: sources)
         self.subscriptions = SubscriptionBook(store: store, clock: clock, sources: sources, allowPrivateReceivers: allowPrivateReceivers)
         self.openData = OpenData(store: store, clock: clock, sources: sources, organisations: organisations)
+        let seals = SealBook(store: store, clock: clock, vault: keyVault)
+        self.seals = seals
+        self.licenceTypes = LicenceTypeBook(store: store, clock: clock)
+        self.licences = LicenceDesk(store: store, clock: clock, seals: seals, persons: PersonRegistry(store: store, audit: audit, clock: clock),
+                                    entities: EntityRegistry(store: store, audit: audit, clock: clock))
         self.settings = settings
         self.metrics = metrics
         self.logger = logger

@@ -14,7 +14,7 @@ public protocol RouteDomain: Sendable {
 }
 
 /// The API's own domains' parts of the document.
-let apiFragments = [SystemAPI.fragment, AuthAPI.fragment, IdentityAPI.fragment, RegistryAPI.fragment, GeographyAPI.fragment, CasesAPI.fragment, ExchangeAPI.fragment, Open311API.fragment, AuditAPI.fragment]
+let apiFragments = [SystemAPI.fragment, AuthAPI.fragment, IdentityAPI.fragment, RegistryAPI.fragment, GeographyAPI.fragment, CasesAPI.fragment, ExchangeAPI.fragment, LicencesAPI.fragment, Open311API.fragment, AuditAPI.fragment]
 
 /// The OpenAPI document for the API and the domains on top of it.
 public func openAPIDocument(with domains: [APIFragment] = []) -> Data {
@@ -43,6 +43,8 @@ public func buildRouter(platform: Platform, domains: [any RouteDomain] = []) -> 
     let api = router.group("/api/v1")
     let auth = AuthController(signIn: platform.signIn, sessions: platform.sessions, citizens: platform.citizens)
     auth.addPublicRoutes(to: api)
+    let licences = LicencesController(licences: platform.licences, seals: platform.seals, types: platform.licenceTypes)
+    licences.addPublicRoutes(to: api)
     let signedIn = api.group(context: AuthenticatedContext.self)
     auth.addRoutes(to: signedIn)
     CaseController(cases: platform.cases, catalogue: platform.caseCatalogue, geography: platform.geography).addRoutes(to: signedIn)
@@ -56,6 +58,7 @@ public func buildRouter(platform: Platform, domains: [any RouteDomain] = []) -> 
     QualityController(quality: platform.quality).addRoutes(to: staff)
     ExchangeController(catalogue: platform.catalogue, datasets: platform.datasets, sharing: platform.sharing, gateway: platform.gateway,
                        subscriptions: platform.subscriptions).addRoutes(to: staff)
+    licences.addRoutes(to: staff)
     AuditController(reader: platform.auditReader).addRoutes(to: staff)
     routes.load(router.routes.map { (path: $0.path.description, method: $0.method.rawValue) })
     return router

@@ -3,6 +3,7 @@ import CityHTTP
 import Foundation
 import Hummingbird
 import Identity
+import Licences
 import NIOCore
 import Registry
 
@@ -13,6 +14,7 @@ public struct WebPages: RouteDomain {
     let divisions: DivisionBook
     let organisations: OrganisationBook
     let geography: GeographyBook
+    let licences: LicenceDesk
     let renderer: PageRenderer
     let settings: HTTPSettings
 
@@ -22,6 +24,7 @@ public struct WebPages: RouteDomain {
         self.divisions = platform.divisions
         self.organisations = platform.organisations
         self.geography = platform.geography
+        self.licences = platform.licences
         self.renderer = renderer
         self.settings = platform.settings
     }
@@ -44,6 +47,42 @@ public struct WebPages: RouteDomain {
         router.post("/login", use: loginForm)
         router.post("/logout", use: logout)
         router.get("/favicon.ico", use: favicon)
+        router.get("/verify", use: verifyLicence)
+    }
+
+    /// The public verification page: paste a sealed licence, or arrive from its QR code
+    /// (`?id=&d=`), and see the verdict: valid, or exactly why not, with what the licence says.
+    @Sendable func verifyLicence(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        guard (query["id"]?.count ?? 0) <= 120, (query["d"]?.count ?? 0) <= 64 else {
+            throw LicencesError.invalidField("id", zh: "证照标识或摘要过长", en: "the identifier or the digest is too long")
+        }
+        var verdict: Verdict? = nil
+        if let token = query["licence"].map(String.init), !token.isEmpty {
+            guard token.count <= 8_192 else {
+                throw LicencesError.invalidField("licence", zh: "证照文本超过 8192 个字符，请使用 POST /api/v1/licences/verify", en: "a licence over 8,192 characters: use POST /api/v1/licences/verify")
+            }
+            verdict = try await licences.verify(token)
+        } else if let id = query["id"], let digest = query["d"] {
+            verdict = try await licences.verify(id: String(id), digest: String(digest))
+        }
+        var values: [String: Any] = ["title": "电子证照核验", "version": OpenAPIDocument.version]
+        if let verdict {
+            var shown: [String: Any] = ["ok": verdict.ok, "reason": verdict.reason.rawValue, "messageZh": verdict.messageZh, "messageEn": verdict.messageEn]
+            if let c = verdict.claims {
+                shown["licence"] = ["typeName": c.typeName, "number": c.no, "id": c.jti, "holder": c.holder.name, "issuer": c.issuerName,
+                                    "issued": Self.day(c.issuedAt), "validUntil": c.validUntil.map(Self.day) ?? "长期 (no end)",
+                                    "fields": c.fields.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value] }]
+            }
+            if let s = verdict.seal { shown["seal"] = ["organisation": s.organisation, "algorithm": s.algorithm.rawValue, "serial": s.serial] }
+            values["verdict"] = shown
+        }
+        return html(renderer.render("verify", values))
+    }
+
+    static func day(_ date: Date) -> String {
+        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "Asia/Shanghai")!, from: date)
+        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
     }
 
     @Sendable func home(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -1,5 +1,6 @@
 import CityCore
 import CityStore
+import Crypto
 import Foundation
 import Identity
 import Registry
@@ -69,6 +70,9 @@ public struct LicenceDesk: Sendable {
     let entities: EntityRegistry
     private let verifier = VerifierBox()
 
+    /// The longest sealed licence accepted for verification (a licence with its chain is about 3 KB).
+    public static let maxTokenLength = 65_536
+
     /// How long a status list is current.
     public static let statusListLifetime: TimeInterval = 86_400
 
@@ -94,8 +98,11 @@ public struct LicenceDesk: Sendable {
             guard caller.organisationCode == type.issuerCode else { throw LicencesError.notIssuer }
         }
         _ = try caller.staffScope()
-        let fields = try type.check(application.fields)
-        let (holderKind, holderID, holderName, division) = try await holder(application, type: type, by: caller, origin: origin)
+        let (holderKind, holderID, holderName, division, held) = try await holder(application, type: type, by: caller, origin: origin)
+        // Once only: what the registry holds about the holder is not asked for again.
+        var given = application.fields
+        for (name, value) in held where given[name] == nil && type.fields.contains(where: { $0.name == name }) { given[name] = value }
+        let fields = try type.check(given)
         let now = clock.now()
         let validFrom = application.validFrom ?? now
         let validUntil = application.validUntil ?? type.validYears.map { Calendar.china.date(byAdding: .year, value: $0, to: validFrom)! }
@@ -141,9 +148,10 @@ public struct LicenceDesk: Sendable {
         return try await stored(id)!
     }
 
-    /// The holder as the registries confirm them: kind, key, name and division.
+    /// The holder as the registries confirm them: kind, key, name, division, and what the registry
+    /// holds that a licence's fields may take (a legal entity's kind, address and business scope).
     private func holder(_ application: LicenceApplication, type: LicenceType, by caller: Principal, origin: AuditOrigin) async throws
-        -> (HolderKind, String, String, String) {
+        -> (HolderKind, String, String, String, [String: String]) {
         let text = application.holderID.trimmingCharacters(in: .whitespaces).uppercased()
         let audit = AuditOrigin(source: origin.source, requestID: origin.requestID, purpose: "颁发电子证照 \(type.code)")
         if text.count == 18, let code = CreditCode(text), !(ResidentID(text) != nil && type.holderKinds.contains(.person)) {
@@ -151,7 +159,10 @@ public struct LicenceDesk: Sendable {
             let record: EntityRecord
             do { record = try await entities.entity(code, by: caller, origin: audit) } catch RegistryError.unknownEntity { throw LicencesError.unknownHolder }
             if let stated = application.holderName?.trimmingCharacters(in: .whitespaces), stated != record.name { throw LicencesError.holderNameMismatch }
-            return (.entity, code.rawValue, record.name, record.divisionCode)
+            var held: [String: String] = ["kind": record.kind]
+            if let address = record.address { held["address"] = address }
+            if let scope = record.businessScope { held["businessScope"] = scope }
+            return (.entity, code.rawValue, record.name, record.divisionCode, held)
         }
         if let id = ResidentID(text) {
             guard type.holderKinds.contains(.person) else { throw LicencesError.invalidField("holder", zh: "该类证照只颁发给法人", en: "this licence type is issued to legal entities only") }
@@ -161,7 +172,7 @@ public struct LicenceDesk: Sendable {
             let confirmed: (matches: Bool, divisionCode: String)
             do { confirmed = try await persons.confirm(id, name: name, by: caller, origin: audit) } catch RegistryError.unknownPerson { throw LicencesError.unknownHolder }
             guard confirmed.matches else { throw LicencesError.holderNameMismatch }
-            return (.person, id.rawValue, name, confirmed.divisionCode)
+            return (.person, id.rawValue, name, confirmed.divisionCode, [:])
         }
         throw LicencesError.invalidField("holder", zh: "持证主体应为公民身份号码或统一社会信用代码", en: "the holder must be a resident ID number or a credit code")
     }
@@ -186,7 +197,18 @@ public struct LicenceDesk: Sendable {
         let scope = try caller.staffScope()
         guard let licence = try await stored(id), let division = DivisionCode(licence.divisionCode), scope.contains(division) else { throw LicencesError.unknownLicence }
         try await auditRead(caller, "licences.licence.read", licence.id, licence.divisionCode, origin)
-        return licence
+        return Self.shown(licence, to: caller)
+    }
+
+    /// What `caller` sees of a licence: all of it for the issuing organisation, platform
+    /// administrators and the command line; for other staff a person's ID number masked and the
+    /// sealed text (which carries it in plain) withheld.
+    static func shown(_ l: Licence, to caller: Principal) -> Licence {
+        if caller.kind == .commandLine || caller.roles.contains(.platformAdmin) || caller.organisationCode == l.issuerCode { return l }
+        return Licence(id: l.id, number: l.number, type: l.type, divisionCode: l.divisionCode, issuerCode: l.issuerCode, holderKind: l.holderKind,
+                       holderID: l.holderKind == .person ? Mask.idNumber(l.holderID) : l.holderID, holderName: l.holderKind == .person ? Mask.name(l.holderName) : l.holderName,
+                       fields: l.fields, validFrom: l.validFrom, validUntil: l.validUntil, sealID: l.sealID, jws: "", status: l.status, statusReason: l.statusReason,
+                       statusAt: l.statusAt, issuedBy: l.issuedBy, issuedAt: l.issuedAt)
     }
 
     /// A holder's licences (by ID number or credit code) within the caller's scope, newest first.
@@ -196,7 +218,7 @@ public struct LicenceDesk: Sendable {
         let all = try await store.read { db in
             try await db.raw("SELECT * FROM licences WHERE holder_id = \(bind: key) ORDER BY issued_at DESC").all(decoding: LicenceRow.self, keyDecodingStrategy: .convertFromSnakeCase)
         }.map { try $0.licence() }
-        let visible = all.filter { DivisionCode($0.divisionCode).map(scope.contains) ?? false }
+        let visible = all.filter { DivisionCode($0.divisionCode).map(scope.contains) ?? false }.map { Self.shown($0, to: caller) }
         try await auditRead(caller, "licences.licence.list", key.count == 18 && ResidentID(key) != nil ? Mask.idNumber(key) : key, nil, origin,
                             detail: visible.map(\.number).joined(separator: ","))
         return visible
@@ -268,6 +290,9 @@ public struct LicenceDesk: Sendable {
     /// the seal's and the licence's status now; a licence whose content differs from the one
     /// issued under its identifier names the altered fields. Anyone may verify.
     public func verify(_ token: String) async throws -> Verdict {
+        guard token.utf8.count <= Self.maxTokenLength else {
+            throw LicencesError.invalidField("licence", zh: "证照文本超过 64 KiB", en: "the sealed licence is over 64 KiB")
+        }
         let verifier = try await self.verifier.get { try await seals.rootCertificates() }
         let (sealed, jws) = verifier.verifySeal(token)
         let now = clock.now()
@@ -297,6 +322,37 @@ public struct LicenceDesk: Sendable {
         }
         guard sealed.ok else { return verdict }
         return LicenceVerifier.timely(verdict, at: now)
+    }
+
+    // MARK: QR codes
+
+    /// What a licence's QR code carries: the public verification page with the identifier and the
+    /// first 16 bytes of the SHA-256 of the sealed text, so a phone camera opens the verdict, and a
+    /// licence altered or reissued under the same identifier does not match.
+    public static func qrPayload(_ licence: Licence, base: String) -> String {
+        "\(base)/verify?id=\(licence.id)&d=\(digest(licence.jws))"
+    }
+
+    public static func digest(_ jws: String) -> String { Base64URL.encode(Data(SHA256.hash(data: Data(jws.utf8)).prefix(16))) }
+
+    /// The QR code of a licence the caller may see (its issuing organisation, or anyone in scope).
+    public func qrCode(_ id: String, base: String, by caller: Principal, origin: AuditOrigin) async throws -> QRCode {
+        let scope = try caller.staffScope()
+        guard let licence = try await stored(id), let division = DivisionCode(licence.divisionCode), scope.contains(division) else { throw LicencesError.unknownLicence }
+        return try Self.qr(licence, base: base)
+    }
+
+    static func qr(_ licence: Licence, base: String) throws -> QRCode {
+        do { return try QRCode(qrPayload(licence, base: base), level: .medium) } catch {
+            throw LicencesError.invalidField("base", zh: "二维码内容过长", en: "the QR payload is too long")
+        }
+    }
+
+    /// The verdict on the licence a QR code names: the stored licence whose sealed text's digest
+    /// matches, verified as if it had been presented; unknown or not matching is `malformed`.
+    public func verify(id: String, digest: String) async throws -> Verdict {
+        guard let licence = try await stored(id), Self.digest(licence.jws) == digest else { return Verdict(.malformed) }
+        return try await verify(licence.jws)
     }
 
     private func storedByNumber(_ number: String) async throws -> Licence? {

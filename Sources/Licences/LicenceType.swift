@@ -112,6 +112,13 @@ public struct LicenceType: Sendable, Codable, Equatable {
         return checked
     }
 
+    /// The start of a `YYYY-MM-DD` day in China's time zone; nil when the text is not a real date.
+    public static func startOfDay(_ text: String) -> Date? {
+        guard isDate(text) else { return nil }
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        return Calendar.china.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
+    }
+
     static func isDate(_ text: String) -> Bool {
         let parts = text.split(separator: "-")
         guard text.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1900...2200).contains(y), (1...12).contains(m) else { return false }

@@ -8,10 +8,11 @@ public enum SealAlgorithm: String, Sendable, Codable, CaseIterable {
     case ed25519
     case p256
 
-    /// The JWS `alg` (RFC 8037 for Ed25519, RFC 7518 for P-256 with SHA-256).
+    /// The JWS `alg`: RFC 9864's fully-specified `Ed25519` (the polymorphic `EdDSA` is deprecated),
+    /// RFC 7518's `ES256` for P-256 with SHA-256.
     public var jwsName: String {
         switch self {
-        case .ed25519: "EdDSA"
+        case .ed25519: "Ed25519"
         case .p256: "ES256"
         }
     }

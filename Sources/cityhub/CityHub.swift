@@ -10,7 +10,8 @@ struct CityHub: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cityhub",
         abstract: "CityHub: the city's data foundation, command center and applications on one platform.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, ImportCommand.self, APIKeyCommand.self, AuditCommand.self, StaffCommand.self, Generate.self],
+        subcommands: [Serve.self, Migrate.self, Seed.self, ImportCommand.self, APIKeyCommand.self, AuditCommand.self, StaffCommand.self, Generate.self,
+                      SealCommand.self, LicenceCommand.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -1,0 +1,60 @@
+// The licences.verify-<alg> bench: verifications a second of a sealed licence by the Licences
+// module's verifier (form, identifier, chain from its cache, algorithm from the certificate,
+// signature, status list, validity) beside the raw swift-crypto verification of the same signed
+// bytes with the same key, in one process, one core, the same number of rounds.
+//
+//   licence-verify LICENCE.jws ROOT.pem STATUS.jws [SECONDS]
+//
+// Prints one JSON object: {"verifier": per second, "raw": per second, "algorithm": ...}.
+import Crypto
+import Foundation
+import Licences
+import X509
+
+let args = CommandLine.arguments
+guard args.count >= 4 else {
+    FileHandle.standardError.write(Data("usage: licence-verify LICENCE.jws ROOT.pem STATUS.jws [SECONDS]\n".utf8))
+    exit(2)
+}
+let token = try String(contentsOfFile: args[1], encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+let verifier = try LicenceVerifier(rootPEM: try String(contentsOfFile: args[2], encoding: .utf8))
+let status = try verifier.statusList(try String(contentsOfFile: args[3], encoding: .utf8))
+let seconds = args.count > 4 ? Double(args[4]) ?? 3 : 3
+let now = Date()
+
+// The raw baseline: the same signing input, signature and key, straight into swift-crypto.
+let parts = token.split(separator: ".")
+let input = Data("\(parts[0]).\(parts[1])".utf8)
+let signature = Base64URL.decode(parts[2])!
+let header = try JSONSerialization.jsonObject(with: Base64URL.decode(parts[0])!) as! [String: Any]
+let leaf = try Certificate(derEncoded: Array(Data(base64Encoded: (header["x5c"] as! [String])[0])!))
+let raw: () -> Bool
+let algorithm: String
+if let key = Curve25519.Signing.PublicKey(leaf.publicKey) {
+    algorithm = "ed25519"
+    raw = { key.isValidSignature(signature, for: input) }
+} else if let key = P256.Signing.PublicKey(leaf.publicKey) {
+    algorithm = "p256"
+    let s = try P256.Signing.ECDSASignature(rawRepresentation: signature)
+    raw = { key.isValidSignature(s, for: input) }
+} else {
+    FileHandle.standardError.write(Data("unsupported key\n".utf8))
+    exit(2)
+}
+
+func rate(_ body: () -> Bool) -> Double {
+    // Warm up, then count rounds for `seconds`, checking the clock every 64.
+    for _ in 0..<200 { precondition(body()) }
+    let start = DispatchTime.now().uptimeNanoseconds
+    var n = 0
+    while true {
+        for _ in 0..<64 { precondition(body()) }
+        n += 64
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        if elapsed >= seconds { return Double(n) / elapsed }
+    }
+}
+
+let module = rate { verifier.verify(token, status: status, at: now).ok }
+let baseline = rate(raw)
+print("{\"algorithm\":\"\(algorithm)\",\"verifier\":\(module),\"raw\":\(baseline)}")

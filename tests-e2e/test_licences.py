@@ -1,0 +1,187 @@
+"""Electronic licences as their users meet them: a department issues licences sealed with
+Ed25519 and P-256; independent verifiers (joserfc for the JWS, the cryptography package and the
+openssl command for the certificate chain) accept them; `cityhub licence verify` accepts them
+offline with only the root certificate and a cached status list; a changed byte, a revocation and
+a revoked seal make every verifier refuse, each with its reason."""
+import base64
+import json
+import subprocess
+import urllib.request
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from joserfc import jws
+from joserfc.jwk import ECKey, OKPKey
+
+from conftest import ADMIN_PASSWORD, BINARY, DEMO_PASSWORD, Server, engines, request
+
+
+def b64url(part):
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+
+
+def x5c_registry(alg):
+    """joserfc refuses protected headers over 512 bytes by default (a guard against huge headers);
+    a header carrying a two-certificate x5c chain is about 2 KB, so the verifier allows 8 KB."""
+    registry = jws.JWSRegistry(algorithms=[alg])
+    registry.max_header_length = 8192
+    return registry
+
+
+def independent_check(token, root_pem, alg):
+    """joserfc verifies the signature with the key of the x5c certificate, whose signature by the
+    root the cryptography package checks; nothing of CityHub's code is involved."""
+    header = json.loads(b64url(token.split(".")[0]))
+    assert header["alg"] == alg and len(header["x5c"]) == 2
+    leaf = x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0]))
+    root = x509.load_pem_x509_certificate(root_pem.encode())
+    assert leaf.issuer == root.subject
+    root.public_key().verify(leaf.signature, leaf.tbs_certificate_bytes, ec.ECDSA(leaf.signature_hash_algorithm or hashes.SHA256()))
+    pem = leaf.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    key = OKPKey.import_key(pem) if alg == "Ed25519" else ECKey.import_key(pem)
+    obj = jws.deserialize_compact(token, key, registry=x5c_registry(alg))
+    return json.loads(obj.payload), leaf
+
+
+@pytest.mark.parametrize("database", engines(), indirect=True)
+def test_licences_sealed_with_each_algorithm_verify_everywhere_and_fail_for_the_right_reason(database, tmp_path):
+    server = Server(database).start()
+    try:
+        # A market regulator's clerk; a company in the registry.
+        admin = server.token("admin", ADMIN_PASSWORD)
+        status, _, body = request("POST", server.url + "/api/v1/staff", {"username": "amr.clerk", "displayName": "孙丽", "organisationCode": "411600-AMR",
+                                                                        "roles": ["departmentHandler"], "password": DEMO_PASSWORD}, token=admin)
+        assert status == 201, body
+        clerk = server.token("amr.clerk")
+        csv = tmp_path / "entities.csv"
+        subprocess.run([BINARY, "generate", "entities", "--count", "20", "--out", str(csv)], check=True, capture_output=True)
+        imported = server.cli("import", "entities", str(csv), "--source", "market-regulation")
+        assert imported.returncode == 0, imported.stderr
+        rows = [line.split(",") for line in csv.read_text().splitlines()[1:]]
+        company = next(r for r in rows if r[5].startswith("4116"))
+
+        status, _, root_pem = request("GET", server.url + "/api/v1/seals/root.pem")
+        assert status == 200 and "BEGIN CERTIFICATE" in root_pem
+        root_file = tmp_path / "root.pem"
+        root_file.write_text(root_pem)
+        status, _, seals = request("GET", server.url + "/api/v1/seals?organisation=411600-AMR", token=admin)
+        assert status == 200 and sorted(s["algorithm"] for s in seals["items"] if s["state"] == "active") == ["ed25519", "p256"]
+        # The openssl command agrees that the seal certificates chain to the root.
+        for seal in seals["items"]:
+            (tmp_path / "seal.pem").write_text(seal["certificatePem"])
+            check = subprocess.run(["openssl", "verify", "-CAfile", str(root_file), str(tmp_path / "seal.pem")], capture_output=True, text=True)
+            assert check.returncode == 0 and ": OK" in check.stdout, check.stdout + check.stderr
+
+        tokens = {}
+        for alg, jose in (("ed25519", "Ed25519"), ("p256", "ES256")):
+            status, _, licence = request("POST", server.url + "/api/v1/licences", {
+                "type": "business-licence", "holder": company[0], "algorithm": alg,
+                "fields": {"legalRepresentative": "王建国", "establishedOn": "2020-05-01"}}, token=clerk)
+            assert status == 201, licence
+            token = licence["jws"]
+            claims, leaf = independent_check(token, root_pem, jose)
+            assert claims["jti"] == licence["id"] and claims["sub"] == company[0] and claims["holder"]["name"] == company[1]
+            # Once only: the kind and address came from the registry.
+            assert claims["fields"]["address"] and claims["fields"]["kind"]
+            assert "411600-AMR" not in leaf.subject.rfc4514_string() and "周口市市场监督管理局" in leaf.subject.rfc4514_string()
+            status, _, verdict = request("POST", server.url + "/api/v1/licences/verify", {"licence": token})
+            assert status == 200 and verdict["ok"] and verdict["seal"]["algorithm"] == alg, verdict
+            path = tmp_path / f"{alg}.jws"
+            path.write_text(token)
+            offline = subprocess.run([BINARY, "licence", "verify", str(path), "--root", str(root_file)], capture_output=True, text=True)
+            assert offline.returncode == 0, offline.stdout + offline.stderr
+            # A changed byte in the payload: every verifier refuses.
+            head, payload, sig = token.split(".")
+            claims["fields"]["address"] = claims["fields"]["address"] + "附1号"
+            forged = head + "." + base64.urlsafe_b64encode(json.dumps(claims, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()).decode().rstrip("=") + "." + sig
+            (tmp_path / "forged.jws").write_text(forged)
+            refused = subprocess.run([BINARY, "licence", "verify", str(tmp_path / "forged.jws"), "--root", str(root_file), "--json"], capture_output=True, text=True)
+            assert refused.returncode == 1 and json.loads(refused.stdout)["reason"] == "badSignature", refused.stdout + refused.stderr
+            with pytest.raises(Exception):
+                independent_check(forged, root_pem, jose)
+            status, _, verdict = request("POST", server.url + "/api/v1/licences/verify", {"licence": forged})
+            assert not verdict["ok"] and verdict["reason"] == "alteredField" and verdict["alteredFields"] == ["fields.address"], verdict
+            tokens[alg] = (licence, path)
+
+        # The QR code decodes (zbarimg) to this server's verification page, which says valid; a
+        # real browser shows the verdict for a pasted licence, with no serious accessibility finding.
+        licence, path = tokens["ed25519"]
+        qr_png = tmp_path / "qr.png"
+        status, _, _ = request("GET", server.url + f"/api/v1/licences/{licence['id']}/qr?format=svg", token=clerk)
+        assert status == 200
+        req = urllib.request.Request(server.url + f"/api/v1/licences/{licence['id']}/qr?format=png", headers={"Authorization": "Bearer " + clerk})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            qr_png.write_bytes(r.read())
+        decoded = subprocess.run(["zbarimg", "--raw", "-q", str(qr_png)], capture_output=True, text=True).stdout.strip()
+        assert decoded.startswith(server.url + "/verify?id=" + licence["id"] + "&d="), decoded
+        status, _, page = request("GET", decoded)
+        assert status == 200 and 'data-reason="valid"' in page and company[1] in page
+        status, _, page = request("GET", decoded[:-3] + "AAA")
+        assert status == 200 and 'data-reason="malformed"' in page
+        browse_the_verification_page(server.url, licence["jws"])
+
+        # Revoke the Ed25519 licence: online at once; offline once the status list is fetched.
+        licence, path = tokens["ed25519"]
+        status, _, changed = request("POST", server.url + f"/api/v1/licences/{licence['id']}/status", {"status": "revoked", "reason": "以欺骗手段取得登记"}, token=clerk)
+        assert status == 200 and changed["status"] == "revoked", changed
+        status, _, verdict = request("POST", server.url + "/api/v1/licences/verify", {"licence": licence["jws"]})
+        assert verdict["reason"] == "revoked" and verdict["detail"] == "以欺骗手段取得登记"
+        status, headers, status_list = request("GET", server.url + "/api/v1/licences/status-list")
+        assert status == 200 and headers["Content-Type"] == "application/jose"
+        (tmp_path / "status.jws").write_text(status_list)
+        offline = subprocess.run([BINARY, "licence", "verify", str(path), "--root", str(root_file), "--status", str(tmp_path / "status.jws"), "--json"],
+                                 capture_output=True, text=True)
+        assert offline.returncode == 1 and json.loads(offline.stdout)["reason"] == "revoked", offline.stdout
+        # The status list is itself verifiable by anyone with the root.
+        root_key = ECKey.import_key(x509.load_pem_x509_certificate(root_pem.encode()).public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+        listed = json.loads(jws.deserialize_compact(status_list, root_key, registry=x5c_registry("ES256")).payload)
+        assert [e["id"] for e in listed["licences"]] == [licence["id"]]
+
+        # Revoke the P-256 seal: its licence is refused online and, with the next list, offline.
+        licence, path = tokens["p256"]
+        seal_id = next(s["id"] for s in seals["items"] if s["algorithm"] == "p256" and s["state"] == "active")
+        status, _, revoked = request("POST", server.url + f"/api/v1/seals/{seal_id}/revoke", {"reason": "私钥疑似泄露"}, token=admin)
+        assert status == 200 and revoked["state"] == "revoked", revoked
+        status, _, verdict = request("POST", server.url + "/api/v1/licences/verify", {"licence": licence["jws"]})
+        assert verdict["reason"] == "sealRevoked"
+        (tmp_path / "status.jws").write_text(request("GET", server.url + "/api/v1/licences/status-list")[2])
+        offline = subprocess.run([BINARY, "licence", "verify", str(path), "--root", str(root_file), "--status", str(tmp_path / "status.jws"), "--json"],
+                                 capture_output=True, text=True)
+        assert offline.returncode == 1 and json.loads(offline.stdout)["reason"] == "sealRevoked", offline.stdout
+
+        # The CLI issues too, and its licence verifies offline.
+        out = tmp_path / "cli.jws"
+        issued = server.cli("licence", "issue", "--type", "food-business", "--holder", company[0], "--field", "mainBusiness=食品销售经营者",
+                            "--field", "items=预包装食品销售", "--alg", "ed25519", "--out", str(out))
+        assert issued.returncode == 0, issued.stderr
+        offline = subprocess.run([BINARY, "licence", "verify", str(out), "--root", str(root_file)], capture_output=True, text=True)
+        assert offline.returncode == 0 and "VALID" in offline.stdout, offline.stdout
+        verify = server.cli("audit", "verify")
+        assert verify.returncode == 0, verify.stdout + verify.stderr
+    finally:
+        server.stop()
+
+
+def browse_the_verification_page(url, token):
+    from test_browser import chrome, serious_violations
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+    browser = chrome(1280, 900)
+    try:
+        browser.get(url + "/verify")
+        assert serious_violations(browser) == []
+        field = browser.find_element(By.ID, "licence-text")
+        browser.execute_script("arguments[0].value = arguments[1]", field, token)
+        browser.find_element(By.ID, "verify").click()
+        verdict = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "verdict")))
+        assert verdict.get_attribute("data-reason") == "valid" and "有效" in verdict.text
+        assert serious_violations(browser) == []
+        browser.get(url + "/verify?licence=" + token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB"))
+        verdict = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "verdict")))
+        assert verdict.get_attribute("data-reason") in ("badSignature", "malformed") and "无效" in verdict.text
+    finally:
+        browser.quit()
