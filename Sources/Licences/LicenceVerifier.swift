@@ -138,9 +138,8 @@ public struct LicenceVerifier: Sendable {
     /// The checks that need nothing but the token and the roots: form, identifier, chain,
     /// signature. Also returns the parsed token for the online checks.
     func verifySeal(_ token: String) -> (Verdict, CompactJWS?) {
-        let token = token.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let jws = CompactJWS(token), let header = try? JSONDecoder().decode(SealHeader.self, from: jws.header),
-              let claims = try? JSONDecoder().decode(LicenceClaims.self, from: jws.payload) else { return (Verdict(.malformed), nil) }
+        let token = Self.trimmed(token)
+        guard let jws = CompactJWS(token), let claims = try? JSONDecoder().decode(LicenceClaims.self, from: jws.payload) else { return (Verdict(.malformed), nil) }
         do {
             _ = try LicenceIdentifier.checked(claims.jti)
         } catch .checkCharacter(let expected, let found) {
@@ -148,17 +147,32 @@ public struct LicenceVerifier: Sendable {
         } catch {
             return (Verdict(.malformed, claims: claims), jws)
         }
-        guard let leaf = header.x5c.first, let chain = chains.chain(leaf, roots: roots) else { return (Verdict(.unknownSeal, claims: claims), jws) }
+        let sealed: ChainCache.Sealed
+        switch chains.sealed(jws, roots: roots) {
+        case .malformed: return (Verdict(.malformed, claims: claims), jws)
+        case .unknownSeal: return (Verdict(.unknownSeal, claims: claims), jws)
+        case .known(let known): sealed = known
+        }
+        let chain = sealed.chain
         let verdict = Verdict(.valid, claims: claims, seal: chain.summary)
         guard chain.summary.notBefore <= claims.issuedAt, claims.issuedAt <= chain.summary.notAfter else { return (verdict.with(.unknownSeal), jws) }
-        guard header.alg == chain.key.algorithm.jwsName, chain.key.isValid(jws.signature, for: jws.signingInput) else { return (verdict.with(.badSignature), jws) }
+        guard sealed.alg == chain.key.algorithm.jwsName, chain.key.isValid(jws.signature, for: jws.signingInput) else { return (verdict.with(.badSignature), jws) }
         return (verdict, jws)
+    }
+
+    /// The token without the white space a file or a form may add around it, without walking it
+    /// by Characters when there is none (the usual case).
+    static func trimmed(_ token: String) -> String {
+        let utf8 = token.utf8
+        func space(_ b: UInt8?) -> Bool { b.map { $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 } ?? false }
+        guard space(utf8.first) || space(utf8.last) else { return token }
+        return token.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Checks a status list's seal (one of the trusted roots signed it) and reads it.
     public func statusList(_ token: String) throws -> StatusList {
-        guard let jws = CompactJWS(token.trimmingCharacters(in: .whitespacesAndNewlines)),
-              let header = try? JSONDecoder().decode(SealHeader.self, from: jws.header),
+        guard let jws = CompactJWS(token.trimmingCharacters(in: .whitespacesAndNewlines)), let headerData = jws.header,
+              let header = try? JSONDecoder().decode(SealHeader.self, from: headerData),
               let list = try? JSONDecoder().decode(StatusList.self, from: jws.payload) else {
             throw LicencesError.invalidField("status", zh: "状态列表格式无法识别", en: "the status list is not readable")
         }
@@ -171,16 +185,41 @@ public struct LicenceVerifier: Sendable {
     }
 }
 
-/// Seal certificates already checked against the roots, by their base64 text: a licence's
-/// verification then costs one signature check, not two and a certificate parse.
+/// Seal certificates already checked against the roots, by their base64 text, and sealed
+/// licences' protected headers already read, by their base64url text: a licence's verification
+/// then costs one signature check, not two, a certificate parse and the header's decoding.
 final class ChainCache: Sendable {
     struct Chain: Sendable {
         let key: SealPublicKey
         let summary: Verdict.SealSummary
     }
 
+    /// What a protected header says: its `alg` and the seal's checked chain.
+    struct Sealed: Sendable {
+        let alg: String
+        let chain: Chain
+    }
+
+    enum Lookup {
+        case malformed, unknownSeal, known(Sealed)
+    }
+
     private let entries = Mutex<[String: Chain]>([:])
+    private let headers = Mutex<[Substring: Sealed]>([:])
     static let capacity = 4_096
+
+    func sealed(_ jws: CompactJWS, roots: [Certificate]) -> Lookup {
+        if let hit = headers.withLock({ $0[jws.headerPart] }) { return .known(hit) }
+        guard let data = jws.header, let header = try? JSONDecoder().decode(SealHeader.self, from: data) else { return .malformed }
+        guard let leaf = header.x5c.first, let chain = chain(leaf, roots: roots) else { return .unknownSeal }
+        let sealed = Sealed(alg: header.alg, chain: chain)
+        let key = Substring(String(jws.headerPart))
+        headers.withLock {
+            if $0.count >= Self.capacity { $0.removeAll() }
+            $0[key] = sealed
+        }
+        return .known(sealed)
+    }
 
     func chain(_ leafBase64: String, roots: [Certificate]) -> Chain? {
         if let hit = entries.withLock({ $0[leafBase64] }) { return hit }
