@@ -112,7 +112,7 @@ public struct Platform: Sendable {
         self.sharing = SharingDesk(store: store, clock: clock, keys: keys)
         let sources: [String: any RowSource] = [
             "persons": RegistrySources.persons(store), "entities": RegistrySources.entities(store), "geography": RegistrySources.geography(store),
-            "cases": CaseSources.cases(store),
+            "cases": CaseSources.cases(store), "licences": LicenceSources.licences(store),
         ]
         self.gateway = DataGateway(store: store, clock: clock, sources: sources)
         self.subscriptions = SubscriptionBook(store: store, clock: clock, sources: sources, allowPrivateReceivers: allowPrivateReceivers)

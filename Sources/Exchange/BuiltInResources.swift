@@ -2,7 +2,7 @@ import CityCore
 import Foundation
 
 /// The platform's own resources: the base registries and the cases, entered in the catalogue by
-/// the platform itself with their short codes (`persons`, `entities`, `geography`, `cases`).
+/// the platform itself with their short codes (`persons`, `entities`, `geography`, `cases`, `licences`).
 public enum BuiltInResources {
     /// The big-data bureau runs the registries; the command center the cases.
     public static let registryProvider = "411600-BDB"
@@ -83,6 +83,25 @@ public enum BuiltInResources {
                      ],
                      cycle: .realtime, sharing: .conditional, basis: "《政务服务便民热线运行规范》（GB/T 42223）：诉求信息含反映人个人信息，按职责需要共享",
                      openness: .closed, recordTypes: ["case"]),
+            resource("411600-BDB.L001", "licences", "电子证照库", "Licence library", provider: registryProvider,
+                     summary: "各部门颁发的电子证照：证照标识、编号、类型、持证主体、有效期、状态和加盖电子印章的证照文本（JWS）", kind: .registry, key: "id",
+                     fields: [
+                        ResourceField(name: "id", title: "证照标识", type: .string, sensitivity: .public, required: true),
+                        ResourceField(name: "number", title: "证照编号", type: .string, sensitivity: .public, required: true),
+                        ResourceField(name: "type", title: "证照类型", type: .string, sensitivity: .public, required: true),
+                        ResourceField(name: "issuerCode", title: "颁发单位", type: .string, sensitivity: .public, required: true),
+                        ResourceField(name: "holderKind", title: "持证主体类型", type: .string, sensitivity: .public, required: true),
+                        ResourceField(name: "holderId", title: "持证主体证件号码", type: .string, sensitivity: .personal, required: true),
+                        ResourceField(name: "holderName", title: "持证主体名称", type: .string, sensitivity: .personal, required: true),
+                        ResourceField(name: "divisionCode", title: "所在行政区划", type: .divisionCode, sensitivity: .public, required: true),
+                        ResourceField(name: "validFrom", title: "有效期起", type: .string, sensitivity: .public),
+                        ResourceField(name: "validUntil", title: "有效期至", type: .string, sensitivity: .public),
+                        ResourceField(name: "status", title: "状态", type: .string, sensitivity: .public, required: true),
+                        ResourceField(name: "statusReason", title: "状态原因", type: .string, sensitivity: .internal),
+                        ResourceField(name: "issuedAt", title: "颁发时间", type: .string, sensitivity: .public),
+                        ResourceField(name: "jws", title: "证照文本（JWS，含持证主体信息）", type: .string, sensitivity: .personal),
+                     ],
+                     cycle: .realtime, sharing: .conditional, basis: personalBasis, openness: .closed, recordTypes: ["licence"]),
         ]
     }
 }

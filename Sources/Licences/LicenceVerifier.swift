@@ -119,8 +119,8 @@ public struct LicenceVerifier: Sendable {
         var result = verdict
         if let status {
             result = result.checked(as: Date(timeIntervalSince1970: TimeInterval(status.iat)))
-            if let s = status.seals.first(where: { $0.serial == seal.serial }) { return result.with(.sealRevoked, detail: s.reason) }
-            if let l = status.licences.first(where: { $0.id == claims.jti }) {
+            if let s = status.sealIndex[seal.serial] { return result.with(.sealRevoked, detail: s.reason) }
+            if let l = status.licenceIndex[claims.jti] {
                 return result.with(l.status == "suspended" ? .suspended : .revoked, detail: l.reason)
             }
         }

@@ -26,4 +26,26 @@ public struct StatusList: Sendable, Codable, Equatable {
     public let nextUpdate: Int64
     public let seals: [SealEntry]
     public let licences: [LicenceEntry]
+    /// The entries by certificate serial and by identifier, built once when the list is read, so a
+    /// verification looks a licence up instead of walking thousands of revocations.
+    let sealIndex: [String: SealEntry]
+    let licenceIndex: [String: LicenceEntry]
+
+    enum CodingKeys: String, CodingKey { case iss, iat, nextUpdate, seals, licences }
+
+    public init(iss: String, iat: Int64, nextUpdate: Int64, seals: [SealEntry], licences: [LicenceEntry]) {
+        self.iss = iss
+        self.iat = iat
+        self.nextUpdate = nextUpdate
+        self.seals = seals
+        self.licences = licences
+        sealIndex = Dictionary(seals.map { ($0.serial, $0) }, uniquingKeysWith: { first, _ in first })
+        licenceIndex = Dictionary(licences.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(iss: c.decode(String.self, forKey: .iss), iat: c.decode(Int64.self, forKey: .iat), nextUpdate: c.decode(Int64.self, forKey: .nextUpdate),
+                      seals: c.decode([SealEntry].self, forKey: .seals), licences: c.decode([LicenceEntry].self, forKey: .licences))
+    }
 }

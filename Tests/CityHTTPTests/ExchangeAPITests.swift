@@ -29,9 +29,9 @@ struct ExchangeAPITests {
             let provider = try await client.token("health.steward")
             let consumer = try await client.token("steward")
 
-            // The registries and the cases are in the catalogue by themselves.
+            // The registries, the licence library and the cases are in the catalogue by themselves.
             let builtIn = try await client.get("/api/v1/exchange/resources?kind=registry", token: consumer).json["items"] as? [[String: Any]] ?? []
-            #expect(Set(builtIn.compactMap { $0["shortCode"] as? String }) == ["persons", "entities", "geography"])
+            #expect(Set(builtIn.compactMap { $0["shortCode"] as? String }) == ["persons", "entities", "geography", "licences"])
             #expect(try await client.get("/api/v1/exchange/resources/cases", token: consumer).json["code"] as? String == "411600-CMD.C001")
 
             let published = try await Self.send(client, .post, "/api/v1/exchange/resources", token: provider, body: """

@@ -256,4 +256,36 @@ struct LicencesTests {
             #expect(changes.map(\.recordKey) == [licence.id, deed.id])
         }
     }
+
+    @Test("the licence library is a catalogue resource: another department reads a holder's licences under a grant, and the issuing and the revocation reach it as change events",
+          arguments: TestEngine.all)
+    func throughTheExchange(engine: TestEngine) async throws {
+        try await F.with(engine) { desk in
+            _ = try await desk.seals.create(NewSeal(organisationCode: "411600-AMR", creditCode: F.amrCredit, algorithm: .ed25519), by: F.admin, origin: F.origin)
+            let licence = try await desk.licences.issue(LicenceApplication(type: "business-licence", holderID: F.company.rawValue, fields: F.businessFields),
+                                                        by: F.amrClerk, origin: F.origin)
+            try await ResourceCatalogue(store: desk.store, clock: desk.clock).registerBuiltIns(BuiltInResources.all(at: desk.clock.now()))
+            let sources: [String: any RowSource] = ["licences": LicenceSources.licences(desk.store)]
+            let gateway = DataGateway(store: desk.store, clock: desk.clock, sources: sources)
+            await #expect(throws: ExchangeError.noGrant) {
+                try await gateway.query("licences", DataQuery(filters: ["holderId": F.company.rawValue]), by: F.regClerk, origin: F.origin)
+            }
+            let sharing = SharingDesk(store: desk.store, clock: desk.clock, keys: APIKeyRing(store: desk.store, clock: desk.clock))
+            try await sharing.grantStanding("licences", to: "411600-REG", purpose: "不动产登记核验营业执照", days: 30, by: F.admin)
+            let answer = try await gateway.query("licences", DataQuery(filters: ["holderId": F.company.rawValue]), by: F.regClerk, origin: F.origin)
+            let body = try JSONSerialization.jsonObject(with: answer.body) as! [String: Any]
+            let rows = body["rows"] as! [[String: Any]]
+            #expect(rows.count == 1 && rows[0]["id"] as? String == licence.id && rows[0]["jws"] as? String == licence.jws && rows[0]["status"] as? String == "valid")
+
+            _ = try await desk.licences.setStatus(licence.id, to: .revoked, reason: "以欺骗手段取得登记", by: F.amrClerk, origin: F.origin)
+            let book = SubscriptionBook(store: desk.store, clock: desk.clock, sources: sources)
+            let feed = try await book.feed(resource: "licences", after: 0, by: F.regClerk, origin: F.origin)
+            #expect(feed.events.count == 2)
+            let last = try JSONSerialization.jsonObject(with: Data(feed.events[1].body.utf8)) as! [String: Any]
+            let data = last["data"] as! [String: Any]
+            let record = data["record"] as! [String: Any]
+            #expect(data["key"] as? String == "411602:\(licence.id)" && data["operation"] as? String == "updated" && record["status"] as? String == "revoked")
+        }
+    }
 }
+
