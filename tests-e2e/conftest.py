@@ -19,6 +19,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.environ.get("CITYHUB_BINARY", os.path.join(ROOT, ".build", "debug", "cityhub"))
 ADMIN_PASSWORD = "Admin2026e2e"
 DEMO_PASSWORD = "Demo2026e2e"
+# Base64 of 32 bytes: the seals' key-encryption key of the test servers (never a real one).
+TEST_KEY_ENCRYPTION_KEY = "Y2l0eWh1Yi1lMmUtdGVzdC1rZXktZW5jcnlwdGlvbiE="
 
 
 def free_port():
@@ -63,8 +65,9 @@ class Server:
         # The audit checkpoint key of this server (and its CLI runs), outside the working directory.
         keys = tempfile.mkdtemp(prefix="cityhub-keys-")
         self.env["CITYHUB_AUDIT_KEY_FILE"] = os.path.join(keys, "audit-checkpoint.key")
-        # The seals' key-encryption key likewise (a PostgreSQL server would put it under ./data).
-        self.env["CITYHUB_LICENCES_KEY_FILE"] = os.path.join(keys, "licences-kek.key")
+        # The seals' key-encryption key: one for every server, as servers sharing a database must
+        # share it (a server with another key refuses to start, saying so).
+        self.env["CITYHUB_LICENCES_KEY_ENCRYPTION_KEY"] = TEST_KEY_ENCRYPTION_KEY
         self.env.update(env or {})
         self.proc = None
         self.log = None
