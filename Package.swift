@@ -91,12 +91,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // SM2 with SM3 and SM2 certificates through the system's OpenSSL 3 (libssl-dev): swift-crypto
+        // has no SM2, and swift-certificates cannot hold an SM2 key.
+        .target(
+            name: "CSM2",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
         // Seals (a city root CA, a key and certificate per department), licences sealed as JWS,
         // offline verification, revocation and the signed status list.
         .target(
             name: "Licences",
             dependencies: [
-                "CityCore", "CityStore", "Identity", "Registry",
+                "CityCore", "CityStore", "Identity", "Registry", "CSM2",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -160,7 +166,7 @@ let package = Package(
         // The licences.verify bench: the module's verifier beside raw swift-crypto, in one process.
         .executableTarget(
             name: "licence-verify",
-            dependencies: ["Licences", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates")],
+            dependencies: ["Licences", "CSM2", .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates")],
             path: "Benchmarks/licence-verify",
             swiftSettings: swiftSettings
         ),
@@ -193,6 +199,7 @@ let package = Package(
         .testTarget(
             name: "LicencesTests",
             dependencies: ["Licences", "Registry", "Identity", "CityStore", "TestSupport", .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),

@@ -1,11 +1,13 @@
 // The licences.verify-<alg> bench: verifications a second of a sealed licence by the Licences
 // module's verifier (form, identifier, chain from its cache, algorithm from the certificate,
 // signature, status list, validity) beside the raw swift-crypto verification of the same signed
-// bytes with the same key, in one process, one core, the same number of rounds.
+// bytes with the same key (SM2: the system OpenSSL's, through the same small C module, with no
+// Swift around it), in one process, one core, the same number of rounds.
 //
 //   licence-verify LICENCE.jws ROOT.pem STATUS.jws [SECONDS]
 //
 // Prints one JSON object: {"verifier": per second, "raw": per second, "algorithm": ...}.
+import CSM2
 import Crypto
 import Foundation
 import Licences
@@ -27,19 +29,35 @@ let parts = token.split(separator: ".")
 let input = Data("\(parts[0]).\(parts[1])".utf8)
 let signature = Base64URL.decode(parts[2])!
 let header = try JSONSerialization.jsonObject(with: Base64URL.decode(parts[0])!) as! [String: Any]
-let leaf = try Certificate(derEncoded: Array(Data(base64Encoded: (header["x5c"] as! [String])[0])!))
+let x5c = (header["x5c"] as! [String]).map { Data(base64Encoded: $0)! }
 let raw: () -> Bool
 let algorithm: String
-if let key = Curve25519.Signing.PublicKey(leaf.publicKey) {
+if let leaf = try? Certificate(derEncoded: Array(x5c[0])), let key = Curve25519.Signing.PublicKey(leaf.publicKey) {
     algorithm = "ed25519"
     raw = { key.isValidSignature(signature, for: input) }
-} else if let key = P256.Signing.PublicKey(leaf.publicKey) {
+} else if let leaf = try? Certificate(derEncoded: Array(x5c[0])), let key = P256.Signing.PublicKey(leaf.publicKey) {
     algorithm = "p256"
     let s = try P256.Signing.ECDSASignature(rawRepresentation: signature)
     raw = { key.isValidSignature(s, for: input) }
+} else if x5c.count > 1, let key = sm2Key(x5c[0], issuer: x5c[1]) {
+    algorithm = "sm2"
+    let bytes = Array(input), sig = Array(signature)
+    raw = { csm2_verify(key, bytes, bytes.count, sig) == 1 }
 } else {
     FileHandle.standardError.write(Data("unsupported key\n".utf8))
     exit(2)
+}
+
+/// The SM2 key of a seal certificate, read by OpenSSL.
+func sm2Key(_ der: Data, issuer: Data) -> OpaquePointer? {
+    var out = csm2_certificate()
+    let ok = der.withUnsafeBytes { d in issuer.withUnsafeBytes { i in
+        csm2_read_certificate(d.baseAddress?.assumingMemoryBound(to: UInt8.self), der.count, i.baseAddress?.assumingMemoryBound(to: UInt8.self), issuer.count, &out)
+    } }
+    guard ok == 1 else { return nil }
+    csm2_free(out.subject)
+    csm2_free(out.serial)
+    return out.key
 }
 
 func rate(_ body: () -> Bool) -> Double {

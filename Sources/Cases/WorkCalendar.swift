@@ -48,18 +48,11 @@ public struct WorkCalendar: Sendable, Equatable {
         self.dayEnd = dayEnd
     }
 
-    static let zone = TimeZone(secondsFromGMT: 8 * 3600)!
-    static let gregorian: Calendar = {
-        var c = Calendar(identifier: .gregorian)
-        c.timeZone = zone
-        return c
-    }()
+    static let zone = ChinaTime.zone
+    static let gregorian = ChinaTime.calendar
 
     /// `YYYY-MM-DD` of the day `date` falls on, in China.
-    public static func dayKey(_ date: Date) -> String {
-        let c = gregorian.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
-    }
+    public static func dayKey(_ date: Date) -> String { ChinaTime.day(date) }
 
     /// Whether the day `date` falls on is a working day.
     public func isWorkingDay(_ date: Date) -> Bool {

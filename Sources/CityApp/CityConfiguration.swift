@@ -88,20 +88,8 @@ public struct CityConfiguration: Sendable, Equatable {
             return (try KeyVault(keyEncryptionKey: key), nil)
         }
         let file = URL(fileURLWithPath: resolvedLicencesKeyFile)
-        if FileManager.default.fileExists(atPath: file.path) {
-            let text = try String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let key = Data(base64Encoded: text), key.count == 32 else { throw ConfigurationError.invalid(key: "licences.keyFile", value: "\(file.path) (not base64 of 32 bytes)") }
-            return (try KeyVault(keyEncryptionKey: key), nil)
-        }
-        let folder = file.deletingLastPathComponent()
-        if !FileManager.default.fileExists(atPath: folder.path) {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        }
-        let key = KeyVault.newKey()
-        guard FileManager.default.createFile(atPath: file.path, contents: Data((key.base64EncodedString() + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteNoPermission)
-        }
-        return (try KeyVault(keyEncryptionKey: key), file.path)
+        let (key, created) = try SecretKeyFile.load(file, length: 32, make: KeyVault.newKey)
+        return (try KeyVault(keyEncryptionKey: key), created ? file.path : nil)
     }
 
     /// The checkpoint file in use.

@@ -31,23 +31,11 @@ public struct AuditNotary: Sendable {
     public var publicKey: Curve25519.Signing.PublicKey { key.publicKey }
     public var keyId: String { Self.keyId(publicKey) }
 
-    /// Loads the signing key from `keyFile` (base64 of the raw 32-byte key), creating it when missing.
+    /// Loads the signing key from `keyFile` (base64 of the raw 32-byte key), creating it when
+    /// missing; a file that holds no key is an error, never replaced.
     public static func load(keyFile: URL, checkpointFile: URL) throws -> AuditNotary {
-        let folder = keyFile.deletingLastPathComponent()
-        if !FileManager.default.fileExists(atPath: folder.path) {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        }
-        let key: Curve25519.Signing.PrivateKey
-        if let text = try? String(contentsOf: keyFile, encoding: .utf8), let raw = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-            key = try Curve25519.Signing.PrivateKey(rawRepresentation: raw)
-        } else {
-            key = Curve25519.Signing.PrivateKey()
-            guard FileManager.default.createFile(atPath: keyFile.path, contents: Data((key.rawRepresentation.base64EncodedString() + "\n").utf8),
-                                                 attributes: [.posixPermissions: 0o600]) else {
-                throw CocoaError(.fileWriteNoPermission)
-            }
-        }
-        return AuditNotary(key: key, checkpointFile: checkpointFile)
+        let raw = try SecretKeyFile.load(keyFile, length: 32) { Curve25519.Signing.PrivateKey().rawRepresentation }.key
+        return AuditNotary(key: try Curve25519.Signing.PrivateKey(rawRepresentation: raw), checkpointFile: checkpointFile)
     }
 
     /// Signs the chain's state at `seq`.

@@ -71,18 +71,13 @@ public struct WebPages: RouteDomain {
             var shown: [String: Any] = ["ok": verdict.ok, "reason": verdict.reason.rawValue, "messageZh": verdict.messageZh, "messageEn": verdict.messageEn]
             if let c = verdict.claims {
                 shown["licence"] = ["typeName": c.typeName, "number": c.no, "id": c.jti, "holder": c.holder.name, "issuer": c.issuerName,
-                                    "issued": Self.day(c.issuedAt), "validUntil": c.validUntil.map(Self.day) ?? "长期 (no end)",
+                                    "issued": ChinaTime.day(c.issuedAt), "validUntil": c.validUntil.map(ChinaTime.day) ?? "长期 (no end)",
                                     "fields": c.fields.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value] }]
             }
             if let s = verdict.seal { shown["seal"] = ["organisation": s.organisation, "algorithm": s.algorithm.rawValue, "serial": s.serial] }
             values["verdict"] = shown
         }
         return html(renderer.render("verify", values))
-    }
-
-    static func day(_ date: Date) -> String {
-        let c = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "Asia/Shanghai")!, from: date)
-        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
     }
 
     @Sendable func home(_ request: Request, context: AppRequestContext) async throws -> Response {

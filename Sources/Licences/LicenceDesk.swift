@@ -105,45 +105,24 @@ public struct LicenceDesk: Sendable {
         let fields = try type.check(given)
         let now = clock.now()
         let validFrom = application.validFrom ?? now
-        let validUntil = application.validUntil ?? type.validYears.map { Calendar.china.date(byAdding: .year, value: $0, to: validFrom)! }
+        let validUntil = application.validUntil ?? type.validYears.map { ChinaTime.calendar.date(byAdding: .year, value: $0, to: validFrom)! }
         if let validUntil, validUntil <= validFrom {
             throw LicencesError.invalidField("validUntil", zh: "有效期截止应晚于起始", en: "validUntil must be after validFrom")
         }
         let (seal, key, root) = try await seals.activeKey(organisation: type.issuerCode, algorithm: application.algorithm)
-        let year = Calendar.china.component(.year, from: now)
+        let sealer = try LicenceSealer(type: type, seal: seal, key: key, root: root, year: ChinaTime.calendar.component(.year, from: now))
         let (dialect, actor) = (store.dialect, caller.auditActor)
         let id = try await store.write { db -> String in
-            struct Last: Decodable { let last: Int }
-            let sequence = try await db.raw("""
-                INSERT INTO licence_serials (issuer_code, type, year, last) VALUES (\(bind: type.issuerCode), \(bind: type.code), \(bind: year), 1)
-                ON CONFLICT (issuer_code, type, year) DO UPDATE SET last = licence_serials.last + 1 RETURNING last
-                """).first(decoding: Last.self)!.last
-            let seq = String(format: "%07d", sequence)
-            let identifier = try LicenceIdentifier(typeCode: type.typeCode, issuerCode: seal.creditCode, serial: "\(year)\(seq)", version: 1)
-            let number = "\(type.shortCode)\(division)\(year)\(seq)"
-            let claims = LicenceClaims(jti: identifier.rawValue, no: number, type: type.code, typeName: type.name, iss: seal.creditCode,
-                                       issuerOrganisation: seal.organisationCode, issuerName: seal.organisationName, sub: holderID,
-                                       holder: .init(kind: holderKind.rawValue, name: holderName), fields: fields,
-                                       iat: Int64(now.timeIntervalSince1970), nbf: Int64(validFrom.timeIntervalSince1970),
-                                       exp: validUntil.map { Int64($0.timeIntervalSince1970) }, ver: 1)
-            let header = SealHeader(alg: application.algorithm.jwsName, typ: "licence+jws", kid: seal.id,
-                                    x5c: [seal.certificate.base64EncodedString(), root.der.base64EncodedString()])
-            let jws = try CompactJWS.seal(header: try JSONEncoder().encode(header), payload: try claims.encoded(), sign: key.sign)
-            try await db.raw("""
-                INSERT INTO licences (division_code, id, number, type, issuer_code, holder_kind, holder_id, holder_name, fields, valid_from, valid_until,
-                    seal_id, jws, status, issued_by, issued_at)
-                VALUES (\(bind: division), \(bind: identifier.rawValue), \(bind: number), \(bind: type.code), \(bind: type.issuerCode), \(bind: holderKind.rawValue),
-                    \(bind: holderID), \(bind: holderName), \(bind: Self.json(fields)), \(bind: validFrom), \(bind: validUntil), \(bind: seal.id), \(bind: jws), 'valid',
-                    \(bind: actor), \(bind: now))
-                """).run()
-            try await ChangeLog.record([NewChange(module: "licences", recordType: "licence", recordKey: identifier.rawValue, divisionCode: division,
-                                                  operation: .created, fields: ["status"] + fields.keys.sorted(), actor: actor)],
-                                       at: now, dialect: dialect, on: db)
-            try await AuditLog.append(AuditEntry(actor: actor, action: "licences.licence.issue", recordType: "licence", recordID: identifier.rawValue,
+            let sealed = try sealer.seal(sequence: try await sealer.takeSerials(1, on: db),
+                                         holder: .init(kind: holderKind, id: holderID, name: holderName, division: division), fields: fields,
+                                         validFrom: validFrom, validUntil: validUntil, issuedBy: actor, issuedAt: now, actor: actor)
+            try await LicenceSealer.insert(sealed, on: db)
+            try await ChangeLog.record([sealed.change], at: now, dialect: dialect, on: db)
+            try await AuditLog.append(AuditEntry(actor: actor, action: "licences.licence.issue", recordType: "licence", recordID: sealed.identifier.rawValue,
                                                  divisionCode: division, source: origin.source, requestID: origin.requestID,
-                                                 detail: "\(type.code) \(number) to \(holderKind.rawValue) \(holderKind == .person ? Mask.idNumber(holderID) : holderID) sealed by \(seal.id)"),
+                                                 detail: "\(type.code) \(sealed.number) to \(holderKind.rawValue) \(holderKind == .person ? Mask.idNumber(holderID) : holderID) sealed by \(seal.id)"),
                                       at: now, dialect: dialect, on: db)
-            return identifier.rawValue
+            return sealed.identifier.rawValue
         }
         return try await stored(id)!
     }
@@ -387,11 +366,3 @@ struct LicenceRow: Decodable {
     }
 }
 
-extension Calendar {
-    /// The Gregorian calendar in China's time zone: years and days as the city counts them.
-    static let china: Calendar = {
-        var c = Calendar(identifier: .gregorian)
-        c.timeZone = TimeZone(identifier: "Asia/Shanghai")!
-        return c
-    }()
-}

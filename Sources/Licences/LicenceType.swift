@@ -116,7 +116,7 @@ public struct LicenceType: Sendable, Codable, Equatable {
     public static func startOfDay(_ text: String) -> Date? {
         guard isDate(text) else { return nil }
         let parts = text.split(separator: "-").compactMap { Int($0) }
-        return Calendar.china.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
+        return ChinaTime.calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
     }
 
     static func isDate(_ text: String) -> Bool {

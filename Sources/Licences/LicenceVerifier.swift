@@ -185,9 +185,10 @@ public struct LicenceVerifier: Sendable {
     }
 }
 
-/// Seal certificates already checked against the roots, by their base64 text, and sealed
-/// licences' protected headers already read, by their base64url text: a licence's verification
-/// then costs one signature check, not two, a certificate parse and the header's decoding.
+/// Sealed licences' protected headers already read, by their base64url text, with the seal's
+/// chain checked against the roots: the licences one seal sealed share one header, so a
+/// licence's verification then costs one signature check, not two, a certificate parse and the
+/// header's decoding.
 final class ChainCache: Sendable {
     struct Chain: Sendable {
         let key: SealPublicKey
@@ -204,14 +205,13 @@ final class ChainCache: Sendable {
         case malformed, unknownSeal, known(Sealed)
     }
 
-    private let entries = Mutex<[String: Chain]>([:])
     private let headers = Mutex<[Substring: Sealed]>([:])
     static let capacity = 4_096
 
     func sealed(_ jws: CompactJWS, roots: [Certificate]) -> Lookup {
         if let hit = headers.withLock({ $0[jws.headerPart] }) { return .known(hit) }
         guard let data = jws.header, let header = try? JSONDecoder().decode(SealHeader.self, from: data) else { return .malformed }
-        guard let leaf = header.x5c.first, let chain = chain(leaf, roots: roots) else { return .unknownSeal }
+        guard let leaf = header.x5c.first, let chain = Self.chain(leaf, roots: roots) else { return .unknownSeal }
         let sealed = Sealed(alg: header.alg, chain: chain)
         let key = Substring(String(jws.headerPart))
         headers.withLock {
@@ -221,18 +221,33 @@ final class ChainCache: Sendable {
         return .known(sealed)
     }
 
-    func chain(_ leafBase64: String, roots: [Certificate]) -> Chain? {
-        if let hit = entries.withLock({ $0[leafBase64] }) { return hit }
-        guard let der = Data(base64Encoded: leafBase64), let cert = try? Certificate(derEncoded: Array(der)),
-              roots.contains(where: { $0.subject == cert.issuer && $0.publicKey.isValidSignature(cert.signature, for: cert) }),
+    /// The seal certificate's key and summary when one of the roots issued it. Ed25519 and P-256
+    /// certificates are read by swift-certificates, SM2 ones by OpenSSL.
+    static func chain(_ leafBase64: String, roots: [Certificate]) -> Chain? {
+        guard let der = Data(base64Encoded: leafBase64) else { return nil }
+        guard let cert = try? Certificate(derEncoded: Array(der)) else { return sm2Chain(der, roots: roots) }
+        guard roots.contains(where: { $0.subject == cert.issuer && $0.publicKey.isValidSignature(cert.signature, for: cert) }),
               let key = SealPublicKey(cert.publicKey) else { return nil }
-        let chain = Chain(key: key, summary: Verdict.SealSummary(
-            organisation: SealNames.organisation(of: cert.subject) ?? cert.subject.description, creditCode: SealNames.creditCode(of: cert.subject),
-            serial: SealNames.hex(cert.serialNumber.bytes), algorithm: key.algorithm, notBefore: cert.notValidBefore, notAfter: cert.notValidAfter))
-        entries.withLock {
-            if $0.count >= Self.capacity { $0.removeAll() }
-            $0[leafBase64] = chain
+        return Chain(key: key, summary: summary(subject: cert.subject, serial: cert.serialNumber.bytes, algorithm: key.algorithm,
+                                                notBefore: cert.notValidBefore, notAfter: cert.notValidAfter))
+    }
+
+    static func sm2Chain(_ der: Data, roots: [Certificate]) -> Chain? {
+        for root in roots {
+            guard let rootDER = try? SealNames.der(root) else { continue }
+            switch SM2Certificates.read(der, issuer: rootDER) {
+            case .notSM2: return nil
+            case .notIssued: continue
+            case .issued(let read):
+                return Chain(key: SealPublicKey(sm2: read.key),
+                             summary: summary(subject: read.subject, serial: read.serial, algorithm: .sm2, notBefore: read.notBefore, notAfter: read.notAfter))
+            }
         }
-        return chain
+        return nil
+    }
+
+    static func summary(subject: DistinguishedName, serial: some Collection<UInt8>, algorithm: SealAlgorithm, notBefore: Date, notAfter: Date) -> Verdict.SealSummary {
+        Verdict.SealSummary(organisation: SealNames.organisation(of: subject) ?? subject.description, creditCode: SealNames.creditCode(of: subject),
+                            serial: SealNames.hex(serial), algorithm: algorithm, notBefore: notBefore, notAfter: notAfter)
     }
 }

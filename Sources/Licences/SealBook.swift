@@ -88,21 +88,21 @@ public struct SealBook: Sendable {
     /// once keep one: the insert decides.
     func root() async throws -> Root {
         if let root = try await activeRoot() { return root }
-        let key = SealKey.generate(.p256)
+        let key = try SealKey.generate(.p256)
         let now = clock.now()
         let name = try SealNames.subject(organisation: Self.rootOrganisation, creditCode: Self.rootCreditCode, commonName: Self.rootCommonName)
         let certificate = try Certificate(
-            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: key.publicKey,
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: key.publicKey!,
             notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(20 * 365.25 * 86_400),
             issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
             extensions: try Certificate.Extensions {
                 Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
                 Critical(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true))
-                SubjectKeyIdentifier(hash: key.publicKey)
+                SubjectKeyIdentifier(hash: key.publicKey!)
             },
-            issuerPrivateKey: key.certificateKey)
+            issuerPrivateKey: try key.certificateKey)
         let id = "root-1"
-        let sealed = try vault.seal(key.raw, context: id)
+        let sealed = try vault.seal(try key.raw, context: id)
         let der = try SealNames.der(certificate)
         let check = vault.check
         try await store.write { db in
@@ -128,12 +128,18 @@ public struct SealBook: Sendable {
     }
 
     /// Every root certificate, active first: what a verifier trusts.
+    /// Reads only the public certificates: the root's key is opened only when there is no root yet.
     public func rootCertificates() async throws -> [Certificate] {
-        _ = try await root()
         struct Row: Decodable { let certificate: Data }
-        return try await store.read { db in
-            try await db.raw("SELECT certificate FROM licence_authorities ORDER BY active DESC, id DESC").all(decoding: Row.self)
-        }.map { try Certificate(derEncoded: Array($0.certificate)) }
+        func stored() async throws -> [Certificate] {
+            try await store.read { db in
+                try await db.raw("SELECT certificate FROM licence_authorities ORDER BY active DESC, id DESC").all(decoding: Row.self)
+            }.map { try Certificate(derEncoded: Array($0.certificate)) }
+        }
+        let certificates = try await stored()
+        if !certificates.isEmpty { return certificates }
+        _ = try await root()
+        return try await stored()
     }
 
     /// The root certificates as PEM, for `cityhub seal root-cert` and offline verifiers.
@@ -163,25 +169,35 @@ public struct SealBook: Sendable {
         }
         guard (1...10).contains(input.years) else { throw LicencesError.invalidField("years", zh: "有效期应为 1 至 10 年", en: "years must be 1 to 10") }
         let root = try await root()
-        let key = SealKey.generate(input.algorithm)
+        let key = try SealKey.generate(input.algorithm)
         let now = clock.now()
-        let serial = Certificate.SerialNumber()
+        // 20 random bytes whose first is 0x40 to 0x7f: positive, and written the same by every
+        // encoder (no leading zero for OpenSSL to drop), so the hex in the status list matches.
+        var serialBytes = (0..<20).map { _ in UInt8.random(in: 0...255) }
+        serialBytes[0] = 0x40 | (serialBytes[0] & 0x3f)
+        let serial = Certificate.SerialNumber(bytes: serialBytes)
         let notBefore = now.addingTimeInterval(-300), notAfter = now.addingTimeInterval(Double(input.years) * 365.25 * 86_400)
-        let certificate = try Certificate(
-            version: .v3, serialNumber: serial, publicKey: key.publicKey, notValidBefore: notBefore, notValidAfter: notAfter,
-            issuer: root.certificate.subject,
-            subject: try SealNames.subject(organisation: organisation.name, creditCode: credit.rawValue, commonName: "\(organisation.name)电子印章"),
-            signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                Critical(BasicConstraints.notCertificateAuthority)
-                Critical(KeyUsage(digitalSignature: true, nonRepudiation: true))
-                SubjectKeyIdentifier(hash: key.publicKey)
-                AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: root.certificate.publicKey).keyIdentifier)
-            },
-            issuerPrivateKey: root.key.certificateKey)
+        let subject = try SealNames.subject(organisation: organisation.name, creditCode: credit.rawValue, commonName: "\(organisation.name)电子印章")
+        let der: Data
+        switch key.backing {
+        case .sm2(let sm2):
+            der = try SM2Certificates.issue(key: sm2, subject: subject, serial: Array(serial.bytes), notBefore: notBefore, notAfter: notAfter,
+                                            issuer: root.der, issuerKey: try root.key.pkcs8)
+        case .ed25519, .p256:
+            let certificate = try Certificate(
+                version: .v3, serialNumber: serial, publicKey: key.publicKey!, notValidBefore: notBefore, notValidAfter: notAfter,
+                issuer: root.certificate.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+                extensions: try Certificate.Extensions {
+                    Critical(BasicConstraints.notCertificateAuthority)
+                    Critical(KeyUsage(digitalSignature: true, nonRepudiation: true))
+                    SubjectKeyIdentifier(hash: key.publicKey!)
+                    AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: root.certificate.publicKey).keyIdentifier)
+                },
+                issuerPrivateKey: try root.key.certificateKey)
+            der = try SealNames.der(certificate)
+        }
         let id = "seal-" + SealNames.hex(serial.bytes.prefix(8))
-        let sealed = try vault.seal(key.raw, context: id)
-        let der = try SealNames.der(certificate)
+        let sealed = try vault.seal(try key.raw, context: id)
         let (check, dialect, actor) = (vault.check, store.dialect, caller.auditActor)
         try await store.write { db in
             try await db.raw("""

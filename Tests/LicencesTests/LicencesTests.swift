@@ -1,13 +1,14 @@
 import CityCore
 import CityStore
+import Crypto
 import Exchange
 import Foundation
 import Identity
-import Licences
 import Registry
 import TestSupport
 import Testing
 import X509
+@testable import Licences
 
 /// The market regulator of the city seals business licences; a district's registry has the holders.
 enum LicenceFixture {
@@ -57,6 +58,17 @@ enum LicenceFixture {
         }
     }
 
+    /// A root with the city root's name but another key (DER): what a forger would make.
+    static func otherRoot() throws -> Data {
+        let key = P256.Signing.PrivateKey()
+        let name = try SealNames.subject(organisation: SealBook.rootOrganisation, creditCode: SealBook.rootCreditCode, commonName: SealBook.rootCommonName)
+        let certificate = try Certificate(version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: start.addingTimeInterval(-86_400),
+                                          notValidAfter: start.addingTimeInterval(365 * 86_400), issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+                                          extensions: try Certificate.Extensions { Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0)) },
+                                          issuerPrivateKey: .init(key))
+        return try SealNames.der(certificate)
+    }
+
     /// The payload of `token` re-encoded after `change`, the header and signature kept.
     static func tampered(_ token: String, _ change: (inout [String: Any]) -> Void) throws -> String {
         let parts = token.split(separator: ".").map(String.init)
@@ -92,16 +104,33 @@ struct LicencesTests {
           arguments: TestEngine.all)
     func issueAndVerify(engine: TestEngine) async throws {
         try await F.with(engine) { desk in
-            for algorithm in SealAlgorithm.allCases {
+            var otherRoot: Certificate?
+            for (n, algorithm) in SealAlgorithm.allCases.enumerated() {
                 let seal = try await desk.seals.create(NewSeal(organisationCode: "411600-AMR", creditCode: F.amrCredit, algorithm: algorithm), by: F.admin, origin: F.origin)
-                let certificate = try Certificate(derEncoded: Array(seal.certificate))
                 let root = try LicenceVerifier(rootPEM: try await desk.seals.rootPEM()).roots[0]
-                #expect(certificate.issuer == root.subject && root.publicKey.isValidSignature(certificate.signature, for: certificate))
-                #expect(certificate.subject.description.contains(F.amrCredit) && certificate.subject.description.contains("周口市市场监督管理局"))
+                if algorithm == .sm2 {
+                    // swift-certificates has no SM2 key type: OpenSSL reads it and checks the root's signature.
+                    guard case .issued(let read) = SM2Certificates.read(seal.certificate, issuer: try SealNames.der(root)) else {
+                        Issue.record("the SM2 seal certificate does not chain to the root")
+                        continue
+                    }
+                    #expect(read.subject.description.contains(F.amrCredit) && read.subject.description.contains("周口市市场监督管理局"))
+                    #expect(SealNames.hex(read.serial) == seal.serial)
+                    let stranger = try F.otherRoot()
+                    guard case .notIssued = SM2Certificates.read(seal.certificate, issuer: stranger) else {
+                        Issue.record("another root's check passed")
+                        continue
+                    }
+                } else {
+                    let certificate = try Certificate(derEncoded: Array(seal.certificate))
+                    #expect(certificate.issuer == root.subject && root.publicKey.isValidSignature(certificate.signature, for: certificate))
+                    #expect(certificate.subject.description.contains(F.amrCredit) && certificate.subject.description.contains("周口市市场监督管理局"))
+                    otherRoot = otherRoot ?? certificate
+                }
 
                 let licence = try await desk.licences.issue(LicenceApplication(type: "business-licence", holderID: F.company.rawValue, fields: F.businessFields,
                                                                                algorithm: algorithm), by: F.amrClerk, origin: F.origin)
-                #expect(licence.holderName == "周口市七一百货有限公司" && licence.divisionCode == "411602" && licence.number == "BL4116022026" + (algorithm == .ed25519 ? "0000001" : "0000002"))
+                #expect(licence.holderName == "周口市七一百货有限公司" && licence.divisionCode == "411602" && licence.number == "BL4116022026" + String(format: "%07d", n + 1))
                 #expect(try LicenceIdentifier.checked(licence.id).issuerCode == F.amrCredit)
 
                 let offline = try LicenceVerifier(rootPEM: try await desk.seals.rootPEM())
@@ -140,7 +169,7 @@ struct LicencesTests {
                 }
                 #expect(offline.verify(wrongCheck, status: nil, at: desk.clock.now()).reason == .wrongCheckCharacter)
                 // A verifier that trusts another root refuses the seal.
-                #expect(LicenceVerifier(roots: [certificate]).verify(licence.jws, status: nil, at: desk.clock.now()).reason == .unknownSeal)
+                #expect(LicenceVerifier(roots: [otherRoot!]).verify(licence.jws, status: nil, at: desk.clock.now()).reason == .unknownSeal)
             }
             #expect(try await AuditLog(store: desk.store, clock: desk.clock).verify().problems.isEmpty)
         }
@@ -251,7 +280,11 @@ struct LicencesTests {
 
             // Another key-encryption key opens nothing, and says so.
             let stranger2 = SealBook(store: desk.store, clock: desk.clock, vault: try KeyVault(keyEncryptionKey: Data(repeating: 7, count: 32)))
-            await #expect(throws: LicencesError.self) { try await stranger2.rootPEM() }
+            await #expect(throws: LicencesError.self) {
+                try await stranger2.create(NewSeal(organisationCode: "411600-AMR", creditCode: F.amrCredit, algorithm: .p256), by: F.admin, origin: F.origin)
+            }
+            // The root certificate is public: reading it opens no key.
+            #expect(try await stranger2.rootPEM() == desk.seals.rootPEM())
             let changes = try await ChangeLog(store: desk.store).changes(after: 0, recordTypes: ["licence"])
             #expect(changes.map(\.recordKey) == [licence.id, deed.id])
         }

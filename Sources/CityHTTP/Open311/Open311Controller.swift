@@ -210,7 +210,7 @@ enum Open311Format: String {
 
     /// ISO 8601 with the China offset, as the spec's examples show offsets.
     static func dateTime(_ date: Date) -> String {
-        var style = Date.ISO8601FormatStyle(timeZone: TimeZone(secondsFromGMT: 8 * 3600)!)
+        var style = Date.ISO8601FormatStyle(timeZone: ChinaTime.zone)
         style = style.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .colon)
         return date.formatted(style)
     }

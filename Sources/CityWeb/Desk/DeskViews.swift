@@ -5,7 +5,7 @@ import Registry
 
 /// How the workbench shows cases: times in China, deadline colours, action labels, the map snippet.
 enum DeskViews {
-    static let china = TimeZone(identifier: "Asia/Shanghai") ?? TimeZone(secondsFromGMT: 8 * 3600)!
+    static let china = ChinaTime.zone
 
     /// "11-26 14:05" (China time); with `year`, "2026-11-26 14:05".
     static func time(_ date: Date?, year: Bool = false) -> String {

@@ -116,11 +116,16 @@ struct GenerateLicences: AsyncParsableCommand {
 
     func run() async throws {
         let start = Date()
+        let bar = ProgressBar(enabled: isatty(2) == 1)
+        let total = Int64(count)
         let written = try await common.withPlatform(indexGeography: false) { opened, _ in
             let platform = opened.platform
             return try await LicenceGenerator(store: platform.store, clock: platform.clock, seals: platform.seals)
-                .generate(count: count, divisions: ReferenceData.counties.map(\.code.rawValue), seed: seed, by: .commandLine())
+                .generate(count: count, divisions: ReferenceData.counties.map(\.code.rawValue), seed: seed, by: .commandLine()) { n in
+                    bar.show(rows: n, done: Int64(n), of: total)
+                }
         }
+        bar.finish()
         FileHandle.standardError.write(Data("Wrote \(written) sealed licences in \(String(format: "%.1f", Date().timeIntervalSince(start))) s\n".utf8))
     }
 }

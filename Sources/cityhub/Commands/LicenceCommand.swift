@@ -27,7 +27,7 @@ struct SealCert: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cert", abstract: "Print a department's active seal certificate, PEM.")
     @OptionGroup var common: CommonOptions
     @Argument(help: "The organisation code, e.g. 411600-AMR.") var organisation: String
-    @Option(name: .long, help: "ed25519 or p256 (default: the newest active seal).") var alg: SealAlgorithm?
+    @Option(name: .long, help: "ed25519, p256 or sm2 (default: the newest active seal).") var alg: SealAlgorithm?
     @Option(name: .long, help: "Write to this file instead of standard output.") var out: String?
 
     func run() async throws {
@@ -46,7 +46,7 @@ struct SealCreate: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Argument(help: "The organisation code, e.g. 411600-AMR.") var organisation: String
     @Option(name: .long, help: "The department's unified social credit code.") var creditCode: String
-    @Option(name: .long, help: "ed25519 or p256.") var alg: SealAlgorithm
+    @Option(name: .long, help: "ed25519, p256 or sm2.") var alg: SealAlgorithm
     @Option(name: .long, help: "Years the certificate is valid (1 to 10).") var years: Int = 3
 
     func run() async throws {
@@ -87,7 +87,7 @@ struct LicenceIssue: AsyncParsableCommand {
     @Option(name: .long, help: "A field, NAME=VALUE (repeatable). A legal entity's kind, address and business scope come from the registry when not given.")
     var field: [String] = []
     @Option(name: .long, help: "Last valid day, YYYY-MM-DD (default: the type's term).") var validUntil: String?
-    @Option(name: .long, help: "The seal's algorithm.") var alg: SealAlgorithm = .ed25519
+    @Option(name: .long, help: "The seal's algorithm: ed25519, p256 or sm2 (SM2 with SM3).") var alg: SealAlgorithm = .ed25519
     @Option(name: .long, help: "Where to write the sealed licence.") var out: String
 
     func run() async throws {
