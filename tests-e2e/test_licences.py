@@ -1,6 +1,7 @@
 """Electronic licences as their users meet them: a department issues licences sealed with
-Ed25519 and P-256; independent verifiers (joserfc for the JWS, the cryptography package and the
-openssl command for the certificate chain) accept them; `cityhub licence verify` accepts them
+Ed25519, P-256 and SM2; independent verifiers (joserfc for the JWS; for SM2 the openssl command
+and gmssl, a pure-Python SM2; the cryptography package and the openssl command for the
+certificate chain) accept them; `cityhub licence verify` accepts them
 offline with only the root certificate and a cached status list; a changed byte, a revocation and
 a revoked seal make every verifier refuse, each with its reason."""
 import base64
@@ -12,8 +13,10 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from joserfc import jws
+from gmssl import sm2
 from joserfc.jwk import ECKey, OKPKey
 
 from conftest import ADMIN_PASSWORD, BINARY, DEMO_PASSWORD, Server, engines, request
@@ -31,9 +34,44 @@ def x5c_registry(alg):
     return registry
 
 
-def independent_check(token, root_pem, alg):
+def independent_sm2_check(token, root_pem, folder):
+    """An SM2 licence (alg SM2SM3, which JOSE libraries do not know): the openssl command and
+    gmssl each check the r ‖ s signature over the signing input with SM3 and the identifier
+    1234567812345678, with the key of the x5c certificate, whose signature by the root the
+    cryptography package checks."""
+    head, payload, sig = token.split(".")
+    header = json.loads(b64url(head))
+    assert header["alg"] == "SM2SM3" and len(header["x5c"]) == 2
+    der = base64.b64decode(header["x5c"][0])
+    leaf = x509.load_der_x509_certificate(der)
+    root = x509.load_pem_x509_certificate(root_pem.encode())
+    assert leaf.issuer == root.subject
+    root.public_key().verify(leaf.signature, leaf.tbs_certificate_bytes, ec.ECDSA(hashes.SHA256()))
+    (folder / "sm2-seal.der").write_bytes(der)
+    pub = subprocess.run(["openssl", "x509", "-inform", "DER", "-in", str(folder / "sm2-seal.der"), "-pubkey", "-noout"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "BEGIN PUBLIC KEY" in pub
+    (folder / "sm2-pub.pem").write_text(pub)
+    signing_input = f"{head}.{payload}".encode()
+    (folder / "sm2-input").write_bytes(signing_input)
+    raw = b64url(sig)
+    assert len(raw) == 64
+    (folder / "sm2-sig.der").write_bytes(encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")))
+    checked = subprocess.run(["openssl", "dgst", "-sm3", "-verify", str(folder / "sm2-pub.pem"), "-sigopt", "distid:1234567812345678",
+                              "-signature", str(folder / "sm2-sig.der"), str(folder / "sm2-input")], capture_output=True, text=True)
+    if checked.returncode != 0 or "Verified OK" not in checked.stdout:
+        raise ValueError("openssl refused the SM2 signature: " + checked.stdout + checked.stderr)
+    point = subprocess.run(["openssl", "pkey", "-pubin", "-in", str(folder / "sm2-pub.pem"), "-outform", "DER"], capture_output=True, check=True).stdout[-64:]
+    if not sm2.CryptSM2(private_key=None, public_key=point.hex()).verify_with_sm3(raw.hex(), signing_input):
+        raise ValueError("gmssl refused the SM2 signature")
+    return json.loads(b64url(payload)), leaf
+
+
+def independent_check(token, root_pem, alg, folder=None):
     """joserfc verifies the signature with the key of the x5c certificate, whose signature by the
     root the cryptography package checks; nothing of CityHub's code is involved."""
+    if alg == "SM2SM3":
+        return independent_sm2_check(token, root_pem, folder)
     header = json.loads(b64url(token.split(".")[0]))
     assert header["alg"] == alg and len(header["x5c"]) == 2
     leaf = x509.load_der_x509_certificate(base64.b64decode(header["x5c"][0]))
@@ -68,7 +106,7 @@ def test_licences_sealed_with_each_algorithm_verify_everywhere_and_fail_for_the_
         root_file = tmp_path / "root.pem"
         root_file.write_text(root_pem)
         status, _, seals = request("GET", server.url + "/api/v1/seals?organisation=411600-AMR", token=admin)
-        assert status == 200 and sorted(s["algorithm"] for s in seals["items"] if s["state"] == "active") == ["ed25519", "p256"]
+        assert status == 200 and sorted(s["algorithm"] for s in seals["items"] if s["state"] == "active") == ["ed25519", "p256", "sm2"]
         # The openssl command agrees that the seal certificates chain to the root.
         for seal in seals["items"]:
             (tmp_path / "seal.pem").write_text(seal["certificatePem"])
@@ -76,13 +114,13 @@ def test_licences_sealed_with_each_algorithm_verify_everywhere_and_fail_for_the_
             assert check.returncode == 0 and ": OK" in check.stdout, check.stdout + check.stderr
 
         tokens = {}
-        for alg, jose in (("ed25519", "Ed25519"), ("p256", "ES256")):
+        for alg, jose in (("ed25519", "Ed25519"), ("p256", "ES256"), ("sm2", "SM2SM3")):
             status, _, licence = request("POST", server.url + "/api/v1/licences", {
                 "type": "business-licence", "holder": company[0], "algorithm": alg,
                 "fields": {"legalRepresentative": "王建国", "establishedOn": "2020-05-01"}}, token=clerk)
             assert status == 201, licence
             token = licence["jws"]
-            claims, leaf = independent_check(token, root_pem, jose)
+            claims, leaf = independent_check(token, root_pem, jose, tmp_path)
             assert claims["jti"] == licence["id"] and claims["sub"] == company[0] and claims["holder"]["name"] == company[1]
             # Once only: the kind and address came from the registry.
             assert claims["fields"]["address"] and claims["fields"]["kind"]
@@ -101,7 +139,7 @@ def test_licences_sealed_with_each_algorithm_verify_everywhere_and_fail_for_the_
             refused = subprocess.run([BINARY, "licence", "verify", str(tmp_path / "forged.jws"), "--root", str(root_file), "--json"], capture_output=True, text=True)
             assert refused.returncode == 1 and json.loads(refused.stdout)["reason"] == "badSignature", refused.stdout + refused.stderr
             with pytest.raises(Exception):
-                independent_check(forged, root_pem, jose)
+                independent_check(forged, root_pem, jose, tmp_path)
             status, _, verdict = request("POST", server.url + "/api/v1/licences/verify", {"licence": forged})
             assert not verdict["ok"] and verdict["reason"] == "alteredField" and verdict["alteredFields"] == ["fields.address"], verdict
             tokens[alg] = (licence, path)
@@ -140,17 +178,19 @@ def test_licences_sealed_with_each_algorithm_verify_everywhere_and_fail_for_the_
         listed = json.loads(jws.deserialize_compact(status_list, root_key, registry=x5c_registry("ES256")).payload)
         assert [e["id"] for e in listed["licences"]] == [licence["id"]]
 
-        # Revoke the P-256 seal: its licence is refused online and, with the next list, offline.
-        licence, path = tokens["p256"]
-        seal_id = next(s["id"] for s in seals["items"] if s["algorithm"] == "p256" and s["state"] == "active")
-        status, _, revoked = request("POST", server.url + f"/api/v1/seals/{seal_id}/revoke", {"reason": "私钥疑似泄露"}, token=admin)
-        assert status == 200 and revoked["state"] == "revoked", revoked
-        status, _, verdict = request("POST", server.url + "/api/v1/licences/verify", {"licence": licence["jws"]})
-        assert verdict["reason"] == "sealRevoked"
-        (tmp_path / "status.jws").write_text(request("GET", server.url + "/api/v1/licences/status-list")[2])
-        offline = subprocess.run([BINARY, "licence", "verify", str(path), "--root", str(root_file), "--status", str(tmp_path / "status.jws"), "--json"],
-                                 capture_output=True, text=True)
-        assert offline.returncode == 1 and json.loads(offline.stdout)["reason"] == "sealRevoked", offline.stdout
+        # Revoke the P-256 and the SM2 seals: their licences are refused online and, with the next
+        # list, offline.
+        for alg in ("p256", "sm2"):
+            licence, path = tokens[alg]
+            seal_id = next(s["id"] for s in seals["items"] if s["algorithm"] == alg and s["state"] == "active")
+            status, _, revoked = request("POST", server.url + f"/api/v1/seals/{seal_id}/revoke", {"reason": "私钥疑似泄露"}, token=admin)
+            assert status == 200 and revoked["state"] == "revoked", revoked
+            status, _, verdict = request("POST", server.url + "/api/v1/licences/verify", {"licence": licence["jws"]})
+            assert verdict["reason"] == "sealRevoked"
+            (tmp_path / "status.jws").write_text(request("GET", server.url + "/api/v1/licences/status-list")[2])
+            offline = subprocess.run([BINARY, "licence", "verify", str(path), "--root", str(root_file), "--status", str(tmp_path / "status.jws"), "--json"],
+                                     capture_output=True, text=True)
+            assert offline.returncode == 1 and json.loads(offline.stdout)["reason"] == "sealRevoked", offline.stdout
 
         # The CLI issues too, and its licence verifies offline.
         out = tmp_path / "cli.jws"
