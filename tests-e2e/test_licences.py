@@ -13,10 +13,10 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from joserfc import jws
-from gmssl import sm2
+from gmssl import func, sm2, sm3
 from joserfc.jwk import ECKey, OKPKey
 
 from conftest import ADMIN_PASSWORD, BINARY, DEMO_PASSWORD, Server, engines, request
@@ -65,6 +65,55 @@ def independent_sm2_check(token, root_pem, folder):
     if not sm2.CryptSM2(private_key=None, public_key=point.hex()).verify_with_sm3(raw.hex(), signing_input):
         raise ValueError("gmssl refused the SM2 signature")
     return json.loads(b64url(payload)), leaf
+
+
+def der_children(data):
+    """The TLVs inside one DER element (a minimal reader, enough to cut out what was signed)."""
+    def header(i):
+        length = data[i + 1]
+        start = i + 2
+        if length & 0x80:
+            n = length & 0x7F
+            length = int.from_bytes(data[start:start + n], "big")
+            start += n
+        return start, start + length
+    start, end = header(0)
+    children, i = [], start
+    while i < end:
+        content, stop = header(i)
+        children.append((data[i:stop], data[content:stop]))
+        i = stop
+    return children
+
+
+def independent_ses_check(ses, token, folder):
+    """A GB/T 38540 SES_Signature: the openssl command parses it (naming SM2-with-SM3); the
+    sealer's signature over TBS_Sign verifies with the openssl command and with gmssl, with the
+    key of the certificate it carries; TBS_Sign's hash is gmssl's SM3 of the licence's signing
+    input."""
+    (folder / "ses.der").write_bytes(ses)
+    parsed = subprocess.run(["openssl", "asn1parse", "-inform", "DER", "-in", str(folder / "ses.der")], capture_output=True, text=True)
+    assert parsed.returncode == 0 and "SM2-with-SM3" in parsed.stdout, parsed.stdout + parsed.stderr
+    (tbs, _), (_, cert), (_, oid), (_, bits) = der_children(ses)[:4]
+    assert oid == bytes.fromhex("2a811ccf55018375")  # 1.2.156.10197.1.501
+    signature = bits[1:]
+    (folder / "ses-cert.der").write_bytes(cert)
+    (folder / "ses-tbs.der").write_bytes(tbs)
+    (folder / "ses-sig.der").write_bytes(signature)
+    pub = subprocess.run(["openssl", "x509", "-inform", "DER", "-in", str(folder / "ses-cert.der"), "-pubkey", "-noout"], capture_output=True, text=True, check=True).stdout
+    (folder / "ses-pub.pem").write_text(pub)
+    checked = subprocess.run(["openssl", "dgst", "-sm3", "-verify", str(folder / "ses-pub.pem"), "-sigopt", "distid:1234567812345678",
+                              "-signature", str(folder / "ses-sig.der"), str(folder / "ses-tbs.der")], capture_output=True, text=True)
+    if checked.returncode != 0:
+        raise ValueError("openssl refused the SES signature: " + checked.stdout + checked.stderr)
+    point = subprocess.run(["openssl", "pkey", "-pubin", "-in", str(folder / "ses-pub.pem"), "-outform", "DER"], capture_output=True, check=True).stdout[-64:]
+    r, s_ = decode_dss_signature(signature)
+    if not sm2.CryptSM2(private_key=None, public_key=point.hex()).verify_with_sm3(r.to_bytes(32, "big").hex() + s_.to_bytes(32, "big").hex(), tbs):
+        raise ValueError("gmssl refused the SES signature")
+    version, seal, when, (_, data_hash), (_, prop) = der_children(tbs)[:5]
+    head, payload, _ = token.split(".")
+    assert data_hash[1:].hex() == sm3.sm3_hash(func.bytes_to_list(f"{head}.{payload}".encode()))
+    return prop.decode()
 
 
 def independent_check(token, root_pem, alg, folder=None):
@@ -143,6 +192,36 @@ def test_licences_sealed_with_each_algorithm_verify_everywhere_and_fail_for_the_
             status, _, verdict = request("POST", server.url + "/api/v1/licences/verify", {"licence": forged})
             assert not verdict["ok"] and verdict["reason"] == "alteredField" and verdict["alteredFields"] == ["fields.address"], verdict
             tokens[alg] = (licence, path)
+
+        # The SM2 licence's GB/T 38540 SES_Signature: independent tools accept it; the CLI verifies it
+        # offline with the root alone, the API for anyone; a changed byte is refused.
+        licence, path = tokens["sm2"]
+        req = urllib.request.Request(server.url + f"/api/v1/licences/{licence['id']}/ses", headers={"Authorization": "Bearer " + clerk})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            assert r.headers["Content-Type"] == "application/octet-stream"
+            ses = r.read()
+        assert independent_ses_check(ses, licence["jws"], tmp_path) == "licence:" + licence["id"]
+        (tmp_path / "sm2.ses").write_bytes(ses)
+        offline = subprocess.run([BINARY, "licence", "verify-ses", str(tmp_path / "sm2.ses"), "--root", str(root_file), "--licence", str(path), "--json"],
+                                 capture_output=True, text=True)
+        assert offline.returncode == 0 and json.loads(offline.stdout)["ok"], offline.stdout + offline.stderr
+        status, _, verdict = request("POST", server.url + "/api/v1/licences/verify-ses", {"signature": base64.b64encode(ses).decode(), "licence": licence["jws"]})
+        assert status == 200 and verdict["ok"] and verdict["organisation"] == "周口市市场监督管理局" and verdict["dataChecked"], verdict
+        forged = bytearray(ses)
+        forged[len(forged) // 2] ^= 1
+        (tmp_path / "forged.ses").write_bytes(bytes(forged))
+        refused = subprocess.run([BINARY, "licence", "verify-ses", str(tmp_path / "forged.ses"), "--root", str(root_file), "--json"], capture_output=True, text=True)
+        assert refused.returncode == 1 and json.loads(refused.stdout)["reason"] != "valid", refused.stdout
+        with pytest.raises(Exception):
+            independent_ses_check(bytes(forged), licence["jws"], tmp_path)
+        status, _, verdict = request("POST", server.url + "/api/v1/licences/verify-ses", {"signature": base64.b64encode(ses).decode(), "licence": tokens["p256"][0]["jws"]})
+        assert not verdict["ok"] and verdict["reason"] == "dataMismatch", verdict
+        # The seal itself as GB/T 38540's SESeal, public; the P-256 licence has no SES_Signature.
+        sm2_seal = next(s for s in seals["items"] if s["algorithm"] == "sm2" and s["state"] == "active")
+        status, headers, _ = request("GET", server.url + f"/api/v1/seals/{sm2_seal['id']}/ses")
+        assert status == 200 and headers["Content-Type"] == "application/octet-stream"
+        status, _, problem = request("GET", server.url + f"/api/v1/licences/{tokens['p256'][0]['id']}/ses", token=clerk)
+        assert status == 404 and problem["code"] == "licences.no-gb-signature", problem
 
         # The QR code decodes (zbarimg) to this server's verification page, which says valid; a
         # real browser shows the verdict for a pasted licence, with no serious accessibility finding.

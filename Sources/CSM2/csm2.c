@@ -155,6 +155,11 @@ int csm2_verify(const csm2_key *key, const unsigned char *message, size_t length
     return ok;
 }
 
+int csm2_sm3(const unsigned char *message, size_t length, unsigned char digest[32]) {
+    unsigned int n = 0;
+    return EVP_Digest(message, length, digest, &n, EVP_sm3(), NULL) == 1 && n == 32;
+}
+
 static int add_extension(X509 *certificate, X509V3_CTX *ctx, int nid, const char *value) {
     X509_EXTENSION *extension = X509V3_EXT_conf_nid(NULL, ctx, nid, value);
     if (extension == NULL) return 0;

@@ -13,6 +13,7 @@ public enum BulkValue: Sendable, Equatable {
     case double(Double)
     case bool(Bool)
     case date(Date)
+    case bytes(Data)
     case null
 
     /// The value in PostgreSQL's COPY text format: `\N` for NULL; backslash, tab, newline and
@@ -24,6 +25,16 @@ public enum BulkValue: Sendable, Equatable {
         case .double(let x): return "\(x)"
         case .bool(let b): return b ? "t" : "f"
         case .date(let d): return d.millisecondISO8601
+        case .bytes(let data):
+            // bytea's hex form, its backslash doubled for COPY's text format.
+            var out = "\\\\x"
+            out.reserveCapacity(4 + data.count * 2)
+            let digits = Array("0123456789abcdef".utf8)
+            for byte in data {
+                out.unicodeScalars.append(Unicode.Scalar(digits[Int(byte >> 4)]))
+                out.unicodeScalars.append(Unicode.Scalar(digits[Int(byte & 15)]))
+            }
+            return out
         case .text(let s):
             var out = ""
             out.reserveCapacity(s.utf8.count)
@@ -48,6 +59,7 @@ public enum BulkValue: Sendable, Equatable {
         case .double(let x): x
         case .bool(let b): b
         case .date(let d): d
+        case .bytes(let data): data
         case .text(let s): s
         }
     }
@@ -62,6 +74,7 @@ public enum BulkValue: Sendable, Equatable {
         case .double(let x): .float(x)
         case .bool(let b): .integer(b ? 1 : 0)
         case .date(let d): .float(d.timeIntervalSince1970)
+        case .bytes(let data): .blob(ByteBuffer(bytes: data))
         case .text(let s): .text(s)
         }
     }

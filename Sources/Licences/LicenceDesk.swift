@@ -33,6 +33,8 @@ public struct Licence: Sendable, Codable, Equatable {
     public let statusAt: Date?
     public let issuedBy: String
     public let issuedAt: Date
+    /// For an SM2 licence: GB/T 38540's SES_Signature (DER) over the JWS signing input.
+    public let sesSignature: Data?
 }
 
 /// What a department issues: the type, the holder (as the applicant states them; the registries
@@ -110,7 +112,8 @@ public struct LicenceDesk: Sendable {
             throw LicencesError.invalidField("validUntil", zh: "有效期截止应晚于起始", en: "validUntil must be after validFrom")
         }
         let (seal, key, root) = try await seals.activeKey(organisation: type.issuerCode, algorithm: application.algorithm)
-        let sealer = try LicenceSealer(type: type, seal: seal, key: key, root: root, year: ChinaTime.calendar.component(.year, from: now))
+        let gbSeal = key.algorithm == .sm2 ? try await seals.gbSeal(seal) : nil
+        let sealer = try LicenceSealer(type: type, seal: seal, key: key, root: root, year: ChinaTime.calendar.component(.year, from: now), gbSeal: gbSeal)
         let (dialect, actor) = (store.dialect, caller.auditActor)
         let id = try await store.write { db -> String in
             let sealed = try sealer.seal(sequence: try await sealer.takeSerials(1, on: db),
@@ -179,6 +182,23 @@ public struct LicenceDesk: Sendable {
         return Self.shown(licence, to: caller)
     }
 
+    /// An SM2 licence's GB/T 38540 SES_Signature (DER), as written when it was sealed: for those
+    /// who may see its sealed text (the issuing organisation, platform administrators, the command
+    /// line), within their scope. Audited as a read.
+    public func gbSignature(_ id: String, by caller: Principal, origin: AuditOrigin) async throws -> Data {
+        let licence = try await find(id, by: caller, origin: origin)
+        guard !licence.jws.isEmpty else { throw LicencesError.notIssuer }
+        guard let signature = licence.sesSignature else { throw LicencesError.noGBSignature }
+        return signature
+    }
+
+    /// Checks a GB/T 38540 SES_Signature against this platform's roots; with the licence (JWS)
+    /// it was written for, also that it seals that licence's signing input.
+    public func verifyGB(_ signature: Data, licence: String?) async throws -> GBSealVerdict {
+        let verifier = try GBSealVerifier(roots: try await seals.rootCertificates())
+        return verifier.verify(signature, data: licence.map { GBSealVerifier.signingInput(of: $0) })
+    }
+
     /// What `caller` sees of a licence: all of it for the issuing organisation, platform
     /// administrators and the command line; for other staff a person's ID number masked and the
     /// sealed text (which carries it in plain) withheld.
@@ -187,7 +207,7 @@ public struct LicenceDesk: Sendable {
         return Licence(id: l.id, number: l.number, type: l.type, divisionCode: l.divisionCode, issuerCode: l.issuerCode, holderKind: l.holderKind,
                        holderID: l.holderKind == .person ? Mask.idNumber(l.holderID) : l.holderID, holderName: l.holderKind == .person ? Mask.name(l.holderName) : l.holderName,
                        fields: l.fields, validFrom: l.validFrom, validUntil: l.validUntil, sealID: l.sealID, jws: "", status: l.status, statusReason: l.statusReason,
-                       statusAt: l.statusAt, issuedBy: l.issuedBy, issuedAt: l.issuedAt)
+                       statusAt: l.statusAt, issuedBy: l.issuedBy, issuedAt: l.issuedAt, sesSignature: nil)
     }
 
     /// A holder's licences (by ID number or credit code) within the caller's scope, newest first.
@@ -356,13 +376,13 @@ final class VerifierBox: Sendable {
 struct LicenceRow: Decodable {
     let divisionCode: String; let id: String; let number: String; let type: String; let issuerCode: String; let holderKind: String; let holderId: String
     let holderName: String; let fields: String; let validFrom: Date; let validUntil: Date?; let sealId: String; let jws: String; let status: String
-    let statusReason: String?; let statusAt: Date?; let issuedBy: String; let issuedAt: Date
+    let statusReason: String?; let statusAt: Date?; let issuedBy: String; let issuedAt: Date; let sesSignature: Data?
 
     func licence() throws -> Licence {
         Licence(id: id, number: number, type: type, divisionCode: divisionCode, issuerCode: issuerCode, holderKind: HolderKind(rawValue: holderKind) ?? .entity,
                 holderID: holderId, holderName: holderName, fields: try JSONDecoder().decode([String: String].self, from: Data(fields.utf8)),
                 validFrom: validFrom, validUntil: validUntil, sealID: sealId, jws: jws, status: LicenceStatus(rawValue: status) ?? .revoked,
-                statusReason: statusReason, statusAt: statusAt, issuedBy: issuedBy, issuedAt: issuedAt)
+                statusReason: statusReason, statusAt: statusAt, issuedBy: issuedBy, issuedAt: issuedAt, sesSignature: sesSignature)
     }
 }
 

@@ -11,13 +11,17 @@ struct LicenceSealer {
     let seal: Seal
     let key: SealKey
     let year: Int
+    /// For SM2 seals: the seal as GB/T 38540's SESeal, and the key, to write each licence's
+    /// SES_Signature beside its JWS.
+    let gb: (seal: SESeal, key: SM2Key)?
     private let header: Data
 
-    init(type: LicenceType, seal: Seal, key: SealKey, root: SealBook.Root, year: Int) throws {
+    init(type: LicenceType, seal: Seal, key: SealKey, root: SealBook.Root, year: Int, gbSeal: SESeal? = nil) throws {
         self.type = type
         self.seal = seal
         self.key = key
         self.year = year
+        if case .sm2(let sm2) = key.backing, let gbSeal { gb = (gbSeal, sm2) } else { gb = nil }
         header = try JSONEncoder().encode(SealHeader(alg: key.algorithm.jwsName, typ: "licence+jws", kid: seal.id,
                                                      x5c: [seal.certificate.base64EncodedString(), root.der.base64EncodedString()]))
     }
@@ -40,7 +44,7 @@ struct LicenceSealer {
     }
 
     static let columns = ["division_code", "id", "number", "type", "issuer_code", "holder_kind", "holder_id", "holder_name", "fields", "valid_from", "valid_until",
-                          "seal_id", "jws", "status", "status_reason", "status_at", "issued_by", "issued_at"]
+                          "seal_id", "jws", "status", "status_reason", "status_at", "issued_by", "issued_at", "ses_signature"]
 
     /// Seals the licence with serial `sequence` of this type, issuer and year.
     func seal(sequence: Int, holder: Holder, fields: [String: String], validFrom: Date, validUntil: Date?,
@@ -54,10 +58,18 @@ struct LicenceSealer {
                                    iat: Int64(issuedAt.timeIntervalSince1970), nbf: Int64(validFrom.timeIntervalSince1970),
                                    exp: validUntil.map { Int64($0.timeIntervalSince1970) }, ver: 1)
         let jws = try CompactJWS.seal(header: header, payload: try claims.encoded(), sign: key.sign)
+        // GB/T 38540: the same signing input, hashed with SM3, sealed with the same SM2 key.
+        var ses = BulkValue.null
+        if let gb {
+            let input = Data(jws.utf8[..<jws.utf8.lastIndex(of: UInt8(ascii: "."))!])
+            let tbs = TBSSign(seal: gb.seal, time: Date(timeIntervalSince1970: issuedAt.timeIntervalSince1970.rounded(.down)), dataHash: SM3.hash(input),
+                              propertyInfo: "licence:" + identifier.rawValue)
+            ses = .bytes(Data(try GBSeal.der(try SESSignature(toSign: tbs, certificate: Array(seal.certificate), sealer: gb.key))))
+        }
         let row: [BulkValue] = [.text(holder.division), .text(identifier.rawValue), .text(number), .text(type.code), .text(type.issuerCode),
                                 .text(holder.kind.rawValue), .text(holder.id), .text(holder.name), .text(LicenceDesk.json(fields)), .date(validFrom),
                                 validUntil.map(BulkValue.date) ?? .null, .text(seal.id), .text(jws), .text(LicenceStatus.valid.rawValue), .null, .null,
-                                .text(issuedBy), .date(issuedAt)]
+                                .text(issuedBy), .date(issuedAt), ses]
         let change = NewChange(module: "licences", recordType: "licence", recordKey: identifier.rawValue, divisionCode: holder.division,
                                operation: .created, fields: ["status"] + fields.keys.sorted(), actor: actor)
         return Sealed(identifier: identifier, number: number, jws: jws, row: row, change: change)

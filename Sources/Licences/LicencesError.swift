@@ -21,6 +21,8 @@ public enum LicencesError: CityError, Equatable {
     case sealRevoked
     /// The configured key-encryption key is missing or does not open the stored keys.
     case keyEncryptionKey(String)
+    /// Only SM2 licences carry a GB/T 38540 signature.
+    case noGBSignature
 
     public var code: String {
         switch self {
@@ -36,13 +38,14 @@ public enum LicencesError: CityError, Equatable {
         case .statusUnchanged: "licences.status-unchanged"
         case .sealRevoked: "licences.seal-revoked"
         case .keyEncryptionKey: "licences.key-encryption-key"
+        case .noGBSignature: "licences.no-gb-signature"
         }
     }
 
     public var kind: ErrorKind {
         switch self {
         case .invalidField: .invalidInput
-        case .unknownType, .unknownSeal, .unknownLicence: .notFound
+        case .unknownType, .unknownSeal, .unknownLicence, .noGBSignature: .notFound
         case .unknownOrganisation, .noActiveSeal, .unknownHolder, .holderNameMismatch: .unprocessable
         case .notIssuer: .forbidden
         case .statusUnchanged, .sealRevoked: .conflict
@@ -64,6 +67,7 @@ public enum LicencesError: CityError, Equatable {
         case .statusUnchanged(let s): "证照状态无法变更：\(s)"
         case .sealRevoked: "该电子印章已吊销"
         case .keyEncryptionKey: "印章密钥无法解密，请检查密钥加密密钥配置"
+        case .noGBSignature: "该证照不是以 SM2 印章签章的，没有 GB/T 38540 电子签章数据"
         }
     }
 
@@ -81,6 +85,7 @@ public enum LicencesError: CityError, Equatable {
         case .statusUnchanged(let s): "The licence's status cannot change: \(s)"
         case .sealRevoked: "The seal is revoked"
         case .keyEncryptionKey: "The seals' keys do not open: check the key-encryption key configuration"
+        case .noGBSignature: "The licence was not sealed with an SM2 seal: it has no GB/T 38540 signature"
         }
     }
 

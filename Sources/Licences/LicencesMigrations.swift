@@ -97,5 +97,12 @@ public enum LicencesMigrations {
             "CREATE INDEX licences_holder ON licences (holder_id)",
             "CREATE INDEX licences_status ON licences (status) WHERE status <> 'valid'",
         ]),
+        Migration(module: "licences", number: 2, name: "the SM2 seal maker; GB/T 38540 signatures of SM2 licences", statements: [
+            // `root` rows certify seals; the `maker` row (SM2, certified by the root) signs the
+            // GB/T 38540 SESeal structures, which only SM2 with SM3 may sign.
+            "ALTER TABLE licence_authorities ADD COLUMN role TEXT NOT NULL DEFAULT 'root'",
+            // The SES_Signature (DER) written when an SM2 licence is sealed, as stored then.
+            "ALTER TABLE licences ADD COLUMN ses_signature {bytes}",
+        ]),
     ]
 }

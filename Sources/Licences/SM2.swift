@@ -156,3 +156,15 @@ enum SM2Certificates {
                             notAfter: Date(timeIntervalSince1970: TimeInterval(out.not_after))))
     }
 }
+
+/// SM3 (GB/T 32905), through OpenSSL.
+enum SM3 {
+    static func hash(_ data: some ContiguousBytes) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        let ok = data.withUnsafeBytes { d in
+            digest.withUnsafeMutableBufferPointer { csm2_sm3(d.baseAddress?.assumingMemoryBound(to: UInt8.self), d.count, $0.baseAddress!) }
+        }
+        precondition(ok == 1, "OpenSSL has no SM3")
+        return digest
+    }
+}

@@ -119,7 +119,10 @@ public struct SealBook: Sendable {
     private func activeRoot() async throws -> Root? {
         struct Row: Decodable { let id: String; let algorithm: String; let certificate: Data; let sealedKey: String; let kekCheck: String }
         guard let row = try await store.read({ db in
-            try await db.raw("SELECT id, algorithm, certificate, sealed_key, kek_check FROM licence_authorities WHERE active = \(bind: true) ORDER BY id DESC LIMIT 1")
+            try await db.raw("""
+                SELECT id, algorithm, certificate, sealed_key, kek_check FROM licence_authorities
+                WHERE role = 'root' AND active = \(bind: true) ORDER BY id DESC LIMIT 1
+                """)
                 .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
         }) else { return nil }
         try checkVault(row.kekCheck)
@@ -133,7 +136,7 @@ public struct SealBook: Sendable {
         struct Row: Decodable { let certificate: Data }
         func stored() async throws -> [Certificate] {
             try await store.read { db in
-                try await db.raw("SELECT certificate FROM licence_authorities ORDER BY active DESC, id DESC").all(decoding: Row.self)
+                try await db.raw("SELECT certificate FROM licence_authorities WHERE role = 'root' ORDER BY active DESC, id DESC").all(decoding: Row.self)
             }.map { try Certificate(derEncoded: Array($0.certificate)) }
         }
         let certificates = try await stored()
@@ -147,7 +150,7 @@ public struct SealBook: Sendable {
         try await rootCertificates().map { try SealNames.pem($0) }.joined(separator: "\n") + "\n"
     }
 
-    private func checkVault(_ stored: String) throws {
+    func checkVault(_ stored: String) throws {
         guard stored == vault.check else {
             throw LicencesError.keyEncryptionKey("keys were sealed under the key-encryption key \(stored); the configured one is \(vault.check)")
         }
@@ -171,11 +174,7 @@ public struct SealBook: Sendable {
         let root = try await root()
         let key = try SealKey.generate(input.algorithm)
         let now = clock.now()
-        // 20 random bytes whose first is 0x40 to 0x7f: positive, and written the same by every
-        // encoder (no leading zero for OpenSSL to drop), so the hex in the status list matches.
-        var serialBytes = (0..<20).map { _ in UInt8.random(in: 0...255) }
-        serialBytes[0] = 0x40 | (serialBytes[0] & 0x3f)
-        let serial = Certificate.SerialNumber(bytes: serialBytes)
+        let serial = Certificate.SerialNumber(bytes: Self.newSerial())
         let notBefore = now.addingTimeInterval(-300), notAfter = now.addingTimeInterval(Double(input.years) * 365.25 * 86_400)
         let subject = try SealNames.subject(organisation: organisation.name, creditCode: credit.rawValue, commonName: "\(organisation.name)电子印章")
         let der: Data

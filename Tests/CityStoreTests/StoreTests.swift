@@ -114,18 +114,20 @@ struct StoreTests {
 
     @Test("a bulk copy stores exactly what it was given: tabs, newlines, backslashes, NULL, dates, on both engines (COPY on PostgreSQL)", arguments: TestEngine.all)
     func bulkCopy(engine: TestEngine) async throws {
-        let extra = Migration(module: "test", number: 1, name: "bulk", statements: ["CREATE TABLE bulk (n {bigint} NOT NULL, body TEXT, flag {bool} NOT NULL, at {timestamp} NOT NULL)"])
+        let extra = Migration(module: "test", number: 1, name: "bulk", statements: ["CREATE TABLE bulk (n {bigint} NOT NULL, body TEXT, flag {bool} NOT NULL, at {timestamp} NOT NULL, raw {bytes})"])
         try await TestStores.with(engine, migrations: StoreMigrations.all + [extra]) { store in
             let at = Date(timeIntervalSince1970: 1_795_000_000.123)
             let tricky = ["tab\there", "line\nbreak\r\n", #"back\slash \N not null"#, "周口市 川汇区", ""]
-            var rows: [[BulkValue]] = tricky.enumerated().map { [.int(Int64($0.offset)), .text($0.element), .bool($0.offset % 2 == 0), .date(at)] }
-            rows.append([.int(99), .null, .bool(false), .date(at)])
-            rows += (100..<20_100).map { [.int(Int64($0)), .text("row \($0)"), .bool(true), .date(at)] }
+            let blobs = tricky.enumerated().map { Data($0.element.utf8) + Data([0, 9, 10, 92, 255, UInt8($0.offset)]) }
+            var rows: [[BulkValue]] = tricky.enumerated().map { [.int(Int64($0.offset)), .text($0.element), .bool($0.offset % 2 == 0), .date(at), .bytes(blobs[$0.offset])] }
+            rows.append([.int(99), .null, .bool(false), .date(at), .null])
+            rows += (100..<20_100).map { [.int(Int64($0)), .text("row \($0)"), .bool(true), .date(at), .null] }
             let all = rows
-            try await store.bulkWrite { _, copier in try await copier.copy(into: "bulk", columns: ["n", "body", "flag", "at"], rows: all) }
-            struct Row: Decodable { let n: Int64; let body: String?; let flag: Bool; let at: Date }
-            let back = try await store.read { try await $0.raw("SELECT n, body, flag, at FROM bulk WHERE n < 100 ORDER BY n").all(decoding: Row.self) }
+            try await store.bulkWrite { _, copier in try await copier.copy(into: "bulk", columns: ["n", "body", "flag", "at", "raw"], rows: all) }
+            struct Row: Decodable { let n: Int64; let body: String?; let flag: Bool; let at: Date; let raw: Data? }
+            let back = try await store.read { try await $0.raw("SELECT n, body, flag, at, raw FROM bulk WHERE n < 100 ORDER BY n").all(decoding: Row.self) }
             #expect(back.map(\.body) == tricky + [nil])
+            #expect(back.map(\.raw) == blobs + [nil])
             #expect(back.map(\.flag) == [true, false, true, false, true, false])
             #expect(back.allSatisfy { abs($0.at.timeIntervalSince(at)) < 0.001 })
             struct Count: Decodable { let n: Int }

@@ -34,6 +34,9 @@ int csm2_verify_der(const csm2_key *key, const unsigned char *message, size_t le
 /* r ‖ s as a DER ECDSA-Sig-Value (malloc'd). 1 on success. */
 int csm2_signature_der(const unsigned char signature[64], unsigned char **der, size_t *length);
 
+/* SM3 of `message` (GB/T 32905): 32 bytes. 1 on success. */
+int csm2_sm3(const unsigned char *message, size_t length, unsigned char digest[32]);
+
 /* An X.509 v3 end-entity certificate for `subject_key` (SM2), issued by the CA in `issuer_der`
    with its private key `issuer_key_der` (PKCS#8: the city root's ECDSA P-256 key, so the
    certificate is signed ecdsa-with-SHA256). `subject_name` is a DER Name. Extensions: basic

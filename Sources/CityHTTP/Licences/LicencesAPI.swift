@@ -6,15 +6,25 @@ enum LicencesAPI {
     static let licenceID: (String, JSONValue) = ("id", Schema.string("the national identifier 1.2.156.3005.2.…", max: 120))
     static let sealID: (String, JSONValue) = ("id", Schema.string("seal-…", max: 64))
 
-    static let fragment = APIFragment(operations: [verifyLicence, statusList, rootCertificate, sealPicture, listTypes, listLicences, issueLicence, getLicence, setLicenceStatus, licenceQRCode,
-                                                   listSeals, createSeal, revokeSeal],
+    static let fragment = APIFragment(operations: [verifyLicence, verifySES, statusList, rootCertificate, sealPicture, sealSES, listTypes, listLicences, issueLicence, getLicence,
+                                                   setLicenceStatus, licenceQRCode, licenceSES, listSeals, createSeal, revokeSeal],
                                       shapes: [LicenceTypeFieldDTO.self, LicenceTypeDTO.self, LicenceTypeList.self, LicenceDTO.self, LicenceList.self, NewLicenceBody.self,
-                                               LicenceStatusBody.self, VerifyLicenceBody.self, SealSummaryDTO.self, SealedClaimsDTO.self, VerdictDTO.self, SealDTO.self,
+                                               LicenceStatusBody.self, VerifyLicenceBody.self, VerifySESBody.self, SESVerdictDTO.self, SealSummaryDTO.self, SealedClaimsDTO.self, VerdictDTO.self, SealDTO.self,
                                                SealList.self, NewSealBody.self, RevokeSealBody.self])
 
     static let verifyLicence: APIOperation = .init("post", "/api/v1/licences/verify", id: "verifyLicence",
         summary: "Verify a sealed licence for anyone: the seal's certificate chain to the city root, the signature, the identifier's check character, the seal's and the licence's status now, the validity; a refusal says exactly why (and names altered fields)",
         tag: "licences", access: .open, body: VerifyLicenceBody.schemaName, success: (200, VerdictDTO.schemaName, APIFragment.json))
+    static let verifySES: APIOperation = .init("post", "/api/v1/licences/verify-ses", id: "verifySESSignature",
+        summary: "Verify a GB/T 38540 SES_Signature (an SM2 licence's national e-seal signature) for anyone: the maker's certificate and signature over the seal, the sealer's certificate, its place in the seal, its signature, the time; with the licence, the SM3 hash of its signing input",
+        tag: "licences", access: .open, body: VerifySESBody.schemaName, success: (200, SESVerdictDTO.schemaName, APIFragment.json))
+    static let sealSES: APIOperation = .init("get", "/api/v1/seals/{id}/ses", id: "sealSES",
+        summary: "An SM2 seal as GB/T 38540's SESeal (DER): its certificate, validity and picture, signed by the city's seal maker (SM2 with SM3)", tag: "licences", access: .open,
+        pathParameters: [sealID], success: (200, nil, "application/octet-stream"), answers: [(400, "not an SM2 seal"), (404, "no such seal")])
+    static let licenceSES: APIOperation = .init("get", "/api/v1/licences/{id}/ses", id: "licenceSES",
+        summary: "An SM2 licence's GB/T 38540 SES_Signature (DER), written when it was sealed: for the issuing organisation and administrators; audited",
+        tag: "licences", pathParameters: [licenceID], success: (200, nil, "application/octet-stream"),
+        answers: [(404, "no such licence within the caller's scope, or it was not sealed with SM2")])
     static let statusList: APIOperation = .init("get", "/api/v1/licences/status-list", id: "licenceStatusList",
         summary: "Revoked seals and revoked or suspended licences, sealed by the root (compact JWS, application/jose), for offline verifiers to fetch and cache",
         tag: "licences", access: .open, success: (200, nil, "application/jose"))

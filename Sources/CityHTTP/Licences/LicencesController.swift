@@ -14,6 +14,8 @@ struct LicencesController {
 
     func addPublicRoutes(to api: RouterGroup<AppRequestContext>) {
         api.post("/licences/verify", use: verify)
+        api.post("/licences/verify-ses", use: verifySES)
+        api.get("/seals/{id}/ses", use: sealSES)
         api.get("/licences/status-list", use: statusList)
         api.get("/seals/root.pem", use: rootCertificate)
         api.get("/seals/{id}/picture", use: sealPicture)
@@ -26,6 +28,7 @@ struct LicencesController {
         api.get("/licences/{id}", use: get)
         api.post("/licences/{id}/status", use: setStatus)
         api.get("/licences/{id}/qr", use: qrCode)
+        api.get("/licences/{id}/ses", use: licenceSES)
         api.get("/seals", use: listSeals)
         api.post("/seals", use: createSeal)
         api.post("/seals/{id}/revoke", use: revokeSeal)
@@ -34,6 +37,24 @@ struct LicencesController {
     @Sendable func verify(_ request: Request, context: AppRequestContext) async throws -> VerdictDTO {
         let body = try await request.decodeStrict(as: VerifyLicenceBody.self, context: context)
         return VerdictDTO(try await licences.verify(body.licence))
+    }
+
+    @Sendable func verifySES(_ request: Request, context: AppRequestContext) async throws -> SESVerdictDTO {
+        let body = try await request.decodeStrict(as: VerifySESBody.self, context: context)
+        guard let der = Data(base64Encoded: body.signature.trimmingCharacters(in: .whitespacesAndNewlines), options: .ignoreUnknownCharacters), !der.isEmpty else {
+            throw LicencesError.invalidField("signature", zh: "signature 应为 DER 编码的 base64", en: "signature must be base64 of DER")
+        }
+        return SESVerdictDTO(try await licences.verifyGB(der, licence: body.licence))
+    }
+
+    @Sendable func sealSES(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let der = try await seals.gbSealDER(try context.parameters.require("id"))
+        return Response(status: .ok, headers: [.contentType: "application/octet-stream", .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: ByteBuffer(bytes: der)))
+    }
+
+    @Sendable func licenceSES(_ request: Request, context: StaffContext) async throws -> Response {
+        let der = try await licences.gbSignature(try context.parameters.require("id"), by: context.caller, origin: context.auditOrigin)
+        return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: der)))
     }
 
     /// The status list, sealed by the root: a compact JWS (`application/jose`), cached for a minute.
@@ -70,7 +91,7 @@ struct LicencesController {
         var algorithm = SealAlgorithm.ed25519
         if let text = body.algorithm {
             guard let value = SealAlgorithm(rawValue: text) else {
-                throw LicencesError.invalidField("algorithm", zh: "algorithm 应为 ed25519 或 p256", en: "algorithm must be ed25519 or p256")
+                throw LicencesError.invalidField("algorithm", zh: "algorithm 应为 ed25519、p256 或 sm2", en: "algorithm must be ed25519, p256 or sm2")
             }
             algorithm = value
         }
@@ -117,7 +138,7 @@ struct LicencesController {
     @Sendable func createSeal(_ request: Request, context: StaffContext) async throws -> EditedResponse<SealDTO> {
         let body = try await request.decodeStrict(as: NewSealBody.self, context: context)
         guard let algorithm = SealAlgorithm(rawValue: body.algorithm) else {
-            throw LicencesError.invalidField("algorithm", zh: "algorithm 应为 ed25519 或 p256", en: "algorithm must be ed25519 or p256")
+            throw LicencesError.invalidField("algorithm", zh: "algorithm 应为 ed25519、p256 或 sm2", en: "algorithm must be ed25519, p256 or sm2")
         }
         let seal = try await seals.create(NewSeal(organisationCode: body.organisationCode, creditCode: body.creditCode, algorithm: algorithm, years: body.years ?? 3),
                                           by: context.caller, origin: context.auditOrigin)

@@ -151,6 +151,49 @@ struct VerifyLicenceBody: JSONBody {
     static func schema(_ field: CodingKeys) -> JSONValue { Schema.string("the sealed licence (compact JWS)", max: 65_536) }
 }
 
+struct VerifySESBody: JSONBody {
+    let signature: String
+    let licence: String?
+    enum CodingKeys: String, CodingKey, CaseIterable { case signature, licence }
+    static let requiredFields: [CodingKeys] = [.signature]
+    static let schemaName = "VerifySESSignature"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .signature: Schema.string("the GB/T 38540 SES_Signature, DER, base64", max: 262_144)
+        case .licence: Schema.string("the licence (compact JWS) it was written for: its signing input must match the sealed SM3 hash", max: 65_536)
+        }
+    }
+}
+
+/// The verdict on a GB/T 38540 SES_Signature.
+struct SESVerdictDTO: ResponseEncodable, APIShape {
+    let ok: Bool
+    let reason: String
+    let messageZh: String
+    let messageEn: String
+    let sealName: String?
+    let sealId: String?
+    let organisation: String?
+    let signedAt: Date?
+    let property: String?
+    let dataChecked: Bool
+    enum CodingKeys: String, CodingKey, CaseIterable { case ok, reason, messageZh, messageEn, sealName, sealId, organisation, signedAt, property, dataChecked }
+    static let requiredFields: [CodingKeys] = [.ok, .reason, .messageZh, .messageEn, .dataChecked]
+    static let schemaName = "SESVerdict"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .ok, .dataChecked: Schema.boolean
+        case .reason: Schema.enumeration(GBSealVerdict.Reason.allCases.map(\.rawValue))
+        case .signedAt: Schema.string(format: "date-time")
+        default: Schema.string()
+        }
+    }
+    init(_ v: GBSealVerdict) {
+        ok = v.ok; reason = v.reason.rawValue; messageZh = v.messageZh; messageEn = v.messageEn; sealName = v.sealName; sealId = v.sealID
+        organisation = v.organisation; signedAt = v.signedAt; property = v.property; dataChecked = v.dataChecked
+    }
+}
+
 struct SealSummaryDTO: ResponseEncodable, APIShape {
     let organisation: String
     let creditCode: String?

@@ -9,7 +9,7 @@ extension SealAlgorithm: ExpressibleByArgument {}
 /// `cityhub seal root-cert|cert|create|revoke`: the city root and the departments' seals.
 struct SealCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "seal", abstract: "The city root certificate and the departments' e-seals.",
-                                                    subcommands: [SealRootCert.self, SealCert.self, SealCreate.self, SealRevoke.self])
+                                                    subcommands: [SealRootCert.self, SealCert.self, SealCreate.self, SealRevoke.self, SealSES.self])
 }
 
 struct SealRootCert: AsyncParsableCommand {
@@ -72,10 +72,23 @@ struct SealRevoke: AsyncParsableCommand {
     }
 }
 
-/// `cityhub licence issue|verify|status-list`.
+struct SealSES: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ses", abstract: "Write an SM2 seal as GB/T 38540's SESeal (DER), signed by the city's seal maker.")
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The seal's id (seal-…).") var id: String
+    @Option(name: .long, help: "Where to write the DER.") var out: String
+
+    func run() async throws {
+        let der = try await common.withPlatform(indexGeography: false) { opened, _ in try await opened.platform.seals.gbSealDER(id) }
+        try der.write(to: URL(fileURLWithPath: out))
+        say("wrote \(der.count) bytes to \(out)")
+    }
+}
+
+/// `cityhub licence issue|verify|verify-ses|status-list`.
 struct LicenceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "licence", abstract: "Issue and verify electronic licences.",
-                                                    subcommands: [LicenceIssue.self, LicenceVerify.self, LicenceStatusList.self])
+                                                    subcommands: [LicenceIssue.self, LicenceVerify.self, LicenceVerifySES.self, LicenceStatusList.self])
 }
 
 struct LicenceIssue: AsyncParsableCommand {
@@ -89,6 +102,11 @@ struct LicenceIssue: AsyncParsableCommand {
     @Option(name: .long, help: "Last valid day, YYYY-MM-DD (default: the type's term).") var validUntil: String?
     @Option(name: .long, help: "The seal's algorithm: ed25519, p256 or sm2 (SM2 with SM3).") var alg: SealAlgorithm = .ed25519
     @Option(name: .long, help: "Where to write the sealed licence.") var out: String
+    @Option(name: .long, help: "With --alg sm2: where to write its GB/T 38540 SES_Signature (DER).") var ses: String?
+
+    func validate() throws {
+        if ses != nil, alg != .sm2 { throw ValidationError("--ses 仅用于 --alg sm2 / --ses needs --alg sm2") }
+    }
 
     func run() async throws {
         var fields: [String: String] = [:]
@@ -106,6 +124,7 @@ struct LicenceIssue: AsyncParsableCommand {
             try await opened.platform.licences.issue(application, by: .commandLine(), origin: .commandLine)
         }
         try write(licence.jws + "\n", to: out)
+        if let ses, let der = licence.sesSignature { try der.write(to: URL(fileURLWithPath: ses)) }
         say("\(licence.number) \(licence.id)")
     }
 }
@@ -156,6 +175,47 @@ struct LicenceVerify: AsyncParsableCommand {
             } else {
                 say("未检查吊销状态 / revocation not checked (no --status)")
             }
+        }
+        if !verdict.ok { throw ExitCode(1) }
+    }
+}
+
+struct LicenceVerifySES: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "verify-ses",
+        abstract: "Verify a GB/T 38540 SES_Signature (DER) offline with the root certificate only; with --licence, that it seals that licence. Exits 1 when it fails, saying why.")
+    @Argument(help: "The SES_Signature, DER.") var file: String
+    @Option(name: .long, help: "The trusted root certificate(s), PEM.") var root: String
+    @Option(name: .long, help: "The sealed licence (compact JWS) it was written for.") var licence: String?
+    @Flag(name: .long, help: "Print the verdict as JSON.") var json = false
+
+    func run() async throws {
+        let verifier: GBSealVerifier
+        do {
+            verifier = try GBSealVerifier(roots: try LicenceVerifier(rootPEM: try String(contentsOfFile: root, encoding: .utf8)).roots)
+        } catch {
+            throw ValidationError("根证书无法读取 / the root certificate cannot be read: \(root)")
+        }
+        let der = try Data(contentsOf: URL(fileURLWithPath: file))
+        let data = try licence.map { GBSealVerifier.signingInput(of: try String(contentsOfFile: $0, encoding: .utf8)) }
+        let verdict = verifier.verify(der, data: data)
+        if json {
+            var out = JSONWriter(capacity: 512)
+            out.beginObject()
+            out.field("ok", verdict.ok)
+            out.field("reason", verdict.reason.rawValue)
+            out.field("messageZh", verdict.messageZh)
+            out.field("messageEn", verdict.messageEn)
+            if let v = verdict.sealName { out.field("sealName", v) }
+            if let v = verdict.sealID { out.field("sealId", v) }
+            if let v = verdict.organisation { out.field("organisation", v) }
+            if let v = verdict.property { out.field("property", v) }
+            out.field("dataChecked", verdict.dataChecked)
+            out.endObject()
+            say(out.text)
+        } else {
+            say("\(verdict.ok ? "有效 VALID" : "无效 INVALID (\(verdict.reason.rawValue))"): \(verdict.messageZh) / \(verdict.messageEn)")
+            if let name = verdict.sealName { say("\(name) (\(verdict.sealID ?? "")) — \(verdict.property ?? "")") }
+            if !verdict.dataChecked { say("未核对原文 / the sealed data was not checked (no --licence)") }
         }
         if !verdict.ok { throw ExitCode(1) }
     }
