@@ -81,6 +81,11 @@ public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any Wa
                 try await ReferenceData.seedSeals(platform.seals, organisations: platform.organisations, by: .commandLine())
             }
         }
+        // Licence types by configuration, once their issuing organisations exist.
+        if let file = config.licencesTypesFile {
+            let defined = try await platform.licenceTypes.define(file: URL(fileURLWithPath: file), by: .commandLine(), origin: AuditOrigin(source: "config"))
+            platform.logger.info("licence types defined from \(file): \(defined.map(\.code).joined(separator: ", "))")
+        }
         if indexGeography { try await platform.geography.load() }
         return try await body(OpenedPlatform(platform: platform, store: store, pages: try await PageRenderer.load(), seed: seed))
     }

@@ -57,6 +57,8 @@ public struct CityConfiguration: Sendable, Equatable {
     /// The file holding the key-encryption key (base64). Default: beside an SQLite database, else
     /// `data/licences-kek.key`. Created (0600) on first start when missing; never in the database.
     public var licencesKeyFile: String?
+    /// A JSON file of licence type definitions, defined (or redefined) at every start.
+    public var licencesTypesFile: String?
 
     /// The key file in use.
     public var resolvedLicencesKeyFile: String {
@@ -103,7 +105,7 @@ public struct CityConfiguration: Sendable, Equatable {
     public static let keys = ["http.host", "http.port", "db.url", "identity.bcryptCost", "http.maxBodySize", "http.secureCookies",
                               "seed.onFirstStart", "seed.demoData", "exchange.deliverWebhooks", "exchange.allowPrivateReceivers", "identity.adminPassword", "identity.demoPassword", "log.level", "jobs.run", "identity.loginFailureLimit", "log.format",
                               "db.leaseTimeout", "audit.keyFile", "audit.checkpointFile", "audit.checkpointInterval",
-                              "licences.keyEncryptionKey", "licences.keyFile"]
+                              "licences.keyEncryptionKey", "licences.keyFile", "licences.typesFile"]
 
     /// Shorter environment names the README uses.
     static let aliases = ["CITYHUB_DATABASE_URL": "db.url", "CITYHUB_ADMIN_PASSWORD": "identity.adminPassword",
@@ -161,6 +163,7 @@ public struct CityConfiguration: Sendable, Equatable {
                 guard value.isEmpty || Data(base64Encoded: value)?.count == 32 else { throw ConfigurationError.invalid(key: key, value: "(not base64 of 32 bytes)") }
                 config.licencesKeyEncryptionKey = value.isEmpty ? nil : value
             case "licences.keyFile": config.licencesKeyFile = value.isEmpty ? nil : value
+            case "licences.typesFile": config.licencesTypesFile = value.isEmpty ? nil : value
             default: throw ConfigurationError.unknownKey(key)
             }
         }

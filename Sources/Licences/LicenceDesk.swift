@@ -179,7 +179,7 @@ public struct LicenceDesk: Sendable {
         let scope = try caller.staffScope()
         guard let licence = try await stored(id), let division = DivisionCode(licence.divisionCode), scope.contains(division) else { throw LicencesError.unknownLicence }
         try await auditRead(caller, "licences.licence.read", licence.id, licence.divisionCode, origin)
-        return Self.shown(licence, to: caller)
+        return Self.shown(licence, type: try await types.find(licence.type), to: caller)
     }
 
     /// An SM2 licence's GB/T 38540 SES_Signature (DER), as written when it was sealed: for those
@@ -201,12 +201,13 @@ public struct LicenceDesk: Sendable {
 
     /// What `caller` sees of a licence: all of it for the issuing organisation, platform
     /// administrators and the command line; for other staff a person's ID number masked and the
-    /// sealed text (which carries it in plain) withheld.
-    static func shown(_ l: Licence, to caller: Principal) -> Licence {
+    /// sealed text (which carries it in plain) withheld, and other persons' names and ID numbers in
+    /// the fields (by the type's field kinds) masked.
+    static func shown(_ l: Licence, type: LicenceType?, to caller: Principal) -> Licence {
         if caller.kind == .commandLine || caller.roles.contains(.platformAdmin) || caller.organisationCode == l.issuerCode { return l }
         return Licence(id: l.id, number: l.number, type: l.type, divisionCode: l.divisionCode, issuerCode: l.issuerCode, holderKind: l.holderKind,
                        holderID: l.holderKind == .person ? Mask.idNumber(l.holderID) : l.holderID, holderName: l.holderKind == .person ? Mask.name(l.holderName) : l.holderName,
-                       fields: l.fields, validFrom: l.validFrom, validUntil: l.validUntil, sealID: l.sealID, jws: "", status: l.status, statusReason: l.statusReason,
+                       fields: type?.masked(l.fields) ?? [:], validFrom: l.validFrom, validUntil: l.validUntil, sealID: l.sealID, jws: "", status: l.status, statusReason: l.statusReason,
                        statusAt: l.statusAt, issuedBy: l.issuedBy, issuedAt: l.issuedAt, sesSignature: nil)
     }
 
@@ -217,7 +218,8 @@ public struct LicenceDesk: Sendable {
         let all = try await store.read { db in
             try await db.raw("SELECT * FROM licences WHERE holder_id = \(bind: key) ORDER BY issued_at DESC").all(decoding: LicenceRow.self, keyDecodingStrategy: .convertFromSnakeCase)
         }.map { try $0.licence() }
-        let visible = all.filter { DivisionCode($0.divisionCode).map(scope.contains) ?? false }.map { Self.shown($0, to: caller) }
+        let types = Dictionary(try await self.types.all().map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
+        let visible = all.filter { DivisionCode($0.divisionCode).map(scope.contains) ?? false }.map { Self.shown($0, type: types[$0.type], to: caller) }
         try await auditRead(caller, "licences.licence.list", key.count == 18 && ResidentID(key) != nil ? Mask.idNumber(key) : key, nil, origin,
                             detail: visible.map(\.number).joined(separator: ","))
         return visible

@@ -13,7 +13,9 @@ public enum HolderKind: String, Sendable, Codable, CaseIterable {
 /// and the national type code (the defining body's credit code and a 3-digit sequence).
 public struct LicenceType: Sendable, Codable, Equatable {
     public struct Field: Sendable, Codable, Equatable {
-        public enum Kind: String, Sendable, Codable, CaseIterable { case text, date, number }
+        /// `personName` and `idNumber` hold a person's data other than the holder's (a parent on a
+        /// birth certificate): staff outside the issuing organisation see them masked.
+        public enum Kind: String, Sendable, Codable, CaseIterable { case text, date, number, personName, idNumber }
         public let name: String
         public let title: String
         public let kind: Kind
@@ -24,6 +26,15 @@ public struct LicenceType: Sendable, Codable, Equatable {
             self.title = title
             self.kind = kind
             self.required = required
+        }
+
+        enum CodingKeys: String, CodingKey { case name, title, kind, required }
+
+        /// In a definition file `kind` defaults to text and `required` to false.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(try c.decode(String.self, forKey: .name), try c.decode(String.self, forKey: .title),
+                      try c.decodeIfPresent(Kind.self, forKey: .kind) ?? .text, required: try c.decodeIfPresent(Bool.self, forKey: .required) ?? false)
         }
     }
 
@@ -80,7 +91,9 @@ public struct LicenceType: Sendable, Codable, Equatable {
         LicenceType(code: "birth-medical", name: "出生医学证明", nameEn: "Medical birth certificate", shortCode: "BM",
                     typeCode: demoTypeCode(definer: "11100000MB0030000", sequence: 1), issuerCode: "411600-HEALTH", holderKinds: [.person],
                     fields: [Field("birthDate", "出生日期", .date, required: true), Field("birthPlace", "出生地点", required: true),
-                             Field("motherName", "母亲姓名", required: true), Field("fatherName", "父亲姓名"), Field("institution", "接生机构", required: true)],
+                             Field("motherName", "母亲姓名", .personName, required: true), Field("motherIdNumber", "母亲身份证件号码", .idNumber),
+                             Field("fatherName", "父亲姓名", .personName), Field("fatherIdNumber", "父亲身份证件号码", .idNumber),
+                             Field("institution", "接生机构", required: true)],
                     validYears: nil),
     ]
 
@@ -106,10 +119,33 @@ public struct LicenceType: Sendable, Codable, Equatable {
                 guard Self.isDate(value) else { throw LicencesError.invalidField("fields.\(field.name)", zh: "\(field.title)应为 YYYY-MM-DD 格式的日期", en: "\(field.name) must be a date, YYYY-MM-DD") }
             case .number:
                 guard let n = Double(value), n.isFinite, n >= 0 else { throw LicencesError.invalidField("fields.\(field.name)", zh: "\(field.title)应为非负数", en: "\(field.name) must be a non-negative number") }
+            case .personName:
+                guard value.count <= 64 else { throw LicencesError.invalidField("fields.\(field.name)", zh: "\(field.title)应不超过 64 个字符", en: "\(field.name) must be at most 64 characters") }
+            case .idNumber:
+                guard let id = ResidentID(value.uppercased()) else {
+                    throw LicencesError.invalidField("fields.\(field.name)", zh: "\(field.title)不是有效的公民身份号码", en: "\(field.name) is not a valid resident ID number")
+                }
+                checked[field.name] = id.rawValue
+                continue
             }
             checked[field.name] = value
         }
         return checked
+    }
+
+    /// `fields` as staff outside the issuing organisation see them: other persons' names and ID
+    /// numbers masked.
+    func masked(_ fields: [String: String]) -> [String: String] {
+        var shown = fields
+        for field in self.fields {
+            guard let value = fields[field.name] else { continue }
+            switch field.kind {
+            case .personName: shown[field.name] = Mask.name(value)
+            case .idNumber: shown[field.name] = Mask.idNumber(value)
+            case .text, .date, .number: break
+            }
+        }
+        return shown
     }
 
     /// The start of a `YYYY-MM-DD` day in China's time zone; nil when the text is not a real date.
@@ -156,6 +192,21 @@ public struct LicenceTypeBook: Sendable {
         guard !type.holderKinds.isEmpty, !type.fields.isEmpty, type.fields.count <= 40, Set(type.fields.map(\.name)).count == type.fields.count else {
             throw LicencesError.invalidField("fields", zh: "应有 1 至 40 个互不重复的字段，并至少一种持证主体", en: "1 to 40 distinct fields and at least one holder kind")
         }
+        guard (1...64).contains(type.name.count), (1...64).contains(type.nameEn.count), !Text.hasForbiddenControl(type.name + type.nameEn) else {
+            throw LicencesError.invalidField("name", zh: "名称应为 1 至 64 个字符", en: "name and nameEn must be 1 to 64 characters")
+        }
+        for (i, field) in type.fields.enumerated() {
+            guard let first = field.name.first, first.isASCII, first.isLetter, field.name.count <= 40,
+                  field.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                throw LicencesError.invalidField("fields[\(i)].name", zh: "字段名应为以字母开头的至多 40 个英文字母和数字", en: "a field name is up to 40 ASCII letters and digits, starting with a letter")
+            }
+            guard (1...40).contains(field.title.count), !Text.hasForbiddenControl(field.title) else {
+                throw LicencesError.invalidField("fields[\(i)].title", zh: "字段标题应为 1 至 40 个字符", en: "a field title is 1 to 40 characters")
+            }
+        }
+        if let years = type.validYears, !(1...100).contains(years) {
+            throw LicencesError.invalidField("validYears", zh: "有效年限应为 1 至 100 年", en: "validYears must be 1 to 100")
+        }
         guard try await OrganisationBook(store: store, clock: clock).find(type.issuerCode) != nil else { throw LicencesError.unknownOrganisation }
         try await insert(type, replace: true, audit: (caller, origin))
         return type
@@ -183,6 +234,23 @@ public struct LicenceTypeBook: Sendable {
                                           at: now, dialect: dialect, on: db)
             }
         }
+    }
+
+    /// Types from a JSON file (one definition, or an array of them, in `LicenceType`'s form), each
+    /// defined or redefined: what `licences.typesFile` loads at every start and `cityhub licence
+    /// define-type` loads at once. Nothing is defined unless every definition reads.
+    public func define(file: URL, by caller: Principal, origin: AuditOrigin) async throws -> [LicenceType] {
+        let data = try Data(contentsOf: file)
+        let decoder = JSONDecoder()
+        let types: [LicenceType]
+        do {
+            if let many = try? decoder.decode([LicenceType].self, from: data) { types = many } else { types = [try decoder.decode(LicenceType.self, from: data)] }
+        } catch {
+            throw LicencesError.invalidField("file", zh: "\(file.path) 不是证照类型定义（JSON）：\(error)", en: "\(file.path) is not a licence type definition (JSON): \(error)")
+        }
+        var defined: [LicenceType] = []
+        for type in types { defined.append(try await define(type, by: caller, origin: origin)) }
+        return defined
     }
 
     public func all() async throws -> [LicenceType] {

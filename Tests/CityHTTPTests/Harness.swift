@@ -33,6 +33,7 @@ enum Harness {
         // The checkpoint key and file of each test's own, never in the working directory.
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cityhub-audit-\(UUID().uuidString)")
         config.auditKeyFile = folder.appendingPathComponent("audit-checkpoint.key").path
+        config.licencesKeyFile = folder.appendingPathComponent("licences-kek.key").path
         return config
     }
 
@@ -44,10 +45,12 @@ enum Harness {
 
     /// Runs `body` against the application: through the router (`.router`) or a real socket (`.live`).
     static func run(_ engine: TestEngine, maxBodySize: Int = 64 * 1024, setup: TestingSetup = .router, allowPrivateReceivers: Bool = false,
+                    configure: @Sendable (inout CityConfiguration) -> Void = { _ in },
                     _ body: @escaping @Sendable (any TestClientProtocol, OpenedPlatform) async throws -> Void) async throws {
         try await TestStores.withDatabaseURL(engine) { url in
             var config = configuration(url: url, maxBodySize: maxBodySize)
             config.allowPrivateReceivers = allowPrivateReceivers
+            configure(&config)
             try await withPlatform(config, logger: logger) { opened in
                 let app = buildApplication(opened, config: config)
                 try await app.test(setup) { client in try await body(client, opened) }

@@ -290,6 +290,61 @@ struct LicencesTests {
         }
     }
 
+    @Test("a type defined by an administrator issues, seals and verifies like a built-in one; its fields are checked", arguments: TestEngine.all)
+    func definedType(engine: TestEngine) async throws {
+        try await F.with(engine) { desk in
+            _ = try await desk.seals.create(NewSeal(organisationCode: "411600-AMR", creditCode: F.amrCredit, algorithm: .ed25519), by: F.admin, origin: F.origin)
+            let book = LicenceTypeBook(store: desk.store, clock: desk.clock)
+            let typeCode = "11100000MB0040000" + String(CreditCode.checkCharacter("11100000MB0040000")!) + "001"
+            let fishing = LicenceType(code: "fishing-licence", name: "捕捞许可证", nameEn: "Fishing licence", shortCode: "FL", typeCode: typeCode, issuerCode: "411600-AMR",
+                                      holderKinds: [.entity], fields: [.init("waters", "作业水域", required: true), .init("tonnage", "吨位", .number)], validYears: 5)
+            await #expect(throws: IdentityError.self) { try await book.define(fishing, by: F.amrClerk, origin: F.origin) }
+            _ = try await book.define(fishing, by: F.admin, origin: F.origin)
+            await #expect(throws: LicencesError.invalidField("fields.tonnage", zh: "吨位应为非负数", en: "tonnage must be a non-negative number")) {
+                try await desk.licences.issue(LicenceApplication(type: "fishing-licence", holderID: F.company.rawValue, fields: ["waters": "沙颍河周口段", "tonnage": "many"],
+                                                                 algorithm: .ed25519), by: F.amrClerk, origin: F.origin)
+            }
+            let licence = try await desk.licences.issue(LicenceApplication(type: "fishing-licence", holderID: F.company.rawValue, fields: ["waters": "沙颍河周口段", "tonnage": "12.5"],
+                                                                           algorithm: .ed25519), by: F.amrClerk, origin: F.origin)
+            #expect(licence.number.hasPrefix("FL411602") && licence.id.hasPrefix("1.2.156.3005.2.\(typeCode).\(F.amrCredit)."))
+            let verdict = try LicenceVerifier(rootPEM: try await desk.seals.rootPEM()).verify(licence.jws, status: nil, at: desk.clock.now())
+            #expect(verdict.ok && verdict.claims?.typeName == "捕捞许可证" && verdict.claims?.fields["waters"] == "沙颍河周口段")
+            #expect(licence.validUntil == ChinaTime.calendar.date(byAdding: .year, value: 5, to: licence.validFrom))
+        }
+    }
+
+    @Test("other persons' names and ID numbers in a licence's fields are masked for staff outside the issuing organisation; an ID number field must be a valid one",
+          arguments: TestEngine.all)
+    func personalFields(engine: TestEngine) async throws {
+        try await F.with(engine) { desk in
+            try await OrganisationBook(store: desk.store).upsert([
+                Organisation(code: "411600-HEALTH", name: "周口市卫生健康委员会", parentCode: nil, divisionCode: .zhoukou, kind: "department"),
+            ])
+            let healthCredit = "11411600MB000HLTH" + String(CreditCode.checkCharacter("11411600MB000HLTH")!)
+            _ = try await desk.seals.create(NewSeal(organisationCode: "411600-HEALTH", creditCode: healthCredit, algorithm: .ed25519), by: F.admin, origin: F.origin)
+            let healthClerk = Principal(kind: .staff, id: "health.clerk", displayName: "赵敏", organisationCode: "411600-HEALTH", scope: .city, roles: [.departmentHandler])
+            let mother = "41160219900101002" + String(ResidentID.checkCharacter("41160219900101002"))
+            var fields = ["birthDate": "2026-11-20", "birthPlace": "周口市中心医院", "motherName": "李秀英", "motherIdNumber": "41160219900101002X",
+                          "institution": "周口市中心医院"]
+            if mother.hasSuffix("X") { fields["motherIdNumber"] = "411602199001010021" }
+            await #expect(throws: LicencesError.invalidField("fields.motherIdNumber", zh: "母亲身份证件号码不是有效的公民身份号码", en: "motherIdNumber is not a valid resident ID number")) {
+                try await desk.licences.issue(LicenceApplication(type: "birth-medical", holderID: F.person.rawValue, holderName: "王建国", fields: fields, algorithm: .ed25519),
+                                              by: healthClerk, origin: F.origin)
+            }
+            fields["motherIdNumber"] = mother.lowercased()
+            let licence = try await desk.licences.issue(LicenceApplication(type: "birth-medical", holderID: F.person.rawValue, holderName: "王建国", fields: fields,
+                                                                           algorithm: .ed25519), by: healthClerk, origin: F.origin)
+            #expect(licence.fields["motherIdNumber"] == mother && licence.fields["motherName"] == "李秀英")
+            let own = try await desk.licences.find(licence.id, by: healthClerk, origin: F.origin)
+            #expect(own.fields == licence.fields && !own.jws.isEmpty)
+            let other = try await desk.licences.find(licence.id, by: F.amrClerk, origin: F.origin)
+            #expect(other.fields["motherName"] == "李**" && other.fields["motherIdNumber"] == Mask.idNumber(mother) && other.fields["birthPlace"] == "周口市中心医院")
+            #expect(other.jws.isEmpty && other.holderID == Mask.idNumber(F.person.rawValue))
+            let listed = try await desk.licences.licences(of: F.person.rawValue, by: F.amrClerk, origin: F.origin)
+            #expect(listed.map(\.fields) == [other.fields])
+        }
+    }
+
     @Test("the licence library is a catalogue resource: another department reads a holder's licences under a grant, and the issuing and the revocation reach it as change events",
           arguments: TestEngine.all)
     func throughTheExchange(engine: TestEngine) async throws {

@@ -6,10 +6,10 @@ enum LicencesAPI {
     static let licenceID: (String, JSONValue) = ("id", Schema.string("the national identifier 1.2.156.3005.2.…", max: 120))
     static let sealID: (String, JSONValue) = ("id", Schema.string("seal-…", max: 64))
 
-    static let fragment = APIFragment(operations: [verifyLicence, verifySES, statusList, rootCertificate, sealPicture, sealSES, listTypes, listLicences, issueLicence, getLicence,
+    static let fragment = APIFragment(operations: [verifyLicence, verifySES, statusList, rootCertificate, sealPicture, sealSES, listTypes, defineType, listLicences, issueLicence, getLicence,
                                                    setLicenceStatus, licenceQRCode, licenceSES, listSeals, createSeal, revokeSeal],
                                       shapes: [LicenceTypeFieldDTO.self, LicenceTypeDTO.self, LicenceTypeList.self, LicenceDTO.self, LicenceList.self, NewLicenceBody.self,
-                                               LicenceStatusBody.self, VerifyLicenceBody.self, VerifySESBody.self, SESVerdictDTO.self, SealSummaryDTO.self, SealedClaimsDTO.self, VerdictDTO.self, SealDTO.self,
+                                               LicenceStatusBody.self, VerifyLicenceBody.self, VerifySESBody.self, SESVerdictDTO.self, DefineLicenceTypeBody.self, SealSummaryDTO.self, SealedClaimsDTO.self, VerdictDTO.self, SealDTO.self,
                                                SealList.self, NewSealBody.self, RevokeSealBody.self])
 
     static let verifyLicence: APIOperation = .init("post", "/api/v1/licences/verify", id: "verifyLicence",
@@ -36,6 +36,11 @@ enum LicencesAPI {
         pathParameters: [sealID], success: (200, nil, "image/svg+xml"), answers: [(404, "no such seal")])
     static let listTypes: APIOperation = .init("get", "/api/v1/licences/types", id: "listLicenceTypes", summary: "Licence types: fields, holders, issuing organisation",
         tag: "licences", success: (200, LicenceTypeList.schemaName, APIFragment.json))
+    static let defineType: APIOperation = .init("put", "/api/v1/licences/types/{code}", id: "defineLicenceType",
+        summary: "Define or redefine a licence type (platform administrators): its fields, holders, issuing organisation and national type code; licences already issued keep what they were sealed with; audited",
+        tag: "licences", body: DefineLicenceTypeBody.schemaName,
+        pathParameters: [("code", Schema.string("lower-case letters, digits and hyphens", max: 40))], success: (200, LicenceTypeDTO.schemaName, APIFragment.json),
+        answers: [(422, "no such issuing organisation")])
     static let listLicences: APIOperation = .init("get", "/api/v1/licences", id: "listLicences",
         summary: "A holder's licences within the caller's scope, newest first; audited", tag: "licences",
         query: [.init("holder", Schema.string("resident ID number or credit code", max: 18), "the holder", required: true)],

@@ -23,6 +23,7 @@ struct LicencesController {
 
     func addRoutes(to api: RouterGroup<StaffContext>) {
         api.get("/licences/types", use: listTypes)
+        api.put("/licences/types/{code}", use: defineType)
         api.get("/licences", use: list)
         api.post("/licences", use: issue)
         api.get("/licences/{id}", use: get)
@@ -77,6 +78,26 @@ struct LicencesController {
 
     @Sendable func listTypes(_ request: Request, context: StaffContext) async throws -> LicenceTypeList {
         LicenceTypeList(items: try await types.all().map(LicenceTypeDTO.init))
+    }
+
+    @Sendable func defineType(_ request: Request, context: StaffContext) async throws -> LicenceTypeDTO {
+        let body = try await request.decodeStrict(as: DefineLicenceTypeBody.self, context: context)
+        let holderKinds = try body.holderKinds.enumerated().map { i, text in
+            guard let kind = HolderKind(rawValue: text) else {
+                throw LicencesError.invalidField("holderKinds[\(i)]", zh: "持证主体应为 person 或 entity", en: "a holder kind is person or entity")
+            }
+            return kind
+        }
+        let fields = try body.fields.enumerated().map { i, f in
+            guard let kind = LicenceType.Field.Kind(rawValue: f.kind) else {
+                throw LicencesError.invalidField("fields[\(i)].kind", zh: "字段类型应为 \(LicenceType.Field.Kind.allCases.map(\.rawValue).joined(separator: "、"))",
+                                                 en: "a field kind is one of \(LicenceType.Field.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return LicenceType.Field(f.name, f.title, kind, required: f.required ?? false)
+        }
+        let type = LicenceType(code: try context.parameters.require("code"), name: body.name, nameEn: body.nameEn, shortCode: body.shortCode, typeCode: body.typeCode,
+                               issuerCode: body.issuerCode, holderKinds: holderKinds, fields: fields, validYears: body.validYears)
+        return LicenceTypeDTO(try await types.define(type, by: context.caller, origin: context.auditOrigin))
     }
 
     @Sendable func list(_ request: Request, context: StaffContext) async throws -> LicenceList {

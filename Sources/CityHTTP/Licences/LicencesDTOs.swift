@@ -24,13 +24,14 @@ struct LicenceTypeDTO: ResponseEncodable, APIShape {
     let code: String
     let name: String
     let nameEn: String
+    let shortCode: String
     let typeCode: String
     let issuerCode: String
     let holderKinds: [String]
     let fields: [LicenceTypeFieldDTO]
     let validYears: Int?
-    enum CodingKeys: String, CodingKey, CaseIterable { case code, name, nameEn, typeCode, issuerCode, holderKinds, fields, validYears }
-    static let requiredFields: [CodingKeys] = [.code, .name, .nameEn, .typeCode, .issuerCode, .holderKinds, .fields]
+    enum CodingKeys: String, CodingKey, CaseIterable { case code, name, nameEn, shortCode, typeCode, issuerCode, holderKinds, fields, validYears }
+    static let requiredFields: [CodingKeys] = [.code, .name, .nameEn, .shortCode, .typeCode, .issuerCode, .holderKinds, .fields]
     static let schemaName = "LicenceType"
     static func schema(_ field: CodingKeys) -> JSONValue {
         switch field {
@@ -43,8 +44,42 @@ struct LicenceTypeDTO: ResponseEncodable, APIShape {
         }
     }
     init(_ t: LicenceType) {
-        code = t.code; name = t.name; nameEn = t.nameEn; typeCode = t.typeCode; issuerCode = t.issuerCode; holderKinds = t.holderKinds.map(\.rawValue)
+        code = t.code; name = t.name; nameEn = t.nameEn; shortCode = t.shortCode; typeCode = t.typeCode; issuerCode = t.issuerCode; holderKinds = t.holderKinds.map(\.rawValue)
         fields = t.fields.map { LicenceTypeFieldDTO(name: $0.name, title: $0.title, kind: $0.kind.rawValue, required: $0.required) }; validYears = t.validYears
+    }
+}
+
+/// A licence type's definition (the code is in the path).
+struct DefineLicenceTypeBody: JSONBody {
+    struct FieldBody: Decodable, Sendable {
+        let name: String
+        let title: String
+        let kind: String
+        let required: Bool?
+    }
+    let name: String
+    let nameEn: String
+    let shortCode: String
+    let typeCode: String
+    let issuerCode: String
+    let holderKinds: [String]
+    let fields: [FieldBody]
+    let validYears: Int?
+    enum CodingKeys: String, CodingKey, CaseIterable { case name, nameEn, shortCode, typeCode, issuerCode, holderKinds, fields, validYears }
+    static let requiredFields: [CodingKeys] = [.name, .nameEn, .shortCode, .typeCode, .issuerCode, .holderKinds, .fields]
+    static let schemaName = "DefineLicenceType"
+    static func schema(_ field: CodingKeys) -> JSONValue {
+        switch field {
+        case .name, .nameEn: Schema.string(min: 1, max: 64)
+        case .shortCode: Schema.string("two capitals that begin the licences' numbers", max: 2)
+        case .typeCode: Schema.string("the defining body's credit code and a 3-digit sequence", max: 21)
+        case .issuerCode: Schema.string("the organisation allowed to issue it", max: 64)
+        case .holderKinds: Schema.array(Schema.enumeration(HolderKind.allCases.map(\.rawValue)))
+        case .fields: Schema.array(["type": "object", "required": ["name", "title", "kind"], "additionalProperties": false,
+                                    "properties": ["name": Schema.string(max: 40), "title": Schema.string(max: 40),
+                                                   "kind": Schema.enumeration(LicenceType.Field.Kind.allCases.map(\.rawValue)), "required": Schema.boolean]])
+        case .validYears: ["type": "integer", "minimum": 1, "maximum": 100, "description": "years from issue; absent: until revoked"]
+        }
     }
 }
 

@@ -88,7 +88,7 @@ struct SealSES: AsyncParsableCommand {
 /// `cityhub licence issue|verify|verify-ses|status-list`.
 struct LicenceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "licence", abstract: "Issue and verify electronic licences.",
-                                                    subcommands: [LicenceIssue.self, LicenceVerify.self, LicenceVerifySES.self, LicenceStatusList.self])
+                                                    subcommands: [LicenceIssue.self, LicenceVerify.self, LicenceVerifySES.self, LicenceStatusList.self, LicenceDefineType.self])
 }
 
 struct LicenceIssue: AsyncParsableCommand {
@@ -218,6 +218,20 @@ struct LicenceVerifySES: AsyncParsableCommand {
             if !verdict.dataChecked { say("未核对原文 / the sealed data was not checked (no --licence)") }
         }
         if !verdict.ok { throw ExitCode(1) }
+    }
+}
+
+struct LicenceDefineType: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "define-type",
+        abstract: "Define or redefine licence types from a JSON file: one definition or an array, in the form GET /api/v1/licences/types answers (with shortCode).")
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The JSON file.") var file: String
+
+    func run() async throws {
+        let defined = try await common.withPlatform(indexGeography: false) { opened, _ in
+            try await opened.platform.licenceTypes.define(file: URL(fileURLWithPath: file), by: .commandLine(), origin: .commandLine)
+        }
+        for type in defined { say("\(type.code) \(type.name) (\(type.typeCode), issued by \(type.issuerCode))") }
     }
 }
 
