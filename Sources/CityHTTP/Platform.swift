@@ -47,6 +47,8 @@ public struct Platform: Sendable {
     public let divisions: DivisionBook
     public let persons: PersonRegistry
     public let entities: EntityRegistry
+    /// Portal accounts bound to the persons they are (real-name binding).
+    public let citizenBinding: CitizenBinding
     public let quality: RegistryQuality
     /// Grids, addresses and cameras, answered from this process's index.
     public let geography: GeographyBook
@@ -101,6 +103,7 @@ public struct Platform: Sendable {
         self.divisions = DivisionBook(store: store, clock: clock)
         self.persons = PersonRegistry(store: store, audit: audit, clock: clock)
         self.entities = EntityRegistry(store: store, audit: audit, clock: clock)
+        self.citizenBinding = CitizenBinding(store: store, clock: clock, audit: audit, citizens: citizens, throttle: throttle)
         self.quality = RegistryQuality(store: store, audit: audit, clock: clock)
         let geography = GeographyBook(store: store, clock: clock, logger: logger)
         self.geography = geography

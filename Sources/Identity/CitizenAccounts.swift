@@ -9,6 +9,8 @@ public struct Citizen: Sendable, Codable, Equatable {
     /// Masked unless the citizen reads their own record.
     public let phone: String
     public let displayName: String
+    /// When a sign-in code last proved the account holds its phone; nil: never (registered with a password).
+    public var phoneVerifiedAt: Date? = nil
 }
 
 /// Citizen accounts on the portal: registered by mobile phone number, password-protected.
@@ -107,14 +109,15 @@ public struct CitizenAccounts: Sendable {
     /// The caller's own account, unmasked (it is theirs); the read is audited all the same.
     public func ownAccount(by caller: Principal, origin: AuditOrigin) async throws -> Citizen {
         guard caller.kind == .citizen, let numeric = Int64(caller.id) else { throw IdentityError.notACitizen }
-        struct Row: Decodable { let id: Int64; let phone: String; let displayName: String }
+        struct Row: Decodable { let id: Int64; let phone: String; let displayName: String; let phoneVerifiedAt: Date? }
         let row = try await store.read { db in
-            try await db.raw("SELECT id, phone, display_name FROM citizens WHERE id = \(bind: numeric)").first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            try await db.raw("SELECT id, phone, display_name, phone_verified_at FROM citizens WHERE id = \(bind: numeric)")
+                .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
         guard let row else { throw IdentityError.unauthenticated }
         var origin = origin
         origin.purpose = "self"
         try await audit.append(AuditEntry(actor: caller.auditActor, action: "identity.citizen.read", recordType: "citizen", recordID: caller.id, origin: origin))
-        return Citizen(id: row.id, phone: row.phone, displayName: row.displayName)
+        return Citizen(id: row.id, phone: row.phone, displayName: row.displayName, phoneVerifiedAt: row.phoneVerifiedAt)
     }
 }

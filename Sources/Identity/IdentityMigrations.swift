@@ -104,5 +104,9 @@ public enum IdentityMigrations {
             )
             """,
         ]),
+        // When a sign-in code last proved the account holds its phone: real-name binding asks for it.
+        Migration(module: "identity", number: 5, name: "citizens' phone verification", statements: [
+            "ALTER TABLE citizens ADD COLUMN phone_verified_at {timestamp}",
+        ]),
     ]
 }

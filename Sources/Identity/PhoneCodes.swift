@@ -115,6 +115,8 @@ public struct PhoneCodes: Sendable {
                 try await AuditLog.append(AuditEntry(actor: "citizen:\(created.id)", action: "identity.citizen.register", recordType: "citizen",
                                                      recordID: String(created.id), origin: origin, detail: "by phone code"), at: now, dialect: dialect, on: db)
             }
+            // The code proves the account holds its phone now.
+            try await db.raw("UPDATE citizens SET phone_verified_at = \(bind: now) WHERE phone = \(bind: phone)").run()
             guard let account = try await db.raw("SELECT id, display_name FROM citizens WHERE phone = \(bind: phone)")
                 .first(decoding: Account.self, keyDecodingStrategy: .convertFromSnakeCase) else { throw IdentityError.wrongCode }
             return Principal(kind: .citizen, id: String(account.id), displayName: account.displayName, organisationCode: nil, scope: nil, roles: [])

@@ -343,6 +343,33 @@ public struct LicenceDesk: Sendable {
         return try Self.qr(licence, base: base)
     }
 
+    /// The calling citizen's own licences: those held by the person their portal account is bound
+    /// to (real-name binding, `CitizenBinding`), newest first, in full (theirs, to show and hand
+    /// over). Unbound: none. Audited as a read of the holder's licences.
+    public func ownLicences(by caller: Principal, binding: CitizenBinding, origin: AuditOrigin) async throws -> [Licence] {
+        guard let person = try await binding.person(of: caller) else { return [] }
+        let all = try await store.read { db in
+            try await db.raw("SELECT * FROM licences WHERE holder_id = \(bind: person.rawValue) ORDER BY issued_at DESC")
+                .all(decoding: LicenceRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }.map { try $0.licence() }
+        var own = origin
+        own.purpose = "self"
+        try await auditRead(caller, "licences.licence.own", Mask.idNumber(person.rawValue), nil, own, detail: all.map(\.number).joined(separator: ","))
+        return all
+    }
+
+    /// One of the calling citizen's own licences with its QR code (to this server's verification
+    /// page); another's licence is unknown.
+    public func ownLicence(_ id: String, base: String, by caller: Principal, binding: CitizenBinding, origin: AuditOrigin) async throws -> (Licence, QRCode) {
+        guard let person = try await binding.person(of: caller), let licence = try await stored(id), licence.holderID == person.rawValue else {
+            throw LicencesError.unknownLicence
+        }
+        var own = origin
+        own.purpose = "self"
+        try await auditRead(caller, "licences.licence.own", licence.id, licence.divisionCode, own)
+        return (licence, try Self.qr(licence, base: base))
+    }
+
     static func qr(_ licence: Licence, base: String) throws -> QRCode {
         do { return try QRCode(qrPayload(licence, base: base), level: .medium) } catch {
             throw LicencesError.invalidField("base", zh: "二维码内容过长", en: "the QR payload is too long")

@@ -17,6 +17,11 @@ public enum RegistryError: CityError, Equatable {
     case unknownGrid
     /// No legal entity with that credit code within the caller's scope.
     case unknownEntity
+    /// The ID number, the name and the account's phone do not together name one person in the
+    /// registry (which of them differs is not said).
+    case bindingRefused
+    /// Binding needs a phone proved by a sign-in code.
+    case phoneNotVerified
 
     public var code: String {
         switch self {
@@ -29,6 +34,8 @@ public enum RegistryError: CityError, Equatable {
         case .purposeRequired: "registry.purpose-required"
         case .unknownGrid: "registry.unknown-grid"
         case .unknownEntity: "registry.unknown-entity"
+        case .bindingRefused: "registry.binding-refused"
+        case .phoneNotVerified: "registry.phone-not-verified"
         }
     }
 
@@ -36,7 +43,8 @@ public enum RegistryError: CityError, Equatable {
         switch self {
         case .badGeoJSON, .invalidField, .purposeRequired: .invalidInput
         case .unknownDivision, .noDivisionAt, .unknownPerson, .unknownGrid, .unknownEntity: .notFound
-        case .noGrantForPlain: .forbidden
+        case .noGrantForPlain, .phoneNotVerified: .forbidden
+        case .bindingRefused: .unprocessable
         }
     }
 
@@ -51,6 +59,8 @@ public enum RegistryError: CityError, Equatable {
         case .purposeRequired: "查看明文个人信息须在 X-Purpose 中说明用途"
         case .unknownGrid: "在您的权限范围内没有该编码的网格"
         case .unknownEntity: "在您的权限范围内没有该统一社会信用代码的法人"
+        case .bindingRefused: "身份证号码、姓名与本账号的手机号码不能对应基础库中的同一人"
+        case .phoneNotVerified: "请先用短信验证码登录，以确认本账号的手机号码"
         }
     }
 
@@ -65,6 +75,8 @@ public enum RegistryError: CityError, Equatable {
         case .purposeRequired: "Plain personal values need a stated purpose in X-Purpose"
         case .unknownGrid: "No grid cell with that code within your scope"
         case .unknownEntity: "No legal entity with that credit code within your scope"
+        case .bindingRefused: "The ID number, the name and this account's phone do not name one person in the registry"
+        case .phoneNotVerified: "Sign in with a code sent to your phone first, to confirm this account's phone"
         }
     }
 

@@ -170,5 +170,15 @@ public enum RegistryMigrations {
             )
             """,
         ]),
+        // Real-name binding (实名认证): a portal account and the person it is, one account a person.
+        Migration(module: "registry", number: 6, name: "citizens bound to persons", statements: [
+            """
+            CREATE TABLE citizen_persons (
+                citizen_id TEXT PRIMARY KEY,
+                id_number TEXT NOT NULL UNIQUE,
+                bound_at {timestamp} NOT NULL
+            )
+            """,
+        ]),
     ]
 }

@@ -1,11 +1,14 @@
 import CityApp
+import CityCore
 import CityHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @testable import Identity
+import Licences
 import NIOCore
+import Registry
 import TestSupport
 import Testing
 
@@ -78,6 +81,63 @@ struct MyPortalTests {
             #expect(theirs.status == .notFound)
             let timeline = try await client.get("/api/v1/cases/\(number)", headers: [.authorization: "Bearer \(try await client.token("operator"))"]).json["timeline"] as? [[String: Any]] ?? []
             #expect(timeline.last?["action"] as? String == "callback" && (timeline.last?["actor"] as? String ?? "").hasPrefix("citizen:"))
+        }
+    }
+
+    @Test("a citizen binds the account to their person (ID number, name and the code-verified phone the registry holds) and sees, shows and downloads their licences; nobody else does",
+          arguments: TestEngine.all)
+    func licences(engine: TestEngine) async throws {
+        try await Harness.run(engine) { client, opened in
+            let platform = opened.platform
+            let id = ResidentID("411602198506126153")!
+            _ = try await platform.persons.load([PersonSourceRecord(idNumber: id, source: .publicSecurity, receivedAt: Date(),
+                                                                    values: [.name: "王建国", .phone: "13912345678", .divisionCode: "411602"])],
+                                                origin: "test", by: .commandLine(), audit: .commandLine)
+            let cookie = try await Self.signIn(client, opened, phone: "13912345678")
+            let home = try await client.get("/my", headers: [.cookie: cookie])
+            #expect(home.text.contains(#"id="my-licences""#))
+            let page = try await client.get("/my/licences", headers: [.cookie: cookie])
+            #expect(page.status == .ok && page.text.contains(#"id="bind-form""#))
+            let csrf = try #require(DeskTests.token(in: page.text))
+            func bind(_ cookie: String, _ csrf: String, _ idNumber: String, _ name: String) async throws -> TestResponse {
+                var headers = Self.form
+                headers[.cookie] = cookie
+                return try await client.execute(uri: "/my/licences/bind", method: .post, headers: headers,
+                                         body: ByteBuffer(string: "csrf=\(csrf)&idNumber=\(idNumber)&name=\(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"))
+            }
+            // Without the form token, with a wrong name: refused, the second without saying which part differs.
+            #expect(try await bind(cookie, "x", id.rawValue, "王建国").status == .forbidden)
+            let wrong = try await bind(cookie, csrf, id.rawValue, "王建")
+            #expect(wrong.status == .unprocessableContent && wrong.text.contains("不能对应基础库中的同一人"))
+            #expect(try await bind(cookie, csrf, "411602198506126154", "王建国").status == .badRequest)
+            let bound = try await bind(cookie, csrf, id.rawValue.lowercased(), "王建国")
+            #expect(bound.status == .seeOther && bound.headers[.location] == "/my/licences", "\(bound.text)")
+            #expect(try await client.get("/my/licences", headers: [.cookie: cookie]).text.contains(#"id="bound-person""#))
+
+            // A licence issued to the person appears; its page shows the QR, the file is the sealed licence.
+            let licence = try await platform.licences.issue(LicenceApplication(type: "real-estate", holderID: id.rawValue, holderName: "王建国",
+                                                                               fields: ["location": "川汇区七一路1号", "unitNumber": "411602001001GB00001F00010001",
+                                                                                        "rightType": "国有建设用地使用权/房屋所有权", "use": "住宅", "area": "98.5"],
+                                                                               algorithm: .ed25519), by: .commandLine(), origin: .commandLine)
+            let list = try await client.get("/my/licences", headers: [.cookie: cookie])
+            #expect(list.text.contains(#"data-id="\#(licence.id)""#) && list.text.contains("不动产权证书"))
+            let one = try await client.get("/my/licences/\(licence.id)", headers: [.cookie: cookie])
+            #expect(one.status == .ok && one.text.contains("data:image/svg+xml;base64,") && one.text.contains(licence.number) && one.text.contains("川汇区七一路1号"))
+            let file = try await client.get("/my/licences/\(licence.id)/licence.jws", headers: [.cookie: cookie])
+            #expect(file.status == .ok && file.text == licence.jws + "\n" && file.headers[.contentType] == "application/jose")
+            #expect(try await platform.licences.verify(file.text).ok)
+
+            // Another citizen: not bound, sees none of it; cannot take the binding without the registry's phone.
+            let other = try await Self.signIn(client, opened, phone: "13912340002")
+            #expect(try await client.get("/my/licences/\(licence.id)", headers: [.cookie: other]).status == .notFound)
+            #expect(try await client.get("/my/licences/\(licence.id)/licence.jws", headers: [.cookie: other]).status == .notFound)
+            let otherCSRF = try #require(DeskTests.token(in: try await client.get("/my/licences", headers: [.cookie: other]).text))
+            #expect(try await bind(other, otherCSRF, id.rawValue, "王建国").status == .unprocessableContent)
+            // An account whose phone no code has proved may not bind.
+            try await platform.store.write { try await $0.raw("UPDATE citizens SET phone_verified_at = NULL WHERE phone = '13912340002'").run() }
+            #expect(try await bind(other, otherCSRF, id.rawValue, "王建国").status == .forbidden)
+            let audit = try await platform.audit.entries(recordType: "person", limit: 50)
+            #expect(audit.contains { $0.action == "registry.citizen.bind" && $0.outcome == "denied" } && audit.contains { $0.action == "registry.citizen.bind" && $0.outcome == "ok" })
         }
     }
 }

@@ -94,3 +94,9 @@ struct OpenDataController {
 extension HTTPField.Name {
     static let contentDisposition = Self("Content-Disposition")!
 }
+
+extension Request {
+    /// Where this server is reached (the Host the client used; http unless a proxy says https):
+    /// the base of the URLs the server writes into what it hands out (catalogue, QR codes).
+    public var siteBase: String { OpenDataController.base(self) }
+}

@@ -4,6 +4,7 @@ import CityHTTP
 import Foundation
 import Hummingbird
 import Identity
+import Licences
 import NIOCore
 import Registry
 
@@ -18,6 +19,9 @@ public struct MyPages: RouteDomain {
     let cases: CaseDesk
     let catalogue: CaseCatalogue
     let divisions: DivisionBook
+    let licences: LicenceDesk
+    let licenceTypes: LicenceTypeBook
+    let binding: CitizenBinding
     let renderer: PageRenderer
     let settings: HTTPSettings
 
@@ -28,6 +32,9 @@ public struct MyPages: RouteDomain {
         cases = platform.cases
         catalogue = platform.caseCatalogue
         divisions = platform.divisions
+        licences = platform.licences
+        licenceTypes = platform.licenceTypes
+        binding = platform.citizenBinding
         self.renderer = renderer
         settings = platform.settings
     }
@@ -54,6 +61,19 @@ public struct MyPages: RouteDomain {
         .init("post", "/my/cases/{number}/rate", id: "myRateForm", summary: "Rates the result of my closed report (solved? satisfied?); a bad answer reopens it",
               tag: "web", access: .open, pathParameters: [("number", DeskAPI.number)], success: (303, nil, APIFragment.html),
               pageAnswers: [(303, "not signed in: to /my"), (403, "the form token is missing"), (404, "not one of my reports"), (409, "not closed, or already rated")]),
+        .init("get", "/my/licences", id: "myLicencesPage", summary: "My licences (those held by the person this account is bound to), or the real-name binding form",
+              tag: "web", access: .open, success: (200, nil, APIFragment.html), pageAnswers: [(303, "not signed in: to /my")]),
+        .init("post", "/my/licences/bind", id: "myBindForm",
+              summary: "Real-name binding: the ID number and name, which the registry must hold with this account's code-verified phone (carries the form token)",
+              tag: "web", access: .open, success: (303, nil, APIFragment.html),
+              pageAnswers: [(303, "not signed in: to /my"), (400, "a field at fault"), (403, "the form token is missing, or the phone was never verified by a code"),
+                            (422, "the ID number, name and phone do not agree"), (429, "too many attempts")]),
+        .init("get", "/my/licences/{id}", id: "myLicencePage", summary: "One of my licences with its verification QR code",
+              tag: "web", access: .open, pathParameters: [("id", Schema.string("the national identifier", max: 120))], success: (200, nil, APIFragment.html),
+              pageAnswers: [(303, "not signed in: to /my"), (404, "not one of my licences")]),
+        .init("get", "/my/licences/{id}/licence.jws", id: "myLicenceFile", summary: "One of my licences as the sealed file (compact JWS), to hand over or verify offline",
+              tag: "web", access: .open, pathParameters: [("id", Schema.string("the national identifier", max: 120))], success: (200, nil, "application/jose"),
+              pageAnswers: [(303, "not signed in: to /my"), (404, "not one of my licences")]),
     ])
 
     public func addRoutes(to router: Router<AppRequestContext>) {
@@ -64,6 +84,10 @@ public struct MyPages: RouteDomain {
         router.post("/my/report", use: report)
         router.get("/my/cases/{number}", use: casePage)
         router.post("/my/cases/{number}/rate", use: rate)
+        router.get("/my/licences", use: licencesPage)
+        router.post("/my/licences/bind", use: bind)
+        router.get("/my/licences/{id}", use: licencePage)
+        router.get("/my/licences/{id}/licence.jws", use: licenceFile)
     }
 
     static func citizen(_ context: AppRequestContext) -> Principal? {
@@ -234,6 +258,87 @@ public struct MyPages: RouteDomain {
             return try await caseResponse(number, principal: principal, context: context, notice: nil, error: error)
         }
         return Response(status: .seeOther, headers: [.location: "/my/cases/\(number)?done=rate"])
+    }
+
+    // MARK: Licences
+
+    @Sendable func licencesPage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let principal = Self.citizen(context) else { return Self.toPortal }
+        return try await licencesResponse(principal, context: context, form: nil, error: nil)
+    }
+
+    func licencesResponse(_ principal: Principal, context: AppRequestContext, form: WebForm?, error: (any CityError)?) async throws -> Response {
+        var values = frame("我的证照", principal, context: context)
+        if let person = try await binding.person(of: principal) {
+            let types = Dictionary(try await licenceTypes.all().map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
+            let own = try await licences.ownLicences(by: principal, binding: binding, origin: context.auditOrigin)
+            values["bound"] = ["person": Mask.idNumber(person.rawValue),
+                               "licences": own.map { l -> [String: Any] in
+                                   ["id": l.id, "number": l.number, "typeName": types[l.type] ?? l.type, "status": l.status.rawValue, "statusZh": Self.statusZh(l.status),
+                                    "issued": ChinaTime.day(l.issuedAt), "validUntil": l.validUntil.map(ChinaTime.day) ?? "长期 (no end)"]
+                               }]
+        } else {
+            values["unbound"] = true
+            values["form"] = ["idNumber": form?["idNumber"] ?? "", "name": form?["name"] ?? ""]
+        }
+        if let error { values["error"] = ["messageZh": error.messageZh, "messageEn": error.messageEn] }
+        return try DeskPages.answer(DeskPages.html(renderer.render("my-licences", values)), failure: error)
+    }
+
+    static func statusZh(_ status: LicenceStatus) -> String {
+        switch status {
+        case .valid: "有效"
+        case .suspended: "已暂停"
+        case .revoked: "已吊销"
+        }
+    }
+
+    @Sendable func bind(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let principal = Self.citizen(context) else { return Self.toPortal }
+        let form = try await WebForm.read(request, context: context, limit: 16 * 1024)
+        guard FormToken.matches(form[FormToken.field], session: context.sessionToken) else { throw formRefused(principal, context: context) }
+        do {
+            _ = try await binding.bind(idNumber: form["idNumber"] ?? "", name: form["name"] ?? "", by: principal, origin: context.auditOrigin)
+        } catch let error as any CityError {
+            var response = try await licencesResponse(principal, context: context, form: form, error: error)
+            if let identity = error as? IdentityError, let seconds = identity.retryAfter { response.headers[.retryAfter] = String(seconds) }
+            return response
+        }
+        return Response(status: .seeOther, headers: [.location: "/my/licences"])
+    }
+
+    @Sendable func licencePage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let principal = Self.citizen(context) else { return Self.toPortal }
+        var values = frame("我的证照", principal, context: context)
+        do {
+            let (l, qr) = try await licences.ownLicence(try context.parameters.require("id"), base: request.siteBase, by: principal, binding: binding,
+                                                        origin: context.auditOrigin)
+            let type = try await licenceTypes.find(l.type)
+            let fields: [[String: String]] = (type?.fields ?? []).compactMap { f in l.fields[f.name].map { ["title": f.title, "value": $0] } }
+            var shown: [String: Any] = ["id": l.id, "number": l.number, "typeName": type?.name ?? l.type, "status": l.status.rawValue]
+            shown["statusZh"] = Self.statusZh(l.status)
+            shown["holderName"] = l.holderName
+            shown["issued"] = ChinaTime.day(l.issuedAt)
+            shown["validUntil"] = l.validUntil.map(ChinaTime.day) ?? "长期 (no end)"
+            shown["fields"] = fields
+            shown["qr"] = Data(qr.svg().utf8).base64EncodedString()
+            values["licence"] = shown
+        } catch LicencesError.unknownLicence {
+            return DeskPages.notFound(context)
+        }
+        return DeskPages.html(renderer.render("my-licences", values))
+    }
+
+    @Sendable func licenceFile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let principal = Self.citizen(context) else { return Self.toPortal }
+        do {
+            let (l, _) = try await licences.ownLicence(try context.parameters.require("id"), base: request.siteBase, by: principal, binding: binding,
+                                                       origin: context.auditOrigin)
+            return Response(status: .ok, headers: [.contentType: "application/jose", .contentDisposition: "attachment; filename=\"\(l.number).jws\""],
+                            body: .init(byteBuffer: ByteBuffer(string: l.jws + "\n")))
+        } catch LicencesError.unknownLicence {
+            return DeskPages.notFound(context)
+        }
     }
 
     func formRefused(_ principal: Principal, context: AppRequestContext) -> PageFailure {
