@@ -61,6 +61,55 @@ public struct LicenceIdentifier: Hashable, Sendable, CustomStringConvertible {
         return identifier
     }
 
+    /// What `checked` would throw for `text`, read on its UTF-8 bytes without making the parts:
+    /// nil when it is a well-formed identifier with the right check character. (Verification
+    /// checks one identifier per licence.)
+    static func problem(in text: String) -> Problem? {
+        let fast = text.utf8.withContiguousStorageIfAvailable({ Self.problem(bytes: $0) }) ?? Array(text.utf8).withUnsafeBufferPointer { Self.problem(bytes: $0) }
+        // Not well-formed on the bytes (rare): the parts by Characters say exactly what is wrong.
+        guard fast == .form else { return fast }
+        do { _ = try checked(text); return nil } catch { return error }
+    }
+
+    private static let rootBytes = Array((root + ".").utf8)
+
+    private static func problem(bytes b: UnsafeBufferPointer<UInt8>) -> Problem? {
+        let head = rootBytes.count
+        guard b.count > head, rootBytes.indices.allSatisfy({ b[$0] == rootBytes[$0] }) else { return .form }
+        // The parts' ends: type code (21), issuer code (18), serial (1 to 20), version (3), check (1).
+        var dots: [Int] = []
+        dots.reserveCapacity(4)
+        for k in head..<b.count where b[k] == UInt8(ascii: ".") {
+            dots.append(k)
+            if dots.count > 4 { return .form }
+        }
+        guard dots.count == 4, dots[0] - head == 21, dots[1] - dots[0] - 1 == 18, (1...20).contains(dots[2] - dots[1] - 1),
+              dots[3] - dots[2] - 1 == 3, b.count - dots[3] - 1 == 1 else { return .form }
+        func value(_ c: UInt8) -> Int? {
+            switch c {
+            case 48...57: Int(c) - 48
+            case 65...90: Int(c) - 55
+            default: nil
+            }
+        }
+        var p = 36
+        var version = 0
+        for k in head..<dots[3] where k != dots[0] && k != dots[1] && k != dots[2] {
+            guard let a = value(b[k]) else { return .form }
+            if k > dots[2] {
+                guard a < 10 else { return .form }
+                version = version * 10 + a
+            }
+            var s = (p + a) % 36
+            if s == 0 { s = 36 }
+            p = (2 * s) % 37
+        }
+        guard version >= 1, (dots[0] - 3..<dots[0]).allSatisfy({ (48...57).contains(b[$0]) }) else { return .form }
+        let expected = symbols[(37 - p) % 36]
+        let found = Character(Unicode.Scalar(b[dots[3] + 1]))
+        return found == expected ? nil : .checkCharacter(expected: expected, found: found)
+    }
+
     static func wellFormed(typeCode: String, issuerCode: String, serial: String) -> Bool {
         typeCode.count == 21 && issuerCode.count == 18 && (1...20).contains(serial.count)
             && (typeCode + issuerCode + serial).allSatisfy { value(of: $0) != nil }

@@ -139,13 +139,11 @@ public struct LicenceVerifier: Sendable {
     /// signature. Also returns the parsed token for the online checks.
     func verifySeal(_ token: String) -> (Verdict, CompactJWS?) {
         let token = Self.trimmed(token)
-        guard let jws = CompactJWS(token), let claims = try? JSONDecoder().decode(LicenceClaims.self, from: jws.payload) else { return (Verdict(.malformed), nil) }
-        do {
-            _ = try LicenceIdentifier.checked(claims.jti)
-        } catch .checkCharacter(let expected, let found) {
-            return (Verdict(.wrongCheckCharacter, claims: claims, detail: "\(found) → \(expected)"), jws)
-        } catch {
-            return (Verdict(.malformed, claims: claims), jws)
+        guard let jws = CompactJWS(token), let claims = ClaimsReader.claims(jws.payload) else { return (Verdict(.malformed), nil) }
+        switch LicenceIdentifier.problem(in: claims.jti) {
+        case nil: break
+        case .checkCharacter(let expected, let found)?: return (Verdict(.wrongCheckCharacter, claims: claims, detail: "\(found) → \(expected)"), jws)
+        case .form?: return (Verdict(.malformed, claims: claims), jws)
         }
         let sealed: ChainCache.Sealed
         switch chains.sealed(jws, roots: roots) {
@@ -205,20 +203,41 @@ final class ChainCache: Sendable {
         case malformed, unknownSeal, known(Sealed)
     }
 
-    private let headers = Mutex<[Substring: Sealed]>([:])
+    /// Headers by a cheap hash of their length and first bytes (where `alg` and the seal's `kid`
+    /// are); a hit is taken only when every byte of the header is the same.
+    private let headers = Mutex<[Int: [(header: [UInt8], sealed: Sealed)]]>([:])
     static let capacity = 4_096
 
     func sealed(_ jws: CompactJWS, roots: [Certificate]) -> Lookup {
-        if let hit = headers.withLock({ $0[jws.headerPart] }) { return .known(hit) }
+        var part = jws.headerPart
+        let hit: Sealed?? = part.withUTF8 { bytes in
+            let key = Self.key(bytes)
+            return headers.withLock { cache in
+                cache[key]?.first { entry in
+                    entry.header.count == bytes.count && entry.header.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+                }.map(\.sealed)
+            }
+        }
+        if let hit = hit ?? nil { return .known(hit) }
         guard let data = jws.header, let header = try? JSONDecoder().decode(SealHeader.self, from: data) else { return .malformed }
         guard let leaf = header.x5c.first, let chain = Self.chain(leaf, roots: roots) else { return .unknownSeal }
         let sealed = Sealed(alg: header.alg, chain: chain)
-        let key = Substring(String(jws.headerPart))
+        let bytes = Array(jws.headerPart.utf8)
+        let key = bytes.withUnsafeBufferPointer { Self.key($0) }
         headers.withLock {
-            if $0.count >= Self.capacity { $0.removeAll() }
-            $0[key] = sealed
+            if $0.values.reduce(0, { $0 + $1.count }) >= Self.capacity { $0.removeAll() }
+            $0[key, default: []].append((bytes, sealed))
         }
         return .known(sealed)
+    }
+
+    /// FNV-1a over the length and the first 192 bytes.
+    static func key(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var hash: UInt64 = 0xcbf29ce484222325
+        for byte in bytes.prefix(192) {
+            hash = (hash ^ UInt64(byte)) &* 0x100000001b3
+        }
+        return Int(truncatingIfNeeded: hash ^ UInt64(bytes.count))
     }
 
     /// The seal certificate's key and summary when one of the roots issued it. Ed25519 and P-256
