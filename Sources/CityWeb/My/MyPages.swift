@@ -70,7 +70,7 @@ public struct MyPages: RouteDomain {
                             (422, "the ID number, name and phone do not agree"), (429, "too many attempts")]),
         .init("get", "/my/licences/{id}", id: "myLicencePage", summary: "One of my licences with its verification QR code",
               tag: "web", access: .open, pathParameters: [("id", Schema.string("the national identifier", max: 120))], success: (200, nil, APIFragment.html),
-              pageAnswers: [(303, "not signed in: to /my"), (404, "not one of my licences")]),
+              pageAnswers: [(303, "not signed in: to /my"), (404, "not one of my licences, or not a licence identifier")]),
         .init("get", "/my/licences/{id}/licence.jws", id: "myLicenceFile", summary: "One of my licences as the sealed file (compact JWS), to hand over or verify offline",
               tag: "web", access: .open, pathParameters: [("id", Schema.string("the national identifier", max: 120))], success: (200, nil, "application/jose"),
               pageAnswers: [(303, "not signed in: to /my"), (404, "not one of my licences")]),
@@ -307,7 +307,15 @@ public struct MyPages: RouteDomain {
         return Response(status: .seeOther, headers: [.location: "/my/licences"])
     }
 
+    /// A licence identifier's plausible form (what the document says of the path): anything else
+    /// names no licence, before anything else is asked.
+    static func isLicenceID(_ text: String?) -> Bool {
+        guard let text, (1...120).contains(text.utf8.count) else { return false }
+        return text.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) || $0 == UInt8(ascii: ".") }
+    }
+
     @Sendable func licencePage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard Self.isLicenceID(context.parameters.get("id")) else { return DeskPages.notFound(context) }
         guard let principal = Self.citizen(context) else { return Self.toPortal }
         var values = frame("我的证照", principal, context: context)
         do {
@@ -330,6 +338,7 @@ public struct MyPages: RouteDomain {
     }
 
     @Sendable func licenceFile(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard Self.isLicenceID(context.parameters.get("id")) else { return DeskPages.notFound(context) }
         guard let principal = Self.citizen(context) else { return Self.toPortal }
         do {
             let (l, _) = try await licences.ownLicence(try context.parameters.require("id"), base: request.siteBase, by: principal, binding: binding,
