@@ -2,7 +2,7 @@
 // module's verifier (form, identifier, chain from its cache, algorithm from the certificate,
 // signature, status list, validity) beside the raw swift-crypto verification of the same signed
 // bytes with the same key (SM2: the system OpenSSL's, through the same small C module, with no
-// Swift around it), in one process, one core, the same number of rounds.
+// Swift around it), in one process, one core, in alternating windows of equal length.
 //
 //   licence-verify LICENCE.jws ROOT.pem STATUS.jws [SECONDS]
 //
@@ -60,19 +60,28 @@ func sm2Key(_ der: Data, issuer: Data) -> OpaquePointer? {
     return out.key
 }
 
-func rate(_ body: () -> Bool) -> Double {
-    // Warm up, then count rounds for `seconds`, checking the clock every 64.
-    for _ in 0..<200 { precondition(body()) }
+/// Operations and nanoseconds of `body` run for about `window` seconds, checking the clock every 64.
+func run(_ body: () -> Bool, for window: Double) -> (Int, UInt64) {
     let start = DispatchTime.now().uptimeNanoseconds
     var n = 0
     while true {
         for _ in 0..<64 { precondition(body()) }
         n += 64
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        if elapsed >= seconds { return Double(n) / elapsed }
+        let elapsed = DispatchTime.now().uptimeNanoseconds - start
+        if Double(elapsed) / 1e9 >= window { return (n, elapsed) }
     }
 }
 
-let module = rate { verifier.verify(token, status: status, at: now).ok }
-let baseline = rate(raw)
+// Warm both up, then alternate short windows of each (20 of each over `seconds` twice), so a
+// change in the machine's load during the run weighs on both sides alike.
+let verify = { verifier.verify(token, status: status, at: now).ok }
+for _ in 0..<200 { precondition(verify()); precondition(raw()) }
+var totals = (module: (0, UInt64(0)), raw: (0, UInt64(0)))
+for _ in 0..<20 {
+    let m = run(verify, for: seconds / 20), r = run(raw, for: seconds / 20)
+    totals.module = (totals.module.0 + m.0, totals.module.1 + m.1)
+    totals.raw = (totals.raw.0 + r.0, totals.raw.1 + r.1)
+}
+let module = Double(totals.module.0) / (Double(totals.module.1) / 1e9)
+let baseline = Double(totals.raw.0) / (Double(totals.raw.1) / 1e9)
 print("{\"algorithm\":\"\(algorithm)\",\"verifier\":\(module),\"raw\":\(baseline)}")

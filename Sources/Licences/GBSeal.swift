@@ -172,55 +172,67 @@ struct SESSealInfo: DERImplicitlyTaggable, Equatable {
     }
 }
 
-/// `SESeal ::= SEQUENCE { eSealInfo SES_SealInfo, cert OCTET STRING (the maker's certificate),
-/// signAlgID OBJECT IDENTIFIER, signedValue BIT STRING }`, the maker's signature over the DER of
-/// `eSealInfo`. A parsed seal keeps the bytes of `eSealInfo` as they were signed.
-struct SESeal: DERImplicitlyTaggable, Equatable {
+/// GB/T 38540's two signed structures share one form: what is signed, the signer's certificate
+/// (OCTET STRING), the algorithm, and the signature (BIT STRING) over the DER of what is signed,
+/// then optional parts this platform does not write and skips when reading (the time-stamp of
+/// `SES_Signature`). `SESeal` signs `SES_SealInfo` (the maker's), `SES_Signature` signs
+/// `TBS_Sign` (the sealer's). A parsed one keeps the signed bytes as they were read.
+struct GBSigned<Content: DERImplicitlyTaggable & Equatable & Sendable>: DERImplicitlyTaggable, Equatable, Sendable {
     static var defaultIdentifier: ASN1Identifier { .sequence }
-    var sealInfo: SESSealInfo
-    var makerCertificate: [UInt8]
+    var content: Content
+    var certificate: [UInt8]
     var signatureAlgorithm: ASN1ObjectIdentifier
-    var signedValue: [UInt8]
-    /// The DER of `sealInfo` as read (what the maker signed).
+    var signature: [UInt8]
+    /// The DER of `content` as read (what was signed).
     var signedBytes: ArraySlice<UInt8>
 
-    /// Signs `sealInfo` with the maker's SM2 key.
-    init(sealInfo: SESSealInfo, makerCertificate: [UInt8], maker: SM2Key) throws {
-        self.sealInfo = sealInfo
-        self.makerCertificate = makerCertificate
+    /// Signs `content` with the signer's SM2 key.
+    init(_ content: Content, certificate: [UInt8], signer: SM2Key) throws {
+        self.content = content
+        self.certificate = certificate
         signatureAlgorithm = GBSeal.sm2WithSM3
-        let bytes = try GBSeal.der(sealInfo)
+        let bytes = try GBSeal.der(content)
         signedBytes = ArraySlice(bytes)
-        signedValue = Array(try SM2Key.derSignature(try maker.sign(Data(bytes))))
+        signature = Array(try SM2Key.derSignature(try signer.sign(Data(bytes))))
+    }
+
+    private init(content: Content, certificate: [UInt8], signatureAlgorithm: ASN1ObjectIdentifier, signature: [UInt8], signedBytes: ArraySlice<UInt8>) {
+        self.content = content
+        self.certificate = certificate
+        self.signatureAlgorithm = signatureAlgorithm
+        self.signature = signature
+        self.signedBytes = signedBytes
     }
 
     init(derEncoded root: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
         self = try DER.sequence(root, identifier: identifier) { nodes in
-            guard let infoNode = nodes.next() else { throw GBSeal.Problem.malformed("no seal info") }
-            let info = try SESSealInfo(derEncoded: infoNode)
-            let cert = Array(try ASN1OctetString(derEncoded: &nodes).bytes)
+            guard let node = nodes.next() else { throw GBSeal.Problem.malformed("nothing signed") }
+            let content = try Content(derEncoded: node)
+            let certificate = Array(try ASN1OctetString(derEncoded: &nodes).bytes)
             let algorithm = try ASN1ObjectIdentifier(derEncoded: &nodes)
-            let value = try ASN1BitString(derEncoded: &nodes)
-            return SESeal(sealInfo: info, makerCertificate: cert, signatureAlgorithm: algorithm, signedValue: Array(value.bytes), signedBytes: infoNode.encodedBytes)
+            let signature = Array(try ASN1BitString(derEncoded: &nodes).bytes)
+            while nodes.next() != nil {}
+            return GBSigned(content: content, certificate: certificate, signatureAlgorithm: algorithm, signature: signature, signedBytes: node.encodedBytes)
         }
-    }
-
-    private init(sealInfo: SESSealInfo, makerCertificate: [UInt8], signatureAlgorithm: ASN1ObjectIdentifier, signedValue: [UInt8], signedBytes: ArraySlice<UInt8>) {
-        self.sealInfo = sealInfo
-        self.makerCertificate = makerCertificate
-        self.signatureAlgorithm = signatureAlgorithm
-        self.signedValue = signedValue
-        self.signedBytes = signedBytes
     }
 
     func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
         try coder.appendConstructedNode(identifier: identifier) { coder in
-            try coder.serialize(sealInfo)
-            try coder.serialize(ASN1OctetString(contentBytes: ArraySlice(makerCertificate)))
+            try coder.serialize(content)
+            try coder.serialize(ASN1OctetString(contentBytes: ArraySlice(certificate)))
             try coder.serialize(signatureAlgorithm)
-            try coder.serialize(ASN1BitString(bytes: ArraySlice(signedValue)))
+            try coder.serialize(ASN1BitString(bytes: ArraySlice(signature)))
         }
     }
+}
+
+/// `SESeal ::= SEQUENCE { eSealInfo SES_SealInfo, cert OCTET STRING (the maker's certificate),
+/// signAlgID OBJECT IDENTIFIER, signedValue BIT STRING }`.
+typealias SESeal = GBSigned<SESSealInfo>
+
+extension GBSigned where Content == SESSealInfo {
+    var sealInfo: SESSealInfo { content }
+    var makerCertificate: [UInt8] { certificate }
 }
 
 /// `TBS_Sign ::= SEQUENCE { version INTEGER, eseal SESeal, timeInfo GeneralizedTime, dataHash
@@ -267,53 +279,11 @@ struct TBSSign: DERImplicitlyTaggable, Equatable {
 
 /// `SES_Signature ::= SEQUENCE { toSign TBS_Sign, cert OCTET STRING (the sealer's certificate),
 /// signatureAlgID OBJECT IDENTIFIER, signature BIT STRING, timeStamp [0] EXPLICIT BIT STRING
-/// OPTIONAL }`, the sealer's signature over the DER of `toSign`.
-struct SESSignature: DERImplicitlyTaggable, Equatable {
-    static var defaultIdentifier: ASN1Identifier { .sequence }
-    var toSign: TBSSign
-    var certificate: [UInt8]
-    var signatureAlgorithm: ASN1ObjectIdentifier
-    var signature: [UInt8]
-    /// The DER of `toSign` as read (what the sealer signed).
-    var signedBytes: ArraySlice<UInt8>
+/// OPTIONAL }`.
+typealias SESSignature = GBSigned<TBSSign>
 
-    init(toSign: TBSSign, certificate: [UInt8], sealer: SM2Key) throws {
-        self.toSign = toSign
-        self.certificate = certificate
-        signatureAlgorithm = GBSeal.sm2WithSM3
-        let bytes = try GBSeal.der(toSign)
-        signedBytes = ArraySlice(bytes)
-        signature = Array(try SM2Key.derSignature(try sealer.sign(Data(bytes))))
-    }
-
-    init(derEncoded root: ASN1Node, withIdentifier identifier: ASN1Identifier) throws {
-        self = try DER.sequence(root, identifier: identifier) { nodes in
-            guard let tbsNode = nodes.next() else { throw GBSeal.Problem.malformed("nothing to sign") }
-            let tbs = try TBSSign(derEncoded: tbsNode)
-            let cert = Array(try ASN1OctetString(derEncoded: &nodes).bytes)
-            let algorithm = try ASN1ObjectIdentifier(derEncoded: &nodes)
-            let signature = Array(try ASN1BitString(derEncoded: &nodes).bytes)
-            while nodes.next() != nil {}
-            return SESSignature(toSign: tbs, certificate: cert, signatureAlgorithm: algorithm, signature: signature, signedBytes: tbsNode.encodedBytes)
-        }
-    }
-
-    private init(toSign: TBSSign, certificate: [UInt8], signatureAlgorithm: ASN1ObjectIdentifier, signature: [UInt8], signedBytes: ArraySlice<UInt8>) {
-        self.toSign = toSign
-        self.certificate = certificate
-        self.signatureAlgorithm = signatureAlgorithm
-        self.signature = signature
-        self.signedBytes = signedBytes
-    }
-
-    func serialize(into coder: inout DER.Serializer, withIdentifier identifier: ASN1Identifier) throws {
-        try coder.appendConstructedNode(identifier: identifier) { coder in
-            try coder.serialize(toSign)
-            try coder.serialize(ASN1OctetString(contentBytes: ArraySlice(certificate)))
-            try coder.serialize(signatureAlgorithm)
-            try coder.serialize(ASN1BitString(bytes: ArraySlice(signature)))
-        }
-    }
+extension GBSigned where Content == TBSSign {
+    var toSign: TBSSign { content }
 }
 
 extension GBSeal {

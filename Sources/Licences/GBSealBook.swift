@@ -72,7 +72,7 @@ extension SealBook {
             property: SESPropertyInfo(type: 1, name: "\(seal.organisationName)电子印章", certificates: [Array(seal.certificate)],
                                       createDate: second(seal.createdAt), validStart: second(seal.notBefore), validEnd: second(seal.notAfter)),
             picture: SESPictureInfo(type: "SVG", data: Array(SealPicture.svg(organisation: seal.organisationName, serial: seal.serial).utf8), width: 40, height: 40))
-        return try SESeal(sealInfo: info, makerCertificate: Array(maker.certificate), maker: maker.key)
+        return try SESeal(info, certificate: Array(maker.certificate), signer: maker.key)
     }
 
     /// The seal `id` as a GB/T 38540 `SESeal` (DER), for verifiers that read the national

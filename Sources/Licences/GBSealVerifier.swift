@@ -24,10 +24,17 @@ public struct GBSealVerdict: Sendable, Equatable, Codable {
         case outsideSealValidity
         /// The data given does not hash to the sealed hash.
         case dataMismatch
+        /// The seal's certificate is revoked (online, or by the status list given).
+        case sealRevoked
+        /// The licence it seals is revoked or suspended.
+        case revoked
+        case suspended
     }
 
     public let reason: Reason
     public var ok: Bool { reason == .valid }
+    /// A revocation's or suspension's reason.
+    public var detail: String? = nil
 
     public var messageZh: String {
         switch reason {
@@ -41,6 +48,9 @@ public struct GBSealVerdict: Sendable, Equatable, Codable {
         case .badSignature: "电子签章签名无效：签章内容被改动"
         case .outsideSealValidity: "签章时间不在印章或证书有效期内"
         case .dataMismatch: "原文与签章中的杂凑值不符"
+        case .sealRevoked: "签章所用的电子印章已吊销"
+        case .revoked: "所签证照已吊销"
+        case .suspended: "所签证照已暂停"
         }
     }
 
@@ -56,6 +66,9 @@ public struct GBSealVerdict: Sendable, Equatable, Codable {
         case .badSignature: "The signature is wrong: what was sealed was altered"
         case .outsideSealValidity: "Sealed outside the seal's or its certificate's validity"
         case .dataMismatch: "The data does not match the sealed hash"
+        case .sealRevoked: "The seal it was sealed with is revoked"
+        case .revoked: "The licence it seals is revoked"
+        case .suspended: "The licence it seals is suspended"
         }
     }
     /// The seal's name and identifier, the organisation of the sealer's certificate.
@@ -67,6 +80,21 @@ public struct GBSealVerdict: Sendable, Equatable, Codable {
     public let property: String?
     /// Whether `data` was checked against the sealed hash (false when none was given).
     public let dataChecked: Bool
+    /// The sealer's certificate serial, hex.
+    public var serial: String? = nil
+
+    /// The licence it seals, by its property (`licence:<identifier>`).
+    public var licenceID: String? {
+        guard let property, property.hasPrefix("licence:") else { return nil }
+        return String(property.dropFirst("licence:".count))
+    }
+
+    func with(_ reason: Reason, detail: String?) -> GBSealVerdict {
+        var copy = GBSealVerdict(reason: reason, sealName: sealName, sealID: sealID, organisation: organisation, signedAt: signedAt, property: property,
+                                 dataChecked: dataChecked, serial: serial)
+        copy.detail = detail
+        return copy
+    }
 }
 
 /// Checks GB/T 38540 SES_Signature structures offline, with only the trusted roots: the maker's
@@ -80,21 +108,35 @@ public struct GBSealVerifier: Sendable {
         self.roots = try roots.map { try SealNames.der($0) }
     }
 
+    /// With `status` (a status list already verified, see `LicenceVerifier.statusList`), also
+    /// whether the seal or the licence was revoked or suspended by then.
+    public func verify(_ der: Data, data: Data? = nil, status: StatusList?) -> GBSealVerdict {
+        let verdict = verify(der, data: data)
+        guard verdict.ok, let status else { return verdict }
+        if let serial = verdict.serial, let revoked = status.sealIndex[serial] { return verdict.with(.sealRevoked, detail: revoked.reason) }
+        if let id = verdict.licenceID, let entry = status.licenceIndex[id] {
+            return verdict.with(entry.status == "suspended" ? .suspended : .revoked, detail: entry.reason)
+        }
+        return verdict
+    }
+
     public func verify(_ der: Data, data: Data? = nil) -> GBSealVerdict {
         guard let signature = try? SESSignature(derEncoded: Array(der)), signature.toSign.version == GBSeal.version,
               signature.toSign.seal.sealInfo.header.version == GBSeal.version else {
             return GBSealVerdict(reason: .malformed, sealName: nil, sealID: nil, organisation: nil, signedAt: nil, property: nil, dataChecked: false)
         }
         let tbs = signature.toSign, seal = tbs.seal
+        var serial: String?
         func verdict(_ reason: GBSealVerdict.Reason, organisation: String? = nil) -> GBSealVerdict {
             GBSealVerdict(reason: reason, sealName: seal.sealInfo.property.name, sealID: seal.sealInfo.esID, organisation: organisation,
-                          signedAt: tbs.time, property: tbs.propertyInfo, dataChecked: data != nil)
+                          signedAt: tbs.time, property: tbs.propertyInfo, dataChecked: data != nil, serial: serial)
         }
         guard signature.signatureAlgorithm == GBSeal.sm2WithSM3, seal.signatureAlgorithm == GBSeal.sm2WithSM3 else { return verdict(.unsupportedAlgorithm) }
         guard let maker = issued(Data(seal.makerCertificate)) else { return verdict(.unknownMaker) }
-        guard maker.key.isValid(derSignature: Data(seal.signedValue), for: Data(seal.signedBytes)) else { return verdict(.badSealSignature) }
+        guard maker.key.isValid(derSignature: Data(seal.signature), for: Data(seal.signedBytes)) else { return verdict(.badSealSignature) }
         guard let sealer = issued(Data(signature.certificate)) else { return verdict(.unknownSeal) }
         let organisation = SealNames.organisation(of: sealer.subject)
+        serial = SealNames.hex(sealer.serial)
         guard seal.sealInfo.property.certificates.contains(signature.certificate) else { return verdict(.sealerNotInSeal, organisation: organisation) }
         guard sealer.key.isValid(derSignature: Data(signature.signature), for: Data(signature.signedBytes)) else { return verdict(.badSignature, organisation: organisation) }
         let property = seal.sealInfo.property

@@ -196,7 +196,20 @@ public struct LicenceDesk: Sendable {
     /// it was written for, also that it seals that licence's signing input.
     public func verifyGB(_ signature: Data, licence: String?) async throws -> GBSealVerdict {
         let verifier = try GBSealVerifier(roots: try await seals.rootCertificates())
-        return verifier.verify(signature, data: licence.map { GBSealVerifier.signingInput(of: $0) })
+        let verdict = verifier.verify(signature, data: licence.map { GBSealVerifier.signingInput(of: $0) })
+        guard verdict.ok else { return verdict }
+        // Online, the seal's and the licence's state now.
+        if let id = verdict.sealID, let seal = try await seals.find(id), seal.serial == verdict.serial, seal.state == .revoked {
+            return verdict.with(.sealRevoked, detail: seal.revokeReason)
+        }
+        if let id = verdict.licenceID, let issued = try await stored(id) {
+            switch issued.status {
+            case .revoked: return verdict.with(.revoked, detail: issued.statusReason)
+            case .suspended: return verdict.with(.suspended, detail: issued.statusReason)
+            case .valid: break
+            }
+        }
+        return verdict
     }
 
     /// What `caller` sees of a licence: all of it for the issuing organisation, platform

@@ -64,7 +64,7 @@ struct LicenceSealer {
             let input = Data(jws.utf8[..<jws.utf8.lastIndex(of: UInt8(ascii: "."))!])
             let tbs = TBSSign(seal: gb.seal, time: Date(timeIntervalSince1970: issuedAt.timeIntervalSince1970.rounded(.down)), dataHash: SM3.hash(input),
                               propertyInfo: "licence:" + identifier.rawValue)
-            ses = .bytes(Data(try GBSeal.der(try SESSignature(toSign: tbs, certificate: Array(seal.certificate), sealer: gb.key))))
+            ses = .bytes(Data(try GBSeal.der(try SESSignature(tbs, certificate: Array(seal.certificate), signer: gb.key))))
         }
         let row: [BulkValue] = [.text(holder.division), .text(identifier.rawValue), .text(number), .text(type.code), .text(type.issuerCode),
                                 .text(holder.kind.rawValue), .text(holder.id), .text(holder.name), .text(LicenceDesk.json(fields)), .date(validFrom),

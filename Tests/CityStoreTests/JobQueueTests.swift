@@ -128,11 +128,13 @@ struct JobQueueTests {
         try await TestStores.with(engine) { store in
             let queue = JobQueue(store: store)
             let id = try await queue.enqueue(NewJob(kind: "slow"))
-            // A 3 s lease renewed every second; the handler runs 6.5 s. The other worker looks at
-            // 4.5 s, 1.5 s past the first lease, which leaves a loaded machine two renewals' slack.
-            let runner = JobRunner(queue: queue, handlers: ["slow": { _ in try await Task.sleep(for: .milliseconds(6_500)) }], lease: 3, logger: Logger(label: "test"))
+            // An 8 s lease renewed every 2.7 s; the handler runs 14 s. The other worker looks at
+            // 11 s, 3 s past the first lease: only renewals held up for over 5 s would let it claim.
+            // (With 3 s and 1 s, the suite's CPU-bound tests on a two-core machine once held the
+            // cooperative threads long enough to miss them.)
+            let runner = JobRunner(queue: queue, handlers: ["slow": { _ in try await Task.sleep(for: .milliseconds(14_000)) }], lease: 8, logger: Logger(label: "test"))
             let running = Task { try await runner.runOnce() }
-            try await Task.sleep(for: .milliseconds(4_500))
+            try await Task.sleep(for: .milliseconds(11_000))
             // Past the first lease: the runner has renewed it, so the job is not up for grabs.
             #expect(try await queue.claim(worker: "other", lease: 1).isEmpty)
             #expect(try await running.value == 1)

@@ -60,6 +60,18 @@ struct GBSealTests {
             await #expect(throws: LicencesError.self) { try await desk.seals.gbSealDER(p256Seal.id) }
             // The maker is not a root: verifiers do not trust it for seal certificates.
             #expect(try await desk.seals.rootCertificates().count == 1)
+
+            // Suspending the licence, then revoking its seal: refused online at once and offline with the status list.
+            #expect(try await desk.licences.verifyGB(der, licence: licence.jws).ok)
+            _ = try await desk.licences.setStatus(licence.id, to: .suspended, reason: "核查中", by: F.amrClerk, origin: F.origin)
+            let suspended = try await desk.licences.verifyGB(der, licence: licence.jws)
+            #expect(suspended.reason == .suspended && suspended.detail == "核查中")
+            let list = try LicenceVerifier(roots: roots).statusList(try await desk.licences.statusList())
+            #expect(verifier.verify(der, data: input, status: list).reason == .suspended)
+            _ = try await desk.seals.revoke(seal.id, reason: "私钥疑似泄露", by: F.admin, origin: F.origin)
+            #expect(try await desk.licences.verifyGB(der, licence: licence.jws).reason == .sealRevoked)
+            let later = try LicenceVerifier(roots: roots).statusList(try await desk.licences.statusList())
+            #expect(verifier.verify(der, data: input, status: later).reason == .sealRevoked)
         }
     }
 

@@ -211,8 +211,9 @@ struct SESVerdictDTO: ResponseEncodable, APIShape {
     let organisation: String?
     let signedAt: Date?
     let property: String?
+    let detail: String?
     let dataChecked: Bool
-    enum CodingKeys: String, CodingKey, CaseIterable { case ok, reason, messageZh, messageEn, sealName, sealId, organisation, signedAt, property, dataChecked }
+    enum CodingKeys: String, CodingKey, CaseIterable { case ok, reason, messageZh, messageEn, sealName, sealId, organisation, signedAt, property, detail, dataChecked }
     static let requiredFields: [CodingKeys] = [.ok, .reason, .messageZh, .messageEn, .dataChecked]
     static let schemaName = "SESVerdict"
     static func schema(_ field: CodingKeys) -> JSONValue {
@@ -225,7 +226,7 @@ struct SESVerdictDTO: ResponseEncodable, APIShape {
     }
     init(_ v: GBSealVerdict) {
         ok = v.ok; reason = v.reason.rawValue; messageZh = v.messageZh; messageEn = v.messageEn; sealName = v.sealName; sealId = v.sealID
-        organisation = v.organisation; signedAt = v.signedAt; property = v.property; dataChecked = v.dataChecked
+        organisation = v.organisation; signedAt = v.signedAt; property = v.property; detail = v.detail; dataChecked = v.dataChecked
     }
 }
 

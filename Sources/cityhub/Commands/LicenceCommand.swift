@@ -154,12 +154,7 @@ struct LicenceVerify: AsyncParsableCommand {
         let now = Date()
         let verdict = verifier.verify(token, status: list, at: now)
         if json {
-            var out = JSONWriter(capacity: 512)
-            out.beginObject()
-            out.field("ok", verdict.ok)
-            out.field("reason", verdict.reason.rawValue)
-            out.field("messageZh", verdict.messageZh)
-            out.field("messageEn", verdict.messageEn)
+            var out = verdictJSON(ok: verdict.ok, reason: verdict.reason.rawValue, zh: verdict.messageZh, en: verdict.messageEn)
             if let detail = verdict.detail { out.field("detail", detail) }
             if let claims = verdict.claims { out.field("id", claims.jti); out.field("number", claims.no); out.field("holder", claims.holder.name) }
             if let seal = verdict.seal { out.field("seal", seal.organisation); out.field("algorithm", seal.algorithm.rawValue) }
@@ -186,29 +181,34 @@ struct LicenceVerifySES: AsyncParsableCommand {
     @Argument(help: "The SES_Signature, DER.") var file: String
     @Option(name: .long, help: "The trusted root certificate(s), PEM.") var root: String
     @Option(name: .long, help: "The sealed licence (compact JWS) it was written for.") var licence: String?
+    @Option(name: .long, help: "A status list from /api/v1/licences/status-list; without it revocation is not checked.") var status: String?
     @Flag(name: .long, help: "Print the verdict as JSON.") var json = false
 
     func run() async throws {
         let verifier: GBSealVerifier
+        let licenceVerifier: LicenceVerifier
         do {
-            verifier = try GBSealVerifier(roots: try LicenceVerifier(rootPEM: try String(contentsOfFile: root, encoding: .utf8)).roots)
+            licenceVerifier = try LicenceVerifier(rootPEM: try String(contentsOfFile: root, encoding: .utf8))
+            verifier = try GBSealVerifier(roots: licenceVerifier.roots)
         } catch {
             throw ValidationError("根证书无法读取 / the root certificate cannot be read: \(root)")
         }
+        var list: StatusList? = nil
+        if let status {
+            do { list = try licenceVerifier.statusList(try String(contentsOfFile: status, encoding: .utf8)) } catch let error as LicencesError {
+                throw ValidationError("\(error.messageZh) / \(error.messageEn)")
+            }
+        }
         let der = try Data(contentsOf: URL(fileURLWithPath: file))
         let data = try licence.map { GBSealVerifier.signingInput(of: try String(contentsOfFile: $0, encoding: .utf8)) }
-        let verdict = verifier.verify(der, data: data)
+        let verdict = verifier.verify(der, data: data, status: list)
         if json {
-            var out = JSONWriter(capacity: 512)
-            out.beginObject()
-            out.field("ok", verdict.ok)
-            out.field("reason", verdict.reason.rawValue)
-            out.field("messageZh", verdict.messageZh)
-            out.field("messageEn", verdict.messageEn)
+            var out = verdictJSON(ok: verdict.ok, reason: verdict.reason.rawValue, zh: verdict.messageZh, en: verdict.messageEn)
             if let v = verdict.sealName { out.field("sealName", v) }
             if let v = verdict.sealID { out.field("sealId", v) }
             if let v = verdict.organisation { out.field("organisation", v) }
             if let v = verdict.property { out.field("property", v) }
+            if let v = verdict.detail { out.field("detail", v) }
             out.field("dataChecked", verdict.dataChecked)
             out.endObject()
             say(out.text)
@@ -244,6 +244,17 @@ struct LicenceStatusList: AsyncParsableCommand {
         let list = try await common.withPlatform(indexGeography: false) { opened, _ in try await opened.platform.licences.statusList() }
         try write(list + "\n", to: out)
     }
+}
+
+/// A verdict's JSON, opened: ok, reason and both messages; the caller adds the rest and closes it.
+func verdictJSON(ok: Bool, reason: String, zh: String, en: String) -> JSONWriter {
+    var out = JSONWriter(capacity: 512)
+    out.beginObject()
+    out.field("ok", ok)
+    out.field("reason", reason)
+    out.field("messageZh", zh)
+    out.field("messageEn", en)
+    return out
 }
 
 /// Writes `text` to `path` (0644), or to standard output when nil.
