@@ -64,6 +64,13 @@ public enum BulkValue: Sendable, Equatable {
         }
     }
 
+    /// The value as an SQLKit expression for one row's INSERT: NULL as the literal (a bound nil
+    /// is typed text, which PostgreSQL will not put in a timestamp or bytea column), anything
+    /// else bound.
+    public var expression: any SQLExpression {
+        self == .null ? SQLLiteral.null : SQLBind(bind)
+    }
+
     /// The value bound in a multi-row INSERT on SQLite, stored as SQLiteKit stores the same Swift
     /// value (a date as seconds since 1970, a boolean as 0 or 1), so rows read back alike
     /// whichever path wrote them.

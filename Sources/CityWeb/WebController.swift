@@ -71,7 +71,7 @@ public struct WebPages: RouteDomain {
             var shown: [String: Any] = ["ok": verdict.ok, "reason": verdict.reason.rawValue, "messageZh": verdict.messageZh, "messageEn": verdict.messageEn]
             if let c = verdict.claims {
                 shown["licence"] = ["typeName": c.typeName, "number": c.no, "id": c.jti, "holder": c.holder.name, "issuer": c.issuerName,
-                                    "issued": ChinaTime.day(c.issuedAt), "validUntil": c.validUntil.map(ChinaTime.day) ?? "长期 (no end)",
+                                    "issued": ChinaTime.day(c.issuedAt), "validUntil": DeskViews.validUntil(c.validUntil),
                                     "fields": c.fields.sorted { $0.key < $1.key }.map { ["name": $0.key, "value": $0.value] }]
             }
             if let s = verdict.seal { shown["seal"] = ["organisation": s.organisation, "algorithm": s.algorithm.rawValue, "serial": s.serial] }

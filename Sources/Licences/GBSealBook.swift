@@ -12,43 +12,27 @@ extension SealBook {
         let id: String
         let certificate: Data
         let key: SM2Key
+
+        init(_ authority: Authority) throws {
+            guard case .sm2(let key) = authority.key.backing else { throw SM2Error.notSM2("seal maker's key") }
+            id = authority.id
+            certificate = authority.der
+            self.key = key
+        }
     }
 
     /// The active seal maker (SM2, certified by the root for 10 years), made on first use. Two
     /// processes making it at once keep one: the insert decides.
     func maker() async throws -> Maker {
-        if let maker = try await activeMaker() { return maker }
+        if let maker = try await activeAuthority("maker") { return try Maker(maker) }
         let root = try await root()
-        let key = try SM2Key.generate()
+        let sm2 = try SM2Key.generate()
         let now = clock.now()
-        let der = try SM2Certificates.issue(key: key, subject: try SealNames.subject(organisation: Self.rootOrganisation, creditCode: Self.rootCreditCode,
+        let der = try SM2Certificates.issue(key: sm2, subject: try SealNames.subject(organisation: Self.rootOrganisation, creditCode: Self.rootCreditCode,
                                                                                     commonName: Self.makerCommonName),
                                             serial: Self.newSerial(), notBefore: now.addingTimeInterval(-300), notAfter: now.addingTimeInterval(10 * 365.25 * 86_400),
                                             issuer: root.der, issuerKey: try root.key.pkcs8)
-        let id = "maker-1"
-        let sealed = try vault.seal(try key.privateDER, context: id)
-        let check = vault.check
-        try await store.write { db in
-            try await db.raw("""
-                INSERT INTO licence_authorities (id, algorithm, certificate, sealed_key, kek_check, active, created_at, role)
-                VALUES (\(bind: id), 'sm2', \(bind: der), \(bind: sealed), \(bind: check), \(bind: true), \(bind: now), 'maker')
-                ON CONFLICT (id) DO NOTHING
-                """).run()
-        }
-        guard let maker = try await activeMaker() else { throw LicencesError.keyEncryptionKey("the seal maker was not stored") }
-        return maker
-    }
-
-    private func activeMaker() async throws -> Maker? {
-        struct Row: Decodable { let id: String; let certificate: Data; let sealedKey: String; let kekCheck: String }
-        guard let row = try await store.read({ db in
-            try await db.raw("""
-                SELECT id, certificate, sealed_key, kek_check FROM licence_authorities
-                WHERE role = 'maker' AND active = \(bind: true) ORDER BY id DESC LIMIT 1
-                """).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
-        }) else { return nil }
-        try checkVault(row.kekCheck)
-        return Maker(id: row.id, certificate: row.certificate, key: try SM2Key(privateDER: try vault.open(row.sealedKey, context: row.id)))
+        return try Maker(try await keepAuthority(id: "maker-1", role: "maker", key: SealKey(backing: .sm2(sm2)), certificate: der, at: now))
     }
 
     /// 20 random bytes whose first is 0x40 to 0x7f: positive, and written the same by every

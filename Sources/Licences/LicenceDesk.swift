@@ -228,9 +228,7 @@ public struct LicenceDesk: Sendable {
     public func licences(of holderID: String, by caller: Principal, origin: AuditOrigin) async throws -> [Licence] {
         let scope = try caller.staffScope()
         let key = holderID.trimmingCharacters(in: .whitespaces).uppercased()
-        let all = try await store.read { db in
-            try await db.raw("SELECT * FROM licences WHERE holder_id = \(bind: key) ORDER BY issued_at DESC").all(decoding: LicenceRow.self, keyDecodingStrategy: .convertFromSnakeCase)
-        }.map { try $0.licence() }
+        let all = try await held(by: key)
         let types = Dictionary(try await self.types.all().map { ($0.code, $0) }, uniquingKeysWith: { a, _ in a })
         let visible = all.filter { DivisionCode($0.divisionCode).map(scope.contains) ?? false }.map { Self.shown($0, type: types[$0.type], to: caller) }
         try await auditRead(caller, "licences.licence.list", key.count == 18 && ResidentID(key) != nil ? Mask.idNumber(key) : key, nil, origin,
@@ -361,29 +359,31 @@ public struct LicenceDesk: Sendable {
     /// over). Unbound: none. Audited as a read of the holder's licences.
     public func ownLicences(by caller: Principal, binding: CitizenBinding, origin: AuditOrigin) async throws -> [Licence] {
         guard let person = try await binding.person(of: caller) else { return [] }
-        let all = try await store.read { db in
-            try await db.raw("SELECT * FROM licences WHERE holder_id = \(bind: person.rawValue) ORDER BY issued_at DESC")
-                .all(decoding: LicenceRow.self, keyDecodingStrategy: .convertFromSnakeCase)
-        }.map { try $0.licence() }
-        var own = origin
-        own.purpose = "self"
-        try await auditRead(caller, "licences.licence.own", Mask.idNumber(person.rawValue), nil, own, detail: all.map(\.number).joined(separator: ","))
+        let all = try await held(by: person.rawValue)
+        try await auditRead(caller, "licences.licence.own", Mask.idNumber(person.rawValue), nil, AuditOrigin(source: origin.source, requestID: origin.requestID, purpose: "self"), detail: all.map(\.number).joined(separator: ","))
         return all
     }
 
-    /// One of the calling citizen's own licences with its QR code (to this server's verification
-    /// page); another's licence is unknown.
-    public func ownLicence(_ id: String, base: String, by caller: Principal, binding: CitizenBinding, origin: AuditOrigin) async throws -> (Licence, QRCode) {
+    /// One of the calling citizen's own licences (its QR code: `qr(_:base:)`); another's licence
+    /// is unknown.
+    public func ownLicence(_ id: String, by caller: Principal, binding: CitizenBinding, origin: AuditOrigin) async throws -> Licence {
         guard let person = try await binding.person(of: caller), let licence = try await stored(id), licence.holderID == person.rawValue else {
             throw LicencesError.unknownLicence
         }
-        var own = origin
-        own.purpose = "self"
-        try await auditRead(caller, "licences.licence.own", licence.id, licence.divisionCode, own)
-        return (licence, try Self.qr(licence, base: base))
+        try await auditRead(caller, "licences.licence.own", licence.id, licence.divisionCode, AuditOrigin(source: origin.source, requestID: origin.requestID, purpose: "self"))
+        return licence
     }
 
-    static func qr(_ licence: Licence, base: String) throws -> QRCode {
+    /// Every licence held by `holderID` (an ID number or credit code), newest first, unscoped.
+    private func held(by holderID: String) async throws -> [Licence] {
+        try await store.read { db in
+            try await db.raw("SELECT * FROM licences WHERE holder_id = \(bind: holderID) ORDER BY issued_at DESC")
+                .all(decoding: LicenceRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        }.map { try $0.licence() }
+    }
+
+    /// The licence's QR code: this server's verification page (`base`) with its identifier and digest.
+    public static func qr(_ licence: Licence, base: String) throws -> QRCode {
         do { return try QRCode(qrPayload(licence, base: base), level: .medium) } catch {
             throw LicencesError.invalidField("base", zh: "二维码内容过长", en: "the QR payload is too long")
         }

@@ -86,8 +86,6 @@ struct LicenceSealer {
 
     /// Stores one sealed licence's row.
     static func insert(_ sealed: Sealed, on db: any SQLDatabase) async throws {
-        // NULL as a literal: a bound nil is typed text, which PostgreSQL will not put in a timestamp.
-        try await db.insert(into: "licences").columns(columns)
-            .values(sealed.row.map { $0 == .null ? SQLLiteral.null as any SQLExpression : SQLBind($0.bind) }).run()
+        try await db.insert(into: "licences").columns(columns).values(sealed.row.map(\.expression)).run()
     }
 }

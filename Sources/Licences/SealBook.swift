@@ -82,12 +82,19 @@ public struct SealBook: Sendable {
         let certificate: Certificate
         let der: Data
         let key: SealKey
+
+        init(_ authority: Authority) throws {
+            id = authority.id
+            certificate = try Certificate(derEncoded: Array(authority.der))
+            der = authority.der
+            key = authority.key
+        }
     }
 
     /// The active root, made on first use (ECDSA P-256, 20 years). Two processes making it at
     /// once keep one: the insert decides.
     func root() async throws -> Root {
-        if let root = try await activeRoot() { return root }
+        if let root = try await activeAuthority("root") { return try Root(root) }
         let key = try SealKey.generate(.p256)
         let now = clock.now()
         let name = try SealNames.subject(organisation: Self.rootOrganisation, creditCode: Self.rootCreditCode, commonName: Self.rootCommonName)
@@ -101,33 +108,46 @@ public struct SealBook: Sendable {
                 SubjectKeyIdentifier(hash: key.publicKey!)
             },
             issuerPrivateKey: try key.certificateKey)
-        let id = "root-1"
-        let sealed = try vault.seal(try key.raw, context: id)
-        let der = try SealNames.der(certificate)
-        let check = vault.check
-        try await store.write { db in
-            try await db.raw("""
-                INSERT INTO licence_authorities (id, algorithm, certificate, sealed_key, kek_check, active, created_at)
-                VALUES (\(bind: id), 'p256', \(bind: der), \(bind: sealed), \(bind: check), \(bind: true), \(bind: now))
-                ON CONFLICT (id) DO NOTHING
-                """).run()
-        }
-        guard let root = try await activeRoot() else { throw LicencesError.keyEncryptionKey("the root authority was not stored") }
-        return root
+        return try Root(try await keepAuthority(id: "root-1", role: "root", key: key, certificate: try SealNames.der(certificate), at: now))
     }
 
-    private func activeRoot() async throws -> Root? {
+    /// An authority's row (`licence_authorities`): the root that certifies seals, or the maker
+    /// that signs GB/T 38540 seals; its certificate and its opened key.
+    struct Authority {
+        let id: String
+        let der: Data
+        let key: SealKey
+    }
+
+    /// The active authority of `role` (`root` or `maker`), its key opened.
+    func activeAuthority(_ role: String) async throws -> Authority? {
         struct Row: Decodable { let id: String; let algorithm: String; let certificate: Data; let sealedKey: String; let kekCheck: String }
         guard let row = try await store.read({ db in
             try await db.raw("""
                 SELECT id, algorithm, certificate, sealed_key, kek_check FROM licence_authorities
-                WHERE role = 'root' AND active = \(bind: true) ORDER BY id DESC LIMIT 1
+                WHERE role = \(bind: role) AND active = \(bind: true) ORDER BY id DESC LIMIT 1
                 """)
                 .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
         }) else { return nil }
         try checkVault(row.kekCheck)
         let key = try SealKey(algorithm: SealAlgorithm(rawValue: row.algorithm) ?? .p256, raw: try vault.open(row.sealedKey, context: row.id))
-        return Root(id: row.id, certificate: try Certificate(derEncoded: Array(row.certificate)), der: row.certificate, key: key)
+        return Authority(id: row.id, der: row.certificate, key: key)
+    }
+
+    /// Stores a new authority of `role`, its key sealed, and answers the active one: of two
+    /// processes making it at once, the insert decides which is kept.
+    func keepAuthority(id: String, role: String, key: SealKey, certificate der: Data, at now: Date) async throws -> Authority {
+        let sealed = try vault.seal(try key.raw, context: id)
+        let (check, algorithm) = (vault.check, key.algorithm.rawValue)
+        try await store.write { db in
+            try await db.raw("""
+                INSERT INTO licence_authorities (id, algorithm, certificate, sealed_key, kek_check, active, created_at, role)
+                VALUES (\(bind: id), \(bind: algorithm), \(bind: der), \(bind: sealed), \(bind: check), \(bind: true), \(bind: now), \(bind: role))
+                ON CONFLICT (id) DO NOTHING
+                """).run()
+        }
+        guard let kept = try await activeAuthority(role) else { throw LicencesError.keyEncryptionKey("the \(role) authority was not stored") }
+        return kept
     }
 
     /// Every root certificate, active first: what a verifier trusts.

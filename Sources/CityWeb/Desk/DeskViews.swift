@@ -7,6 +7,11 @@ import Registry
 enum DeskViews {
     static let china = ChinaTime.zone
 
+    /// A licence's last valid day (China time), or 长期 when it runs until revoked.
+    static func validUntil(_ date: Date?) -> String {
+        date.map(ChinaTime.day) ?? "长期 (no end)"
+    }
+
     /// "11-26 14:05" (China time); with `year`, "2026-11-26 14:05".
     static func time(_ date: Date?, year: Bool = false) -> String {
         guard let date else { return "" }

@@ -275,7 +275,7 @@ public struct MyPages: RouteDomain {
             values["bound"] = ["person": Mask.idNumber(person.rawValue),
                                "licences": own.map { l -> [String: Any] in
                                    ["id": l.id, "number": l.number, "typeName": types[l.type] ?? l.type, "status": l.status.rawValue, "statusZh": Self.statusZh(l.status),
-                                    "issued": ChinaTime.day(l.issuedAt), "validUntil": l.validUntil.map(ChinaTime.day) ?? "长期 (no end)"]
+                                    "issued": ChinaTime.day(l.issuedAt), "validUntil": DeskViews.validUntil(l.validUntil)]
                                }]
         } else {
             values["unbound"] = true
@@ -319,17 +319,16 @@ public struct MyPages: RouteDomain {
         guard let principal = Self.citizen(context) else { return Self.toPortal }
         var values = frame("我的证照", principal, context: context)
         do {
-            let (l, qr) = try await licences.ownLicence(try context.parameters.require("id"), base: request.siteBase, by: principal, binding: binding,
-                                                        origin: context.auditOrigin)
+            let l = try await licences.ownLicence(try context.parameters.require("id"), by: principal, binding: binding, origin: context.auditOrigin)
             let type = try await licenceTypes.find(l.type)
             let fields: [[String: String]] = (type?.fields ?? []).compactMap { f in l.fields[f.name].map { ["title": f.title, "value": $0] } }
             var shown: [String: Any] = ["id": l.id, "number": l.number, "typeName": type?.name ?? l.type, "status": l.status.rawValue]
             shown["statusZh"] = Self.statusZh(l.status)
             shown["holderName"] = l.holderName
             shown["issued"] = ChinaTime.day(l.issuedAt)
-            shown["validUntil"] = l.validUntil.map(ChinaTime.day) ?? "长期 (no end)"
+            shown["validUntil"] = DeskViews.validUntil(l.validUntil)
             shown["fields"] = fields
-            shown["qr"] = Data(qr.svg().utf8).base64EncodedString()
+            shown["qr"] = Data(try LicenceDesk.qr(l, base: request.siteBase).svg().utf8).base64EncodedString()
             values["licence"] = shown
         } catch LicencesError.unknownLicence {
             return DeskPages.notFound(context)
@@ -341,8 +340,7 @@ public struct MyPages: RouteDomain {
         guard Self.isLicenceID(context.parameters.get("id")) else { return DeskPages.notFound(context) }
         guard let principal = Self.citizen(context) else { return Self.toPortal }
         do {
-            let (l, _) = try await licences.ownLicence(try context.parameters.require("id"), base: request.siteBase, by: principal, binding: binding,
-                                                       origin: context.auditOrigin)
+            let l = try await licences.ownLicence(try context.parameters.require("id"), by: principal, binding: binding, origin: context.auditOrigin)
             return Response(status: .ok, headers: [.contentType: "application/jose", .contentDisposition: "attachment; filename=\"\(l.number).jws\""],
                             body: .init(byteBuffer: ByteBuffer(string: l.jws + "\n")))
         } catch LicencesError.unknownLicence {
