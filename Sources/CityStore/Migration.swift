@@ -79,9 +79,12 @@ public struct Dialect: Sendable {
     }
 
     /// Wakes the processes that `Store.watch` this channel when the transaction commits (PostgreSQL
-    /// NOTIFY; SQLite's watchers poll). `channel` must be a name from code.
+    /// NOTIFY; on SQLite this process's watchers, other processes' poll). `channel` must be a name from code.
     public func notify(_ channel: String, on db: any SQLDatabase) async throws {
-        guard engine == .postgres else { return }
+        guard engine == .postgres else {
+            SQLiteNotifications.pending?.add(channel)
+            return
+        }
         _ = try await db.raw("SELECT pg_notify(\(bind: channel), '')").all()
     }
 

@@ -146,7 +146,7 @@ public final class Store: Sendable, Service {
     /// Group commit of `writeBatched`.
     let batcher = WriteBatcher()
     /// On SQLite, which has no NOTIFY: this process's watchers, woken when one of its write
-    /// transactions commits (another process's writes are seen by polling).
+    /// transactions that notified their channel commits (another process's writes are seen by polling).
     private let localWatchers = LocalWatchers()
 
     private enum Backend: Sendable {
@@ -351,10 +351,15 @@ public final class Store: Sendable, Service {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         switch backend {
         case .sqlite(_, let writer, let lock):
+            let notified = SQLiteNotifications()
             let result = try await lock.withLock {
-                try await Self.transaction(on: writer.sql(), begin: "BEGIN IMMEDIATE") { try await body($0, .sqlite(writer)) }
+                try await SQLiteNotifications.$pending.withValue(notified) {
+                    try await Self.transaction(on: writer.sql(), begin: "BEGIN IMMEDIATE") { try await body($0, .sqlite(writer)) }
+                }
             }
-            localWatchers.wake()
+            // Committed: wake this process's watchers of the channels the transaction notified, as
+            // PostgreSQL delivers NOTIFY at commit (and never for a rollback).
+            localWatchers.wake(notified.channels)
             return result
         case .postgres(let client):
             return try await leasing(client) { connection in
@@ -381,7 +386,10 @@ public final class Store: Sendable, Service {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         switch backend {
         case .sqlite(_, let writer, let lock):
-            return try await lock.withLock { try await body(writer.sql()) }
+            let notified = SQLiteNotifications()
+            let result = try await lock.withLock { try await SQLiteNotifications.$pending.withValue(notified) { try await body(writer.sql()) } }
+            localWatchers.wake(notified.channels)
+            return result
         case .postgres(let client):
             return try await leasing(client) { try await body($0.sql()) }
         }
@@ -400,7 +408,7 @@ public final class Store: Sendable, Service {
                 }
             }
             if case .sqlite = backend {
-                let (id, local) = localWatchers.add()
+                let (id, local) = localWatchers.add(channel: channel)
                 group.addTask { [localWatchers] in
                     defer { localWatchers.remove(id) }
                     for await _ in local { waker.yield() }
@@ -489,25 +497,38 @@ private final class LeaseFlag: @unchecked Sendable {
     var isSet: Bool { mutex.withLock { value } }
 }
 
-/// Continuations woken after each committed SQLite write transaction of this process.
-private final class LocalWatchers: Sendable {
-    private let state = Mutex<(next: Int, all: [Int: AsyncStream<Void>.Continuation])>((0, [:]))
+/// The channels a SQLite write notified (`Dialect.notify`), collected while it runs and woken once it
+/// has committed: SQLite's stand-in for PostgreSQL's NOTIFY, within this process.
+final class SQLiteNotifications: Sendable {
+    @TaskLocal static var pending: SQLiteNotifications?
+    private let state = Mutex<Set<String>>([])
 
-    func add() -> (Int, AsyncStream<Void>) {
+    func add(_ channel: String) { state.withLock { _ = $0.insert(channel) } }
+    var channels: Set<String> { state.withLock { $0 } }
+}
+
+/// This process's watchers on SQLite, each woken when a committed write notified its channel. A
+/// wake-up for every write would be wrong twice over: a watcher whose own work writes (a webhook
+/// claim) would wake itself for ever, and every write would wake every follower for nothing.
+private final class LocalWatchers: Sendable {
+    private let state = Mutex<(next: Int, all: [Int: (channel: String, continuation: AsyncStream<Void>.Continuation)])>((0, [:]))
+
+    func add(channel: String) -> (Int, AsyncStream<Void>) {
         let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let id = state.withLock { s in
             s.next += 1
-            s.all[s.next] = continuation
+            s.all[s.next] = (channel, continuation)
             return s.next
         }
         return (id, stream)
     }
 
     func remove(_ id: Int) {
-        state.withLock { $0.all.removeValue(forKey: id) }?.finish()
+        state.withLock { $0.all.removeValue(forKey: id) }?.continuation.finish()
     }
 
-    func wake() {
-        for continuation in state.withLock({ Array($0.all.values) }) { continuation.yield() }
+    func wake(_ channels: Set<String>) {
+        guard !channels.isEmpty else { return }
+        for watcher in state.withLock({ Array($0.all.values) }) where channels.contains(watcher.channel) { watcher.continuation.yield() }
     }
 }

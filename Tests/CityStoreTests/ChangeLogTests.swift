@@ -3,6 +3,7 @@ import CityStore
 import Foundation
 import SQLKit
 import TestSupport
+import Synchronization
 import Testing
 
 @Suite("Platform change log, on every engine")
@@ -135,6 +136,42 @@ struct ChangeLogTests {
             _ = await writer.result
             follower.cancel()
             #expect(received?.recordKey == "woken")
+        }
+    }
+
+    @Test("a watcher is woken by writes that notify its channel, not by every write: one whose own work writes does not wake itself for ever",
+          arguments: TestEngine.all)
+    func quietWithoutNotify(engine: TestEngine) async throws {
+        try await TestStores.with(engine) { store in
+            let wakes = Mutex(0)
+            // A poll once a minute, so every wake-up in the test comes from a write. The watcher
+            // writes on each wake-up, as the webhook deliverer's claim does (a write that notifies
+            // nothing): before channels were kept apart on SQLite, that write woke it again, and an
+            // idle server spun on it (1.4 of its 2 cores).
+            let watcher = Task {
+                try await store.watch(channel: "cityhub_test_quiet", interval: .seconds(60)) {
+                    wakes.withLock { $0 += 1 }
+                    _ = try? await store.write { db in try await db.raw("SELECT 1 AS one").all() }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            for _ in 0..<20 {
+                try await store.write { db in try await db.raw("SELECT 1 AS one").all() }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            let quiet = wakes.withLock { $0 }
+            // A write that notifies the channel wakes it (PostgreSQL: NOTIFY at commit; SQLite: the local wake at commit).
+            let dialect = store.dialect
+            try await store.write { db in try await dialect.notify("cityhub_test_quiet", on: db) }
+            var woken = false
+            for _ in 0..<100 where !woken {
+                try await Task.sleep(for: .milliseconds(100))
+                woken = wakes.withLock { $0 } > quiet
+            }
+            watcher.cancel()
+            _ = await watcher.result
+            #expect(quiet == 0)
+            #expect(woken)
         }
     }
 }
