@@ -395,6 +395,15 @@ public final class Store: Sendable, Service {
         }
     }
 
+    /// On SQLite, `body` on the writer connection itself under the writer's lock, without SQLKit's
+    /// serialising and encoding (the audit log's group commit, the hottest insert); nil on
+    /// PostgreSQL. A statement outside a transaction is a transaction of its own.
+    func withSQLiteWriter<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T? {
+        if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
+        guard case .sqlite(_, let writer, let lock) = backend else { return nil }
+        return try await lock.withLock { try await body(writer) }
+    }
+
     /// Calls `onWake` whenever `channel` is notified (PostgreSQL LISTEN on a connection of its
     /// own) and at least every `interval` (SQLite has no NOTIFY, so it is polled). Returns when
     /// cancelled; throws when the listening connection fails, so the caller can start again.
