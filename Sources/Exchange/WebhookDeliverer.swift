@@ -113,17 +113,23 @@ public final class WebhookDeliverer: Service, Sendable {
         let now = clock.now()
         let dialect = store.dialect
         let me = processID
-        let ids = try await store.write { db in
-            struct Head: Decodable { let cursor: Int64 }
-            let head = try await db.raw("SELECT COALESCE(MAX(cursor), 0) AS cursor FROM change_log").first(decoding: Head.self)?.cursor ?? 0
-            struct Row: Decodable { let id: String }
+        struct Row: Decodable { let id: String }
+        func dueQuery(locking: Bool) -> SQLQueryString {
             var sql: SQLQueryString = """
-                SELECT id FROM exchange_subscriptions WHERE ended_at IS NULL AND next_attempt_at <= \(bind: now) AND cursor < \(bind: head)
-                    AND (leased_until IS NULL OR leased_until < \(bind: now))
+                SELECT id FROM exchange_subscriptions WHERE ended_at IS NULL AND next_attempt_at <= \(bind: now)
+                    AND cursor < (SELECT COALESCE(MAX(cursor), 0) FROM change_log) AND (leased_until IS NULL OR leased_until < \(bind: now))
                 """
             if !busy.isEmpty { sql += " AND id NOT IN (\(binds: Array(busy)))" }
-            sql += " ORDER BY next_attempt_at LIMIT \(bind: room)" + dialect.skipLocked
-            let due = try await db.raw(sql).all(decoding: Row.self).map(\.id)
+            sql += " ORDER BY next_attempt_at LIMIT \(bind: room)"
+            return locking ? sql + dialect.skipLocked : sql
+        }
+        // Every committed change wakes this claim. Most wake-ups find nothing due (no subscription,
+        // or all caught up): a read says so without taking the write lock, which on SQLite every
+        // other writer (case intake, the audit log) would wait for.
+        guard try await !store.readRows(dueQuery(locking: false)).isEmpty else { return [] }
+        let claim = dueQuery(locking: true)
+        let ids = try await store.write { db in
+            let due = try await db.raw(claim).all(decoding: Row.self).map(\.id)
             guard !due.isEmpty else { return [String]() }
             try await db.raw("""
                 UPDATE exchange_subscriptions SET leased_by = \(bind: me), leased_until = \(bind: now.addingTimeInterval(Self.lease)) WHERE id IN (\(binds: due))
