@@ -1,7 +1,6 @@
 import CityCore
 import Foundation
 import SQLKit
-import SQLiteKit
 
 /// Group commit for the audit log (`GroupCommit`): entries appended at the same moment by many
 /// tasks of this process go into one statement that takes the chain's lock once and inserts every
@@ -33,13 +32,7 @@ final class AuditBatcher: Sendable {
         let dialect = store.dialect
         if let known = head.value {
             let records = AuditLog.chain(entries, after: known)
-            let inserted: [AuditRecord]?
-            if let direct = try await store.withSQLiteWriter({ connection in try await AuditLog.insert(records, on: connection) }) {
-                inserted = direct
-            } else {
-                inserted = try await store.withConnection { db in try await AuditLog.insert(records, dialect: dialect, on: db) }
-            }
-            if let inserted {
+            if let inserted = try await AuditLog.insert(records, into: store) {
                 head.value = inserted.last.map { ($0.seq, $0.hash) }
                 return inserted
             }

@@ -163,49 +163,40 @@ public struct AuditLog: Sendable {
 
     /// Inserts records chained ahead of time (`chain(_:after:)`), provided the chain still ends at
     /// the head the first one follows; nil when it does not (nothing was inserted). It is one
-    /// statement, so outside a transaction it is a transaction of its own (one round trip).
+    /// statement, so it is a transaction of its own (one round trip).
     ///
     /// On SQLite the insert checks the head (sequence number and hash) itself: writers hold the
-    /// file's write lock for the whole transaction. On PostgreSQL `audit_log_append` (store
-    /// migration 4) takes the chain's lock, then checks the head with what has committed by the time
-    /// the lock was granted (a statement of its own, with its own snapshot).
-    static func insert(_ records: [AuditRecord], dialect: Dialect, on db: any SQLDatabase) async throws -> [AuditRecord]? {
+    /// file's write lock for the whole transaction. Its values are bound directly on the writer
+    /// connection (the date as SQLiteKit binds it): on the hot path of every audited request,
+    /// SQLKit's serialising and encoding cost more than the insert. On PostgreSQL
+    /// `audit_log_append` (store migration 4) takes the chain's lock, then checks the head with what
+    /// has committed by the time the lock was granted (a statement of its own, with its own snapshot).
+    static func insert(_ records: [AuditRecord], into store: Store) async throws -> [AuditRecord]? {
         guard let first = records.first else { return [] }
-        var query: SQLQueryString
-        if dialect.engine == .postgres {
+        let inserted: Int
+        if store.dialect.engine == .postgres {
             // The rows as one JSON parameter: the statement's text is the same for every batch.
-            query = "SELECT audit_log_append(\(bind: jsonRows(records))::json, \(bind: first.seq - 1), \(bind: first.prevHash)) AS seq"
+            let query: SQLQueryString = "SELECT audit_log_append(\(bind: jsonRows(records))::json, \(bind: first.seq - 1), \(bind: first.prevHash)) AS seq"
+            inserted = try await store.withConnection { db in try await db.raw(query).all().count }
         } else {
-            query = insertInto + " SELECT * FROM (VALUES"
-            appendValues(records, to: &query)
-            query += ") AS v WHERE COALESCE((SELECT seq || ':' || hash FROM audit_log ORDER BY seq DESC LIMIT 1), \(bind: "0:" + genesisHash)) = "
-            query += "\(bind: "\(first.seq - 1):\(first.prevHash)") RETURNING seq"
+            var sql = "INSERT INTO audit_log (" + columns.joined(separator: ", ") + ") SELECT * FROM (VALUES "
+            let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(records.count * columns.count + 2)
+            func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
+            for (i, r) in records.enumerated() {
+                sql += i == 0 ? row : ", " + row
+                binds += [.integer(Int(r.seq)), r.at.sqliteData ?? .null, .text(r.actor), .text(r.action), text(r.recordType), text(r.recordID),
+                          text(r.divisionCode), text(r.purpose), text(r.source), text(r.requestID), .text(r.outcome), text(r.detail),
+                          .text(r.prevHash), .text(r.hash)]
+            }
+            sql += ") AS v WHERE COALESCE((SELECT seq || ':' || hash FROM audit_log ORDER BY seq DESC LIMIT 1), ?) = ? RETURNING seq"
+            binds += [.text("0:" + genesisHash), .text("\(first.seq - 1):\(first.prevHash)")]
+            let (statement, values) = (sql, binds)
+            inserted = try await store.withSQLiteWriter { connection in try await connection.query(statement, values).count }
         }
         // Counted, not decoded: a row per entry inserted.
-        let inserted = try await db.raw(query).all()
-        return inserted.count == records.count ? records : nil
-    }
-
-    /// `insert(_:dialect:on:)` on SQLite's writer connection, the same statement with its values
-    /// bound directly (text, integer, the date as SQLiteKit binds it): the hot path of every
-    /// audited request, where SQLKit's serialising and encoding cost more than the insert.
-    static func insert(_ records: [AuditRecord], on connection: SQLiteConnection) async throws -> [AuditRecord]? {
-        guard let first = records.first else { return [] }
-        var sql = "INSERT INTO audit_log (" + columns.joined(separator: ", ") + ") SELECT * FROM (VALUES "
-        let row = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
-        var binds: [SQLiteData] = []
-        binds.reserveCapacity(records.count * columns.count + 2)
-        func text(_ value: String?) -> SQLiteData { value.map { .text($0) } ?? .null }
-        for (i, r) in records.enumerated() {
-            sql += i == 0 ? row : ", " + row
-            binds += [.integer(Int(r.seq)), r.at.sqliteData ?? .null, .text(r.actor), .text(r.action), text(r.recordType), text(r.recordID),
-                      text(r.divisionCode), text(r.purpose), text(r.source), text(r.requestID), .text(r.outcome), text(r.detail),
-                      .text(r.prevHash), .text(r.hash)]
-        }
-        sql += ") AS v WHERE COALESCE((SELECT seq || ':' || hash FROM audit_log ORDER BY seq DESC LIMIT 1), ?) = ? RETURNING seq"
-        binds += [.text("0:" + genesisHash), .text("\(first.seq - 1):\(first.prevHash)")]
-        let inserted = try await connection.query(sql, binds)
-        return inserted.count == records.count ? records : nil
+        return inserted == records.count ? records : nil
     }
 
     /// Records as a JSON array whose keys are the table's columns, for `json_populate_recordset`.

@@ -396,11 +396,11 @@ public final class Store: Sendable, Service {
     }
 
     /// On SQLite, `body` on the writer connection itself under the writer's lock, without SQLKit's
-    /// serialising and encoding (the audit log's group commit, the hottest insert); nil on
-    /// PostgreSQL. A statement outside a transaction is a transaction of its own.
-    func withSQLiteWriter<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T? {
+    /// serialising and encoding (the audit log's group commit, the hottest insert). A statement
+    /// outside a transaction is a transaction of its own. Only for a SQLite store.
+    func withSQLiteWriter<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
-        guard case .sqlite(_, let writer, let lock) = backend else { return nil }
+        guard case .sqlite(_, let writer, let lock) = backend else { preconditionFailure("withSQLiteWriter on a PostgreSQL store") }
         return try await lock.withLock { try await body(writer) }
     }
 
