@@ -14,7 +14,7 @@ extension CaseDesk {
         let now = clock.now()
         let dialect = store.dialect
         let scheduler = "system:deadlines"
-        try await store.write { db in
+        try await store.write(deferring: { db, deferred in
             guard var row = try await CaseRow.load(check.number, forUpdate: true, dialect: dialect, on: db),
                   row.deadlineAt?.millisecondISO8601 == check.deadline,
                   row.caseState == .dispatched || row.caseState == .handling else { return }
@@ -38,7 +38,7 @@ extension CaseDesk {
             try await row.update(on: db)
             let system = Principal(kind: .commandLine, id: "deadlines", displayName: "deadline scheduler", organisationCode: nil, scope: .city, roles: [.platformAdmin])
             try await finish(row, events: [event], operation: .updated, action: "cases.\(event.action)", by: system,
-                             origin: AuditOrigin(source: "scheduler"), at: now, dialect: dialect, on: db)
-        }
+                             origin: AuditOrigin(source: "scheduler"), at: now, on: db, deferred)
+        })
     }
 }

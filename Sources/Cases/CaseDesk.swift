@@ -112,12 +112,12 @@ public struct CaseDesk: Sendable {
         let now = clock.now()
         let dialect = store.dialect
 
-        let (row, events, attachments, categoryName) = try await store.writeBatched { db -> (CaseRow, [CaseEvent], [CaseAttachment], String) in
-            let reference = try await reference.snapshot(on: db)
+        let (row, events, attachments, categoryName) = try await store.writeBatched { db, deferred -> (CaseRow, [CaseEvent], [CaseAttachment], String) in
+            let reference = try await snapshot(on: db, deferred)
             guard let category = reference.categories[new.categoryCode], category.active else {
                 throw CasesError.unknownCategory(new.categoryCode)
             }
-            let number = try await CaseNumber.next(division: division, at: now, on: db)
+            let number = try await CaseNumber.next(division: division, at: now, on: db, deferred)
             var registered: Bool?
             if let idValue { registered = try await PersonRegistry.isRegistered(idValue, on: db) }
             var row = CaseRow(
@@ -135,12 +135,14 @@ public struct CaseDesk: Sendable {
                 events.append(Event(action: "handOff", from: .reported, to: .handedOff, actor: caller.auditActor, organisation: caller.organisationCode,
                                     note: "转 \(line.rawValue)"))
             } else if new.channel == .hotline {
-                events += try await register(&row, at: now, by: caller, reference: reference, on: db)
+                events += try await register(&row, at: now, by: caller, reference: reference, deferred)
             }
-            try await row.insert(on: db)
+            // A new case is read back by nobody in this transaction: its row goes in with the
+            // batch's other new cases, in one insert.
+            deferred.insert(into: "cases", columns: CaseRow.columns, values: row.binds)
             let attachments = try await store(photos, stage: "report", of: row, by: caller, at: now, on: db)
             let timeline = try await finish(row, events: events, operation: .created, action: "cases.file", by: caller, origin: origin, at: now,
-                                            dialect: dialect, on: db)
+                                            on: db, deferred)
             return (row, timeline, attachments, category.name)
         }
         // The case as it was written: no second read.
@@ -190,14 +192,15 @@ public struct CaseDesk: Sendable {
         let photos = try Self.checked(input.photos)
         let now = clock.now()
         let dialect = store.dialect
-        try await store.writeBatched { db in
+        try await store.writeBatched { db, deferred in
             guard var row = try await CaseRow.load(number, forUpdate: true, dialect: dialect, on: db) else { throw CasesError.unknownCase }
             try authorize(row)
-            let events = try await apply(action, input, to: &row, photos: photos, at: now, by: caller, reference: try await reference.snapshot(on: db), on: db)
+            let events = try await apply(action, input, to: &row, photos: photos, at: now, by: caller, reference: try await snapshot(on: db, deferred),
+                                         on: db, deferred)
             row.updatedAt = now
             try await row.update(on: db)
             try await finish(row, events: events, operation: .updated, action: "cases.\(action.rawValue)", by: caller, origin: origin, at: now,
-                             dialect: dialect, on: db)
+                             on: db, deferred)
         }
         return try await detail(number, by: caller, origin: origin)
     }
@@ -219,7 +222,7 @@ public struct CaseDesk: Sendable {
     }
 
     private func apply(_ action: CaseAction, _ input: CaseActionInput, to row: inout CaseRow, photos: [(Photo, String)], at now: Date,
-                       by caller: Principal, reference: CatalogueCache.Snapshot, on db: any SQLDatabase) async throws -> [Event] {
+                       by caller: Principal, reference: CatalogueCache.Snapshot, on db: any SQLDatabase, _ deferred: BatchedWrites) async throws -> [Event] {
         let from = row.caseState
         func event(_ to: CaseState, _ name: String = action.rawValue, note: String? = input.note, organisation: String? = nil) -> Event {
             Event(action: name, from: from, to: to, actor: caller.auditActor, organisation: organisation ?? row.organisationCode, note: note)
@@ -232,7 +235,7 @@ public struct CaseDesk: Sendable {
         }
         switch action {
         case .register:
-            return try await register(&row, at: now, by: caller, note: input.note, reference: reference, on: db)
+            return try await register(&row, at: now, by: caller, note: input.note, reference: reference, deferred)
         case .reject:
             let note = try requireNote("不予立案")
             row.state = CaseState.rejected.rawValue
@@ -243,7 +246,7 @@ public struct CaseDesk: Sendable {
                 throw CasesError.invalidField("organisationCode", zh: "请选择承办部门", en: "Name the organisation to dispatch to")
             }
             try await CaseCatalogue.requireOrganisation(code, on: db)
-            return try await dispatch(&row, to: code, at: now, actor: caller.auditActor, note: input.note, reference: reference, on: db)
+            return try await dispatch(&row, to: code, at: now, actor: caller.auditActor, note: input.note, reference: reference, deferred)
         case .accept:
             row.state = CaseState.handling.rawValue
             row.acceptedAt = now
@@ -276,7 +279,7 @@ public struct CaseDesk: Sendable {
                 row.state = CaseState.closed.rawValue
                 row.closedAt = now
                 var events = [event(.closed, "close")]
-                events += try await closeMerged(into: row, at: now, by: caller, on: db)
+                events += try await closeMerged(into: row, at: now, by: caller, on: db, deferred)
                 return events
             }
             // Rework: back to the department, the deadline running on.
@@ -298,7 +301,7 @@ public struct CaseDesk: Sendable {
                 row.state = CaseState.handling.rawValue
                 row.closedAt = nil
                 row.reworks += 1
-                try await schedule(&row, from: now, limit: reference.limit(for: row), calendar: reference.calendar, on: db)
+                schedule(&row, from: now, limit: reference.limit(for: row), calendar: reference.calendar, deferred)
                 return [event(.closed, "callback", note: [answer, input.note].compactMap { $0 }.joined(separator: "；")),
                         Event(action: "reopen", from: .closed, to: .handling, actor: caller.auditActor, organisation: row.organisationCode, note: answer)]
             }
@@ -329,7 +332,7 @@ public struct CaseDesk: Sendable {
                 // The extra time runs from the current deadline (or now, if it has passed).
                 let base = max(row.deadlineAt ?? now, now)
                 row.extended = true
-                try await schedule(&row, from: base, limit: TimeLimit(amount, unit), calendar: reference.calendar, on: db, resetMarks: true, start: now)
+                schedule(&row, from: base, limit: TimeLimit(amount, unit), calendar: reference.calendar, deferred, resetMarks: true, start: now)
             }
             return [event(from)]
         case .approvePark, .refusePark:
@@ -342,7 +345,7 @@ public struct CaseDesk: Sendable {
             return [event(from)]
         case .unpark:
             row.state = CaseState.handling.rawValue
-            try await schedule(&row, from: now, limit: reference.limit(for: row), calendar: reference.calendar, on: db)
+            schedule(&row, from: now, limit: reference.limit(for: row), calendar: reference.calendar, deferred)
             return [event(.handling)]
         case .escalate:
             row.escalations += 1
@@ -362,38 +365,38 @@ public struct CaseDesk: Sendable {
             row.mergedInto = master.number
             row.pendingRequest = nil
             try await appendEvents([Event(action: "mergedFrom", from: master.caseState, to: master.caseState, actor: caller.auditActor,
-                                          organisation: master.organisationCode, note: row.number)], to: master, at: now, on: db)
+                                          organisation: master.organisationCode, note: row.number)], to: master, at: now, on: db, deferred)
             return [event(.merged, note: [into, input.note].compactMap { $0 }.joined(separator: "；"))]
         }
     }
 
     /// Registers a reported case and, when a routing rule covers it, dispatches it at once.
     private func register(_ row: inout CaseRow, at now: Date, by caller: Principal, note: String? = nil, reference: CatalogueCache.Snapshot,
-                          on db: any SQLDatabase) async throws -> [Event] {
+                          _ deferred: BatchedWrites) async throws -> [Event] {
         row.state = CaseState.registered.rawValue
         row.registeredAt = now
         var events = [Event(action: "register", from: .reported, to: .registered, actor: caller.auditActor, organisation: caller.organisationCode, note: note)]
         if let organisation = reference.route(category: row.categoryCode, division: row.divisionCode) {
-            events += try await dispatch(&row, to: organisation, at: now, actor: "system:router", note: "按派遣规则自动派遣", reference: reference, on: db)
+            events += try await dispatch(&row, to: organisation, at: now, actor: "system:router", note: "按派遣规则自动派遣", reference: reference, deferred)
         }
         return events
     }
 
     private func dispatch(_ row: inout CaseRow, to organisation: String, at now: Date, actor: String, note: String?, reference: CatalogueCache.Snapshot,
-                          on db: any SQLDatabase) async throws -> [Event] {
+                          _ deferred: BatchedWrites) async throws -> [Event] {
         let from = row.caseState
         row.state = CaseState.dispatched.rawValue
         row.organisationCode = organisation
         row.dispatchedAt = now
         row.acceptedAt = nil
-        try await schedule(&row, from: now, limit: reference.limit(for: row), calendar: reference.calendar, on: db)
+        schedule(&row, from: now, limit: reference.limit(for: row), calendar: reference.calendar, deferred)
         return [Event(action: "dispatch", from: from, to: .dispatched, actor: actor, organisation: organisation, note: note)]
     }
 
     /// Sets the handling deadline `limit` after `base` and schedules its two checks (a warning at
     /// 80% of the time from `start`, the overdue mark at the deadline) as jobs in this transaction.
-    private func schedule(_ row: inout CaseRow, from base: Date, limit: TimeLimit, calendar: WorkCalendar, on db: any SQLDatabase, resetMarks: Bool = true,
-                          start: Date? = nil) async throws {
+    private func schedule(_ row: inout CaseRow, from base: Date, limit: TimeLimit, calendar: WorkCalendar, _ deferred: BatchedWrites, resetMarks: Bool = true,
+                          start: Date? = nil) {
         let deadline = calendar.deadline(from: base, limit)
         for year in calendar.missingYears(from: base, to: deadline) where warnedYears.first(year) {
             logger.warning("no working-day schedule for \(year): deadlines count Monday to Friday and may be wrong; load the year's schedule",
@@ -406,16 +409,15 @@ public struct CaseDesk: Sendable {
         }
         let begin = start ?? base
         let warnAt = begin.addingTimeInterval(max(0, deadline.timeIntervalSince(begin)) * 0.8)
-        let jobs = try [("warn", warnAt), ("overdue", deadline)].map { stage, runAt in
+        let jobs = [("warn", warnAt), ("overdue", deadline)].map { stage, runAt in
             let payload = DeadlineCheck(division: row.divisionCode, number: row.number, deadline: deadline.millisecondISO8601, stage: stage)
-            return NewJob(kind: Self.deadlineJob, payload: String(decoding: try JSONEncoder().encode(payload), as: UTF8.self),
-                          dedupeKey: "\(Self.deadlineJob):\(row.number):\(payload.deadline):\(stage)", runAt: runAt)
+            return NewJob(kind: Self.deadlineJob, payload: payload.json, dedupeKey: "\(Self.deadlineJob):\(row.number):\(payload.deadline):\(stage)", runAt: runAt)
         }
-        try await JobQueue.enqueue(jobs, now: clock.now(), on: db)
+        deferred.enqueue(jobs, now: clock.now())
     }
 
     /// Closing a case closes the cases merged into it: their reporters are told the outcome.
-    private func closeMerged(into master: CaseRow, at now: Date, by caller: Principal, on db: any SQLDatabase) async throws -> [Event] {
+    private func closeMerged(into master: CaseRow, at now: Date, by caller: Principal, on db: any SQLDatabase, _ deferred: BatchedWrites) async throws -> [Event] {
         let merged = try await db.raw("SELECT * FROM cases WHERE merged_into = \(bind: master.number)")
             .all(decoding: CaseRow.self, keyDecodingStrategy: .convertFromSnakeCase)
         for var row in merged {
@@ -423,9 +425,9 @@ public struct CaseDesk: Sendable {
             row.updatedAt = now
             try await row.update(on: db)
             try await appendEvents([Event(action: "outcome", from: .merged, to: .merged, actor: caller.auditActor, organisation: master.organisationCode,
-                                          note: "并入的案件 \(master.number) 已结案，已告知反映人")], to: row, at: now, on: db)
-            try await ChangeLog.record([NewChange(module: "cases", recordType: "case", recordKey: row.number, divisionCode: row.divisionCode,
-                                                  operation: .updated, fields: ["closedAt"], actor: caller.auditActor)], at: now, dialect: store.dialect, on: db)
+                                          note: "并入的案件 \(master.number) 已结案，已告知反映人")], to: row, at: now, on: db, deferred)
+            deferred.record([NewChange(module: "cases", recordType: "case", recordKey: row.number, divisionCode: row.divisionCode,
+                                       operation: .updated, fields: ["closedAt"], actor: caller.auditActor)], at: now)
         }
         return merged.isEmpty ? [] : [Event(action: "toldMerged", from: .closed, to: .closed, actor: caller.auditActor, organisation: master.organisationCode,
                                            note: merged.map(\.number).joined(separator: ","))]
@@ -435,20 +437,20 @@ public struct CaseDesk: Sendable {
     /// its `updated_at` included, is written by the caller).
     @discardableResult
     func finish(_ row: CaseRow, events: [Event], operation: ChangeOperation, action: String, by caller: Principal, origin: AuditOrigin,
-                at now: Date, dialect: Dialect, on db: any SQLDatabase) async throws -> [CaseEvent] {
-        let timeline = try await appendEvents(events, to: row, at: now, new: operation == .created, on: db)
-        try await AuditLog.append(AuditEntry(actor: caller.auditActor, action: action, recordType: "case", recordID: row.number, divisionCode: row.divisionCode,
-                                             origin: origin, detail: events.map { "\($0.action)→\($0.to.rawValue)" }.joined(separator: ", ")),
-                                  at: now, dialect: dialect, on: db)
-        try await ChangeLog.record([NewChange(module: "cases", recordType: "case", recordKey: row.number, divisionCode: row.divisionCode, operation: operation,
-                                              fields: operation == .created ? CaseRow.columns : ["state"] + events.map(\.action), actor: caller.auditActor)],
-                                   at: now, dialect: dialect, on: db)
+                at now: Date, on db: any SQLDatabase, _ deferred: BatchedWrites) async throws -> [CaseEvent] {
+        let timeline = try await appendEvents(events, to: row, at: now, new: operation == .created, on: db, deferred)
+        deferred.audit(AuditEntry(actor: caller.auditActor, action: action, recordType: "case", recordID: row.number, divisionCode: row.divisionCode,
+                                  origin: origin, detail: events.map { "\($0.action)→\($0.to.rawValue)" }.joined(separator: ", ")), at: now)
+        deferred.record([NewChange(module: "cases", recordType: "case", recordKey: row.number, divisionCode: row.divisionCode, operation: operation,
+                                   fields: operation == .created ? CaseRow.columns : ["state"] + events.map(\.action), actor: caller.auditActor)], at: now)
         return timeline
     }
 
-    /// Appends `events` to the case's timeline in one insert; a new case's timeline starts at 1.
+    /// Appends `events` to the case's timeline in one insert; a new case's timeline starts at 1 and
+    /// goes in with the batch's other new cases (nobody reads it back in this transaction).
     @discardableResult
-    private func appendEvents(_ events: [Event], to row: CaseRow, at now: Date, new: Bool = false, on db: any SQLDatabase) async throws -> [CaseEvent] {
+    private func appendEvents(_ events: [Event], to row: CaseRow, at now: Date, new: Bool = false, on db: any SQLDatabase,
+                              _ deferred: BatchedWrites) async throws -> [CaseEvent] {
         guard !events.isEmpty else { return [] }
         struct Last: Decodable { let seq: Int? }
         let last = new ? 0 : try await db.raw("SELECT MAX(seq) AS seq FROM case_events WHERE division_code = \(bind: row.divisionCode) AND number = \(bind: row.number)")
@@ -456,7 +458,15 @@ public struct CaseDesk: Sendable {
         let timeline = events.enumerated().map { i, e in
             CaseEvent(seq: last + i + 1, at: now, actor: e.actor, action: e.action, fromState: e.from, toState: e.to, organisationCode: e.organisation, note: e.note)
         }
-        var query: SQLQueryString = "INSERT INTO case_events (division_code, number, seq, at, actor, action, from_state, to_state, organisation_code, note) VALUES "
+        if new {
+            for e in timeline {
+                deferred.insert(into: "case_events", columns: Self.eventColumns,
+                                values: [row.divisionCode, row.number, e.seq, now, e.actor, e.action, e.fromState?.rawValue, e.toState.rawValue,
+                                         e.organisationCode, e.note])
+            }
+            return timeline
+        }
+        var query = SQLQueryString("INSERT INTO case_events (" + Self.eventColumns.joined(separator: ", ") + ") VALUES ")
         for (i, e) in timeline.enumerated() {
             if i > 0 { query += ", " }
             query += """
@@ -466,6 +476,13 @@ public struct CaseDesk: Sendable {
         }
         try await db.raw(query).run()
         return timeline
+    }
+
+    static let eventColumns = ["division_code", "number", "seq", "at", "actor", "action", "from_state", "to_state", "organisation_code", "note"]
+
+    /// The reference data, checked once per transaction (once for a whole batch of intakes).
+    func snapshot(on db: any SQLDatabase, _ deferred: BatchedWrites) async throws -> CatalogueCache.Snapshot {
+        try await deferred.memo("cases.catalogue") { try await reference.snapshot(on: db) }
     }
 
     // MARK: Photos
@@ -514,7 +531,7 @@ public struct CaseDesk: Sendable {
         let checked = try Self.checked([photo])
         let now = clock.now()
         let dialect = store.dialect
-        return try await store.write { db in
+        return try await store.write(deferring: { db, deferred in
             guard let row = try await CaseRow.load(number, forUpdate: true, dialect: dialect, on: db), try canRead(row, caller) else {
                 throw CasesError.unknownCase
             }
@@ -545,9 +562,9 @@ public struct CaseDesk: Sendable {
             let stored = try await store(checked, stage: stage, of: row, by: caller, at: now, on: db)
             try await db.raw("UPDATE cases SET updated_at = \(bind: now) WHERE division_code = \(bind: row.divisionCode) AND number = \(bind: row.number)").run()
             try await finish(row, events: [Event(action: "photo", from: state, to: state, actor: caller.auditActor, organisation: row.organisationCode, note: stage)],
-                             operation: .updated, action: "cases.photo", by: caller, origin: origin, at: now, dialect: dialect, on: db)
+                             operation: .updated, action: "cases.photo", by: caller, origin: origin, at: now, on: db, deferred)
             return stored[0]
-        }
+        })
     }
 
     /// A photo's bytes, for whoever may see its case.
@@ -626,6 +643,11 @@ struct DeadlineCheck: Codable {
     let number: String
     let deadline: String
     let stage: String
+
+    /// The job's payload, written without an encoder: two are made for every case dispatched.
+    var json: String {
+        "{\"division\":\(Text.jsonQuoted(division)),\"number\":\(Text.jsonQuoted(number)),\"deadline\":\(Text.jsonQuoted(deadline)),\"stage\":\(Text.jsonQuoted(stage))}"
+    }
 }
 
 /// Years already warned about, once per process.

@@ -125,15 +125,12 @@ enum CaseNumber {
     }
 
     /// The next number of `division` on the day of `date`, counted in the caller's transaction.
-    static func next(division: String, at date: Date, on db: any SQLDatabase) async throws -> String {
+    static func next(division: String, at date: Date, on db: any SQLDatabase, _ deferred: BatchedWrites) async throws -> String {
         let day = String(WorkCalendar.dayKey(date).replacingOccurrences(of: "-", with: "").dropFirst(2))
-        struct Last: Decodable { let last: Int }
-        let last = try await db.raw("""
-            INSERT INTO case_counters (division_code, day, last) VALUES (\(bind: division), \(bind: day), 1)
-            ON CONFLICT (division_code, day) DO UPDATE SET last = case_counters.last + 1
-            RETURNING last
-            """).first(decoding: Last.self)?.last ?? 1
-        let seq = String(last)
+        let seq = String(try await deferred.next(counter, key: [division, day], on: db))
         return division + day + String(repeating: "0", count: max(0, 5 - seq.count)) + seq
     }
+
+    /// The day's last number per division.
+    static let counter = BatchedWrites.Counter(table: "case_counters", keyColumns: ["division_code", "day"])
 }

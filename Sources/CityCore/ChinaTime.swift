@@ -13,7 +13,26 @@ public enum ChinaTime {
 
     /// `YYYY-MM-DD` of the day `date` falls on, in China.
     public static func day(_ date: Date) -> String {
-        let c = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+        // China keeps UTC+8 all year (no daylight saving since 1991): the civil date follows from
+        // the day count alone (H. Hinnant's days-to-civil), with no calendar object and no
+        // formatter; deadlines ask for it many times per case.
+        let days = Int(((date.timeIntervalSince1970 + 8 * 3600) / 86_400).rounded(.down))
+        let (year, month, day) = civil(fromDays: days)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let y = year >= 0 && year < 10_000 ? String(repeating: "0", count: 4 - String(year).count) + String(year) : String(year)
+        return "\(y)-\(two(month))-\(two(day))"
+    }
+
+    /// Year, month and day of the `days`-th day after 1970-01-01 (proleptic Gregorian).
+    static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -72,22 +72,30 @@ public struct ChangeLog: Sendable {
     /// directly bound multi-row inserts on SQLite.
     @discardableResult
     public static func record(_ changes: [NewChange], at date: Date, dialect: Dialect, on db: any SQLDatabase, copier: BulkCopier? = nil) async throws -> [Int64] {
+        guard let copier else { return try await record(dated: changes.map { ($0, date) }, dialect: dialect, on: db) }
         guard !changes.isEmpty else { return [] }
         try await dialect.lockForTransaction(AuditLog.lockKey, on: db)
         let head = try await head(on: db)
         let cursors = (1...Int64(changes.count)).map { head + $0 }
-        if let copier {
-            let rows: [[BulkValue]] = zip(cursors, changes).map { cursor, change in
-                [.int(cursor), .date(date), .text(change.module), .text(change.recordType), .text(change.recordKey),
-                 change.divisionCode.map { .text($0) } ?? .null, .text(change.operation.rawValue), .text(change.fields.joined(separator: ",")), .text(change.actor)]
-            }
-            try await copier.copy(into: "change_log", columns: columns, rows: rows)
-            try await dialect.notify(channel, on: db)
-            return cursors
+        let rows: [[BulkValue]] = zip(cursors, changes).map { cursor, change in
+            [.int(cursor), .date(date), .text(change.module), .text(change.recordType), .text(change.recordKey),
+             change.divisionCode.map { .text($0) } ?? .null, .text(change.operation.rawValue), .text(change.fields.joined(separator: ",")), .text(change.actor)]
         }
+        try await copier.copy(into: "change_log", columns: columns, rows: rows)
+        try await dialect.notify(channel, on: db)
+        return cursors
+    }
+
+    /// Records changes, each at its own time, inside the caller's transaction; returns their cursors.
+    @discardableResult
+    static func record(dated changes: [(NewChange, Date)], dialect: Dialect, on db: any SQLDatabase) async throws -> [Int64] {
+        guard !changes.isEmpty else { return [] }
+        try await dialect.lockForTransaction(AuditLog.lockKey, on: db)
+        let head = try await head(on: db)
+        let cursors = (1...Int64(changes.count)).map { head + $0 }
         for (chunk, base) in zip(changes.chunked(2_000), stride(from: 0, to: changes.count, by: 2_000)) {
             var query: SQLQueryString = "INSERT INTO change_log (cursor, at, module, record_type, record_key, division_code, operation, fields, actor) VALUES "
-            for (i, change) in chunk.enumerated() {
+            for (i, (change, date)) in chunk.enumerated() {
                 if i > 0 { query += ", " }
                 query += """
                     (\(bind: cursors[base + i]), \(bind: date), \(bind: change.module), \(bind: change.recordType), \(bind: change.recordKey), \

@@ -82,9 +82,14 @@ public struct JobQueue: Sendable {
     /// Enqueues several jobs with one statement in the caller's transaction; a job whose dedupe key
     /// is already queued is left out, as `enqueue` leaves it.
     public static func enqueue(_ jobs: [NewJob], now: Date, on db: any SQLDatabase) async throws {
+        try await enqueue(dated: jobs.map { ($0, now) }, on: db)
+    }
+
+    /// Enqueues jobs, each made at its own time, with one statement in the caller's transaction.
+    static func enqueue(dated jobs: [(NewJob, Date)], on db: any SQLDatabase) async throws {
         guard !jobs.isEmpty else { return }
         var query: SQLQueryString = "INSERT INTO jobs (queue, kind, payload, dedupe_key, state, run_at, attempts, max_attempts, created_at) VALUES "
-        for (i, job) in jobs.enumerated() {
+        for (i, (job, now)) in jobs.enumerated() {
             if i > 0 { query += ", " }
             query += "(\(bind: job.queue), \(bind: job.kind), \(bind: job.payload), \(bind: job.dedupeKey), 'queued', \(bind: job.runAt ?? now), 0, \(bind: job.maxAttempts), \(bind: now))"
         }
@@ -93,7 +98,10 @@ public struct JobQueue: Sendable {
     }
 
     /// Claims up to `limit` due jobs of a queue for `worker`, leased for `lease` seconds. Jobs whose
-    /// lease ran out (their worker died) are claimable again.
+    /// lease ran out (their worker died) are claimable again. A running job was due when it was
+    /// claimed, so `run_at <= now` holds for it too: the condition reads as one range of the
+    /// `jobs_ready` index per state, however many jobs wait for a later time (every case
+    /// dispatched queues two deadline checks, most of them days ahead).
     public func claim(queue: String = "default", worker: String, limit: Int = 10, lease: TimeInterval = 60) async throws -> [Job] {
         let now = clock.now()
         let until = now.addingTimeInterval(lease)
@@ -103,8 +111,8 @@ public struct JobQueue: Sendable {
                 UPDATE jobs SET state = 'running', attempts = attempts + 1, locked_by = \(bind: worker), locked_until = \(bind: until)
                 WHERE id IN (
                     SELECT id FROM jobs
-                    WHERE queue = \(bind: queue)
-                      AND ((state = 'queued' AND run_at <= \(bind: now)) OR (state = 'running' AND locked_until < \(bind: now)))
+                    WHERE queue = \(bind: queue) AND state IN ('queued', 'running') AND run_at <= \(bind: now)
+                      AND (state = 'queued' OR locked_until < \(bind: now))
                     ORDER BY run_at, id
                     LIMIT \(bind: limit)\(skipLocked)
                 )

@@ -88,5 +88,11 @@ public enum StoreMigrations {
             END $$
             """,
         ]),
+        // Followers read "changes of these types after my cursor" after every commit (the wall
+        // display, the geography index, subscriptions). Without this index SQLite answered them
+        // from `change_log_record`, reading every change of the type ever made, each time.
+        Migration(module: "store", number: 5, name: "change log by type and cursor", statements: [
+            "CREATE INDEX change_log_type_cursor ON change_log (record_type, cursor)",
+        ]),
     ]
 }

@@ -58,7 +58,7 @@ public enum Base64URL {
     /// nil for anything but base64url without padding. Decodes the bytes directly (a licence is
     /// verified thousands of times a second; string replacements and padding cost more than the signature).
     public static func decode(_ text: some StringProtocol) -> Data? {
-        var input = text.utf8
+        let input = text.utf8
         return input.withContiguousStorageIfAvailable { decode(bytes: $0) } ?? Array(input).withUnsafeBufferPointer { decode(bytes: $0) }
     }
 

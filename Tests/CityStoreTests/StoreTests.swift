@@ -183,7 +183,7 @@ struct StoreTests {
                 for i in 0..<60 {
                     group.addTask {
                         do {
-                            return (i, .success(try await store.writeBatched { db in
+                            return (i, .success(try await store.writeBatched { db, _ in
                                 try await db.raw("INSERT INTO notes (id, body) VALUES (\(bind: i), \(bind: "note \(i)"))").run()
                                 if i % 7 == 3 { throw Refused(i: i) }
                                 // A duplicate key: the engine's error, after this work's first insert.
@@ -210,6 +210,71 @@ struct StoreTests {
             }
             let ids = try await store.read { try await $0.raw("SELECT id FROM notes ORDER BY id").all().map { try $0.decode(column: "id", as: Int.self) } }
             #expect(ids == (0..<60).filter { ![3, 5].contains($0 % 7) })
+        }
+    }
+
+    @Test("a batch's deferred writes: numbers without gaps, what a failed change deferred is gone, a bad row fails only its own change",
+          arguments: TestEngine.all)
+    func batchedDeferredWrites(engine: TestEngine) async throws {
+        struct Refused: Error, Equatable { let i: Int }
+        let extra = Migration(module: "test", number: 1, name: "notes", statements: [
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, topic TEXT NOT NULL, number INTEGER NOT NULL, UNIQUE (topic, number))",
+            "CREATE TABLE note_counters (topic TEXT PRIMARY KEY, last INTEGER NOT NULL)",
+        ])
+        let counter = BatchedWrites.Counter(table: "note_counters", keyColumns: ["topic"])
+        try await TestStores.with(engine, migrations: StoreMigrations.all + [extra]) { store in
+            let now = Date(timeIntervalSince1970: 1_790_000_000)
+            let outcomes = try await withThrowingTaskGroup(of: (Int, Result<Int, any Error>).self) { group in
+                for i in 0..<90 {
+                    group.addTask {
+                        do {
+                            return (i, .success(try await store.writeBatched { db, deferred in
+                                let topic = i % 2 == 0 ? "even" : "odd"
+                                let number = try await deferred.next(counter, key: [topic], on: db)
+                                deferred.insert(into: "notes", columns: ["id", "topic", "number"], values: [i, topic, number])
+                                deferred.audit(AuditEntry(actor: "test", action: "test.note", recordType: "note", recordID: String(i)), at: now)
+                                deferred.record([NewChange(module: "test", recordType: "note", recordKey: String(i), divisionCode: nil, operation: .created,
+                                                           fields: ["id"], actor: "test")], at: now)
+                                if i % 7 == 3 { throw Refused(i: i) }
+                                // A second row with the same key: refused by the engine only when the batch is written.
+                                if i % 7 == 5 { deferred.insert(into: "notes", columns: ["id", "topic", "number"], values: [i, topic, -number]) }
+                                return number
+                            }))
+                        } catch {
+                            return (i, .failure(error))
+                        }
+                    }
+                }
+                var all: [Int: Result<Int, any Error>] = [:]
+                for try await (i, outcome) in group { all[i] = outcome }
+                return all
+            }
+            let kept = (0..<90).filter { ![3, 5].contains($0 % 7) }
+            for i in 0..<90 {
+                switch (i % 7, outcomes[i]!) {
+                case (3, .failure(let error)): #expect(error as? Refused == Refused(i: i))
+                case (5, .failure(let error)): #expect(!(error is Refused), "\(error)")
+                case (3, .success), (5, .success): Issue.record("change \(i) should have failed")
+                case (_, .success): break
+                case (_, .failure(let error)): Issue.record("change \(i) failed: \(error)")
+                }
+            }
+            struct Note: Decodable, Equatable { let id: Int; let topic: String; let number: Int }
+            let notes = try await store.read { try await $0.raw("SELECT id, topic, number FROM notes ORDER BY id").all(decoding: Note.self) }
+            #expect(notes.map(\.id) == kept)
+            for topic in ["even", "odd"] {
+                // Each kept change has the number it was told, and the numbers run 1, 2, 3… with no gap.
+                let mine = notes.filter { $0.topic == topic }
+                #expect(mine.map(\.number).sorted() == Array(1...mine.count))
+                for note in mine { #expect(try outcomes[note.id]!.get() == note.number) }
+                let last = try await store.read { try await $0.raw("SELECT last FROM note_counters WHERE topic = \(bind: topic)").first()?.decode(column: "last", as: Int.self) }
+                #expect(last == mine.count)
+            }
+            let audited = try await AuditLog(store: store).entries(recordType: "note", limit: 1_000).compactMap { Int($0.recordID ?? "") }
+            #expect(audited.sorted() == kept)
+            #expect(try await AuditLog(store: store).verify().isIntact)
+            let changed = try await ChangeLog(store: store).changes(after: 0, limit: 1_000).map(\.recordKey).compactMap { Int($0) }
+            #expect(changed.sorted() == kept)
         }
     }
 
