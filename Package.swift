@@ -173,7 +173,7 @@ let package = Package(
         .testTarget(name: "CityCoreTests", dependencies: ["CityCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CityStoreTests",
-            dependencies: ["CityStore", "TestSupport", .product(name: "SQLKit", package: "sql-kit")],
+            dependencies: ["CityStore", "TestSupport", .product(name: "SQLKit", package: "sql-kit"), .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -16,9 +16,15 @@ public enum Text {
 
     /// Whether `text` holds a control character that stored text may not hold.
     public static func hasForbiddenControl(_ text: some StringProtocol) -> Bool {
+        // Native strings are contiguous UTF-8: scan the bytes in place (every audited field and
+        // every input field passes here).
+        text.utf8.withContiguousStorageIfAvailable(hasForbiddenControl(bytes:)) ?? hasForbiddenControl(bytes: text.utf8)
+    }
+
+    private static func hasForbiddenControl(bytes: some Sequence<UInt8>) -> Bool {
         // C0 controls and DEL are single UTF-8 bytes; C1 controls are U+0080…U+009F, encoded C2 80…C2 9F.
         var afterC2 = false
-        for byte in text.utf8 {
+        for byte in bytes {
             if afterC2, byte <= 0x9F { return true }
             afterC2 = byte == 0xC2
             if byte < 0x20, byte != 0x09, byte != 0x0A, byte != 0x0D { return true }
@@ -47,7 +53,11 @@ public enum Text {
     /// `text` as a JSON string literal, quotes included (RFC 8259: `"`, `\` and C0 controls escaped).
     public static func jsonQuoted(_ text: String) -> String {
         // Most strings need no escape: copy them whole (this is on the path of every refusal).
-        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+        func needsEscape(_ bytes: some Sequence<UInt8>) -> Bool {
+            for byte in bytes where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return true }
+            return false
+        }
+        if !(text.utf8.withContiguousStorageIfAvailable(needsEscape) ?? needsEscape(text.utf8)) {
             return "\"" + text + "\""
         }
         var out = "\""

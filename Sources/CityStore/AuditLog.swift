@@ -271,35 +271,37 @@ public struct AuditLog: Sendable {
     /// two different rows serialise alike.
     static func chainHash(prevHash: String, at: Date, entry: AuditEntry) -> String {
         let millis = Int64((at.timeIntervalSince1970 * 1000).rounded())
-        let fields: [String?] = [prevHash, String(millis), entry.actor, entry.action, entry.recordType, entry.recordID,
-                                 entry.divisionCode, entry.purpose, entry.source, entry.requestID, entry.outcome, entry.detail]
-        var hasher = SHA256()
-        for var field in fields {
-            guard field != nil else {
-                hasher.update(data: absent)
-                continue
+        // The fields laid out in one buffer and hashed at once (every audited request hashes one).
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160 + (entry.detail?.utf8.count ?? 0))
+        func field(_ text: String?) {
+            guard var text else {
+                bytes += absent
+                return
             }
-            field!.withUTF8 { bytes in
-                hasher.update(data: lengthPrefix(bytes.count))
-                hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes))
+            text.withUTF8 { utf8 in
+                // A count is a small string: no allocation.
+                bytes += String(utf8.count).utf8
+                bytes.append(UInt8(ascii: ":"))
+                bytes.append(contentsOf: utf8)
             }
         }
-        return hasher.finalize().hexString
+        field(prevHash)
+        field(String(millis))
+        field(entry.actor)
+        field(entry.action)
+        field(entry.recordType)
+        field(entry.recordID)
+        field(entry.divisionCode)
+        field(entry.purpose)
+        field(entry.source)
+        field(entry.requestID)
+        field(entry.outcome)
+        field(entry.detail)
+        return SHA256.hash(data: bytes).hexString
     }
 
     private static let absent: [UInt8] = Array("-;".utf8)
-
-    /// `count` in decimal followed by `:`, the prefix of each field's bytes in the chain hash.
-    private static func lengthPrefix(_ count: Int) -> [UInt8] {
-        var digits: [UInt8] = [UInt8(ascii: ":")]
-        var n = count
-        repeat {
-            digits.append(UInt8(ascii: "0") + UInt8(n % 10))
-            n /= 10
-        } while n > 0
-        digits.reverse()
-        return digits
-    }
 
     /// Entries, newest first, optionally for one record. `divisionPrefix` limits them to one scope
     /// (a county auditor reviews the county's entries); `includeUnscoped` adds entries that belong

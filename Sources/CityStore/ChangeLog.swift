@@ -117,19 +117,26 @@ public struct ChangeLog: Sendable {
             let cursor: Int64; let at: Date; let module: String; let recordType: String; let recordKey: String; let divisionCode: String?
             let operation: String; let fields: String; let actor: String
         }
+        let query = Self.changesQuery(after: cursor, through: last, limit: limit, scopePattern: scopePattern, recordTypes: recordTypes)
         let rows = try await store.read { db in
-            var query: SQLQueryString = "SELECT * FROM change_log WHERE cursor > \(bind: cursor)"
-            if let last { query += " AND cursor <= \(bind: last)" }
-            if let scopePattern { query += " AND division_code LIKE \(bind: scopePattern)" }
-            if let recordTypes, !recordTypes.isEmpty { query += " AND record_type IN (\(binds: recordTypes))" }
-            query += " ORDER BY cursor LIMIT \(bind: min(max(limit, 1), 10_000))"
-            return try await db.raw(query).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            try await db.raw(query).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
         }
         return rows.map { row in
             Change(cursor: row.cursor, at: row.at, module: row.module, recordType: row.recordType, recordKey: row.recordKey, divisionCode: row.divisionCode,
                    operation: ChangeOperation(rawValue: row.operation) ?? .updated, fields: row.fields.isEmpty ? [] : row.fields.split(separator: ",").map(String.init),
                    actor: row.actor)
         }
+    }
+
+    /// The read behind `changes`. With record types it is answered from `change_log_type_cursor`:
+    /// each type's rows after the cursor, not every row of the type.
+    static func changesQuery(after cursor: Int64, through last: Int64?, limit: Int, scopePattern: String?, recordTypes: [String]?) -> SQLQueryString {
+        var query: SQLQueryString = "SELECT * FROM change_log WHERE cursor > \(bind: cursor)"
+        if let last { query += " AND cursor <= \(bind: last)" }
+        if let scopePattern { query += " AND division_code LIKE \(bind: scopePattern)" }
+        if let recordTypes, !recordTypes.isEmpty { query += " AND record_type IN (\(binds: recordTypes))" }
+        query += " ORDER BY cursor LIMIT \(bind: min(max(limit, 1), 10_000))"
+        return query
     }
 
     /// The latest cursor (0 for an empty log): where a new reader that wants only what comes next starts.

@@ -1,5 +1,6 @@
 import CityCore
 @testable import CityStore
+import Crypto
 import Foundation
 import SQLKit
 import TestSupport
@@ -7,6 +8,20 @@ import Testing
 
 @Suite("Audit log hash chain, on every engine")
 struct AuditLogTests {
+    @Test("the chain hash is SHA-256 over the previous hash, the time and each field, length-prefixed (absent: '-;'), as stored chains were made")
+    func chainHashLayout() {
+        let entry = AuditEntry(actor: "staff:张伟", action: "registry.person.read", recordType: "person", recordID: nil, divisionCode: "411602",
+                               purpose: "核查", source: nil, requestID: "r1", outcome: "ok", detail: "a:b;c")
+        let at = Date(timeIntervalSince1970: 1_795_622_400.123)
+        // Written out here by hand, independently of the code under test.
+        var bytes = Array("64:\(AuditLog.genesisHash)".utf8) + Array("13:1795622400123".utf8)
+        for field in ["staff:张伟", "registry.person.read", "person", nil, "411602", "核查", nil, "r1", "ok", "a:b;c"] as [String?] {
+            bytes += field.map { Array("\($0.utf8.count):".utf8) + Array($0.utf8) } ?? Array("-;".utf8)
+        }
+        let expected = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        #expect(AuditLog.chainHash(prevHash: AuditLog.genesisHash, at: at, entry: entry) == expected)
+    }
+
     func fill(_ log: AuditLog, _ n: Int) async throws {
         for i in 1...n {
             try await log.append(AuditEntry(actor: "staff:u\(i % 3)", action: "registry.person.read", recordType: "person", recordID: "41160219850612615\(i % 10)",

@@ -1,5 +1,5 @@
 import CityCore
-import CityStore
+@testable import CityStore
 import Foundation
 import SQLKit
 import TestSupport
@@ -65,6 +65,23 @@ struct ChangeLogTests {
                 for try await result in group where result.count != 1 { observed = result }
                 // Read in order, each exactly once: nothing was skipped by a reader that moved on.
                 #expect(observed == Array(1...40))
+            }
+        }
+    }
+
+    @Test("a follower's read of some record types after its cursor reads those types' new rows by index, not every row of the types (SQLite's plan)")
+    func followerReadUsesTheTypeCursorIndex() async throws {
+        try await TestStores.with(.sqlite) { store in
+            try await store.write { db in
+                try await ChangeLog.record((0..<2_000).map { Self.change("k\($0)", type: $0 % 2 == 0 ? "case" : "grid") }, at: Date(), dialect: store.dialect, on: db)
+            }
+            for (through, types) in [(Optional<Int64>(1_990), ["case"]), (nil, ["grid", "camera"])] {
+                let query = ChangeLog.changesQuery(after: 1_980, through: through, limit: 500, scopePattern: nil, recordTypes: types)
+                let plan = try await store.read { db in
+                    try await db.raw("EXPLAIN QUERY PLAN " + query).all().map { try $0.decode(column: "detail", as: String.self) }
+                }
+                #expect(plan.contains { $0.contains("change_log_type_cursor") || $0.contains("INTEGER PRIMARY KEY") }, "\(plan)")
+                #expect(!plan.contains { $0.contains("change_log_record") }, "\(plan)")
             }
         }
     }
