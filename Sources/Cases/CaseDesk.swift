@@ -110,7 +110,6 @@ public struct CaseDesk: Sendable {
         if caller.kind != .citizen { try caller.requireScope(place.division.code) }
         let division = String(place.division.code.rawValue.prefix(6))
         let now = clock.now()
-        let dialect = store.dialect
 
         let (row, events, attachments, categoryName) = try await store.writeBatched { db, deferred -> (CaseRow, [CaseEvent], [CaseAttachment], String) in
             let reference = try await snapshot(on: db, deferred)

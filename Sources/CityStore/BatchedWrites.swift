@@ -69,7 +69,7 @@ public final class BatchedWrites: @unchecked Sendable {
         struct Last: Decodable { let last: Int }
         let block = Self.counterBlock
         let (table, last) = (counter.table, counter.lastColumn)
-        var query = SQLQueryString("INSERT INTO \(table) (" + (counter.keyColumns + [last]).joined(separator: ", ") + ") VALUES (")
+        var query = SQLQueryString("INSERT INTO " + table + " (" + (counter.keyColumns + [last]).joined(separator: ", ") + ") VALUES (")
         for value in key { query += "\(bind: value), " }
         query += "\(bind: block)) ON CONFLICT (\(unsafeRaw: counter.keyColumns.joined(separator: ", "))) DO UPDATE SET \(unsafeRaw: last) = "
         query += "\(unsafeRaw: table).\(unsafeRaw: last) + \(bind: block) RETURNING \(unsafeRaw: last) AS last"
@@ -164,10 +164,11 @@ public final class BatchedWrites: @unchecked Sendable {
             }
             return (self.inserts, self.audit, self.changes, self.jobs, self.counters)
         }
+        var statements: [SQLQueryString] = []
         for insert in inserts where !insert.rows.isEmpty {
             let perStatement = max(1, Self.maxBinds / insert.columns.count)
             for chunk in insert.rows.chunked(perStatement) {
-                var query = SQLQueryString("INSERT INTO \(insert.table) (" + insert.columns.joined(separator: ", ") + ") VALUES ")
+                var query = SQLQueryString("INSERT INTO " + insert.table + " (" + insert.columns.joined(separator: ", ") + ") VALUES ")
                 for (i, row) in chunk.enumerated() {
                     query += i == 0 ? "(" : ", ("
                     for (j, value) in row.enumerated() {
@@ -175,22 +176,35 @@ public final class BatchedWrites: @unchecked Sendable {
                     }
                     query += ")"
                 }
-                try await db.raw(query).run()
+                statements.append(query)
             }
         }
         for (key, numbers) in counters where numbers.used < numbers.reserved {
             // Give back what the block reserved and nobody took: the next number follows the last taken.
-            var query = SQLQueryString("UPDATE \(key.table) SET \(key.last) = ")
+            var query = SQLQueryString("UPDATE " + key.table + " SET " + key.last + " = ")
             query += "\(bind: numbers.used) WHERE "
             for (i, value) in key.values.enumerated() {
                 query += i == 0 ? "" : " AND "
                 query += "\(unsafeRaw: key.columns[i]) = \(bind: value)"
             }
-            try await db.raw(query).run()
+            statements.append(query)
         }
-        if !jobs.isEmpty { try await JobQueue.enqueue(dated: jobs, on: db) }
-        if !audit.isEmpty { try await AuditLog.append(audit, dialect: dialect, on: db) }
-        if !changes.isEmpty { try await ChangeLog.record(dated: changes, dialect: dialect, on: db) }
+        if !jobs.isEmpty { statements.append(JobQueue.enqueueQuery(dated: jobs)) }
+        if dialect.engine == .postgres {
+            // Sent one after another without waiting for each answer: the connection pipelines
+            // them and the server runs them in order, so they cost one round trip, not one each.
+            let sent = statements.map { query in db.execute(sql: query) { _ in } }
+            var failure: (any Error)?
+            for answer in sent {
+                do { try await answer.get() } catch { failure = failure ?? error }
+            }
+            if let failure { throw failure }
+        } else {
+            for query in statements { try await db.raw(query).run() }
+        }
+        if !audit.isEmpty { _ = try await AuditLog.append(audit, dialect: dialect, on: db) }
+        // The audit append took the chain's lock, which the change log's cursors need too.
+        if !changes.isEmpty { try await ChangeLog.record(dated: changes, dialect: dialect, on: db, locked: !audit.isEmpty) }
     }
 }
 

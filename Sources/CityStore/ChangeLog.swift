@@ -88,9 +88,9 @@ public struct ChangeLog: Sendable {
 
     /// Records changes, each at its own time, inside the caller's transaction; returns their cursors.
     @discardableResult
-    static func record(dated changes: [(NewChange, Date)], dialect: Dialect, on db: any SQLDatabase) async throws -> [Int64] {
+    static func record(dated changes: [(NewChange, Date)], dialect: Dialect, on db: any SQLDatabase, locked: Bool = false) async throws -> [Int64] {
         guard !changes.isEmpty else { return [] }
-        try await dialect.lockForTransaction(AuditLog.lockKey, on: db)
+        if !locked { try await dialect.lockForTransaction(AuditLog.lockKey, on: db) }
         let head = try await head(on: db)
         let cursors = (1...Int64(changes.count)).map { head + $0 }
         for (chunk, base) in zip(changes.chunked(2_000), stride(from: 0, to: changes.count, by: 2_000)) {
@@ -118,9 +118,8 @@ public struct ChangeLog: Sendable {
             let operation: String; let fields: String; let actor: String
         }
         let query = Self.changesQuery(after: cursor, through: last, limit: limit, scopePattern: scopePattern, recordTypes: recordTypes)
-        let rows = try await store.read { db in
-            try await db.raw(query).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
-        }
+        // One statement sees one state: no transaction around it (followers read after every commit).
+        let rows = try await store.readRows(query).map { try $0.decode(model: Row.self, keyDecodingStrategy: .convertFromSnakeCase) }
         return rows.map { row in
             Change(cursor: row.cursor, at: row.at, module: row.module, recordType: row.recordType, recordKey: row.recordKey, divisionCode: row.divisionCode,
                    operation: ChangeOperation(rawValue: row.operation) ?? .updated, fields: row.fields.isEmpty ? [] : row.fields.split(separator: ",").map(String.init),
@@ -141,7 +140,7 @@ public struct ChangeLog: Sendable {
 
     /// The latest cursor (0 for an empty log): where a new reader that wants only what comes next starts.
     public func head() async throws -> Int64 {
-        try await store.read { db in try await Self.head(on: db) }
+        try await store.readRows("SELECT COALESCE(MAX(cursor), 0) AS cursor FROM change_log").first?.decode(column: "cursor", as: Int64.self) ?? 0
     }
 
     static func head(on db: any SQLDatabase) async throws -> Int64 {

@@ -88,13 +88,18 @@ public struct JobQueue: Sendable {
     /// Enqueues jobs, each made at its own time, with one statement in the caller's transaction.
     static func enqueue(dated jobs: [(NewJob, Date)], on db: any SQLDatabase) async throws {
         guard !jobs.isEmpty else { return }
+        try await db.raw(enqueueQuery(dated: jobs)).run()
+    }
+
+    /// The insert of `enqueue(dated:on:)`.
+    static func enqueueQuery(dated jobs: [(NewJob, Date)]) -> SQLQueryString {
         var query: SQLQueryString = "INSERT INTO jobs (queue, kind, payload, dedupe_key, state, run_at, attempts, max_attempts, created_at) VALUES "
         for (i, (job, now)) in jobs.enumerated() {
             if i > 0 { query += ", " }
             query += "(\(bind: job.queue), \(bind: job.kind), \(bind: job.payload), \(bind: job.dedupeKey), 'queued', \(bind: job.runAt ?? now), 0, \(bind: job.maxAttempts), \(bind: now))"
         }
         query += " ON CONFLICT (dedupe_key) DO NOTHING"
-        try await db.raw(query).run()
+        return query
     }
 
     /// Claims up to `limit` due jobs of a queue for `worker`, leased for `lease` seconds. Jobs whose
