@@ -63,22 +63,39 @@ public func withPlatform<T: Sendable>(_ config: CityConfiguration, clock: any Wa
                                 loginFailureLimit: config.loginFailureLimit, notary: notary, allowPrivateReceivers: config.allowPrivateReceivers, keyVault: vault)
         // Learn where the revocations feed stands before any caller is cached.
         try await platform.revocations.catchUp()
-        // The registries and the cases enter the catalogue before the seed grants on them.
-        try await platform.catalogue.registerBuiltIns(BuiltInResources.all(at: clock.now()))
-        try await platform.licenceTypes.registerBuiltIns()
         var seed: ReferenceData.Report? = nil
-        if config.seedOnFirstStart, try await platform.organisations.count() == 0 {
-            seed = try await ReferenceData.seed(platform: PlatformParts(platform), adminPassword: config.adminPassword, demoPassword: config.demoPassword,
-                                                demoData: config.seedDemoData)
-        }
-        // A store seeded by an earlier release gets the case categories, rules and calendar too (idempotent).
-        if config.seedOnFirstStart {
-            try await ReferenceData.seedCases(platform.caseCatalogue, by: .commandLine())
-            // A store seeded before the exchange gets the bureaus' standing grants (once per bureau and registry).
-            if try await platform.organisations.count() > 0 {
-                try await ReferenceData.seedStandingGrants(platform.sharing, by: .commandLine())
-                // The root and a seal of each algorithm for every department that issues a built-in licence type.
-                try await ReferenceData.seedSeals(platform.seals, organisations: platform.organisations, by: .commandLine())
+        // Every step here is idempotent. Several servers started together on one PostgreSQL run
+        // them at the same moment; a step that loses a race to another process (a row it inserted
+        // first, a deadlock) runs again and then finds that process's work done.
+        for attempt in 1... {
+            do {
+                // The registries and the cases enter the catalogue before the seed grants on them.
+                try await platform.catalogue.registerBuiltIns(BuiltInResources.all(at: clock.now()))
+                try await platform.licenceTypes.registerBuiltIns()
+                if config.seedOnFirstStart, try await platform.organisations.count() == 0 {
+                    seed = try await ReferenceData.seed(platform: PlatformParts(platform), adminPassword: config.adminPassword,
+                                                        demoPassword: config.demoPassword, demoData: config.seedDemoData)
+                }
+                // A store seeded by an earlier release gets the case categories, rules and calendar too (idempotent).
+                if config.seedOnFirstStart {
+                    try await ReferenceData.seedCases(platform.caseCatalogue, by: .commandLine())
+                    // A store seeded before the exchange gets the bureaus' standing grants (once per bureau and registry).
+                    if try await platform.organisations.count() > 0 {
+                        try await ReferenceData.seedStandingGrants(platform.sharing, by: .commandLine())
+                        // The root and a seal of each algorithm for every department that issues a built-in licence type.
+                        try await ReferenceData.seedSeals(platform.seals, organisations: platform.organisations, by: .commandLine())
+                    }
+                }
+                break
+            } catch where attempt < 3 && Store.isLostRace(error) {
+                logger.warning("another process prepared the store at the same moment: preparing again", metadata: [
+                    "attempt": "\(attempt)", "cause": "\(String(reflecting: error))",
+                ])
+                try await Task.sleep(for: .milliseconds(250 * attempt))
+            } catch {
+                // What the command line prints of a database error says nothing: the log keeps the cause.
+                logger.error("could not prepare the store", metadata: ["cause": "\(String(reflecting: error))"])
+                throw error
             }
         }
         // Licence types by configuration, once their issuing organisations exist.

@@ -483,6 +483,14 @@ public final class Store: Sendable, Service {
 }
 
 extension Store {
+    /// Whether `error` is PostgreSQL refusing a transaction that raced another: a row another
+    /// transaction inserted first (23505), a deadlock (40P01) or a serialization failure (40001).
+    /// Work that is idempotent may run again after one.
+    public static func isLostRace(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        return ["23505", "40P01", "40001"].contains(state)
+    }
+
     /// Whether `error` means the database cannot be reached (as opposed to a bad query): the HTTP
     /// layer answers those with 503 so clients and load balancers retry elsewhere.
     public static func isUnavailable(_ error: any Error) -> Bool {

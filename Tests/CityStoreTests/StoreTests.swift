@@ -278,6 +278,27 @@ struct StoreTests {
         }
     }
 
+    @Test("on PostgreSQL a unique violation is a lost race (work may run again); a missing table is not")
+    func lostRaces() async throws {
+        guard TestEngine.all.contains(.postgres) else { return }
+        let extra = Migration(module: "test", number: 1, name: "keys", statements: ["CREATE TABLE keys (id INTEGER PRIMARY KEY)"])
+        try await TestStores.with(.postgres, migrations: StoreMigrations.all + [extra]) { store in
+            try await store.write { try await $0.raw("INSERT INTO keys (id) VALUES (1)").run() }
+            do {
+                try await store.write { try await $0.raw("INSERT INTO keys (id) VALUES (1)").run() }
+                Issue.record("the second insert should have failed")
+            } catch {
+                #expect(Store.isLostRace(error), "\(String(reflecting: error))")
+            }
+            do {
+                try await store.write { try await $0.raw("INSERT INTO no_such_table (id) VALUES (1)").run() }
+                Issue.record("the insert should have failed")
+            } catch {
+                #expect(!Store.isLostRace(error))
+            }
+        }
+    }
+
     @Test("SQLite runs in WAL mode with foreign keys on")
     func sqlitePragmas() async throws {
         try await TestStores.with(.sqlite) { store in
