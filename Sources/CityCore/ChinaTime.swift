@@ -16,15 +16,16 @@ public enum ChinaTime {
         // China keeps UTC+8 all year (no daylight saving since 1991): the civil date follows from
         // the day count alone (H. Hinnant's days-to-civil), with no calendar object and no
         // formatter; deadlines ask for it many times per case.
-        let days = Int(((date.timeIntervalSince1970 + 8 * 3600) / 86_400).rounded(.down))
-        let (year, month, day) = civil(fromDays: days)
+        let (year, month, day) = civilDay(date)
         func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let y = year >= 0 && year < 10_000 ? String(repeating: "0", count: 4 - String(year).count) + String(year) : String(year)
         return "\(y)-\(two(month))-\(two(day))"
     }
 
-    /// Year, month and day of the `days`-th day after 1970-01-01 (proleptic Gregorian).
-    static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
+    /// Year, month and day of the day `date` falls on in China, by arithmetic on the day count
+    /// (H. Hinnant's days-to-civil, proleptic Gregorian).
+    public static func civilDay(_ date: Date) -> (year: Int, month: Int, day: Int) {
+        let days = Int(((date.timeIntervalSince1970 + 8 * 3600) / 86_400).rounded(.down))
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097

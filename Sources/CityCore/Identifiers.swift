@@ -68,17 +68,7 @@ public struct ResidentID: Hashable, Sendable, CheckedCode, CustomStringConvertib
     /// `date`'s calendar day in China (UTC+8, no daylight saving since 1991) as YYYYMMDD, by
     /// arithmetic: no Calendar per row when millions of numbers are checked.
     public static func chinaDate(_ date: Date) -> Int {
-        let days = Int(((date.timeIntervalSince1970 + 8 * 3600) / 86_400).rounded(.down))
-        // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, m, d) = ChinaTime.civilDay(date)
         return y * 10_000 + m * 100 + d
     }
 

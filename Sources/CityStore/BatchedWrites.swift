@@ -30,7 +30,7 @@ public final class BatchedWrites: @unchecked Sendable {
 
     /// A stored counter: a table with key columns and the last number taken (`case_counters`:
     /// division and day → last case number).
-    public struct Counter: Sendable {
+    public struct Counter: Sendable, Hashable {
         public let table: String
         public let keyColumns: [String]
         public let lastColumn: String
@@ -42,9 +42,7 @@ public final class BatchedWrites: @unchecked Sendable {
         }
 
         struct Key: Hashable {
-            let table: String
-            let columns: [String]
-            let last: String
+            let counter: Counter
             let values: [String]
         }
     }
@@ -59,7 +57,7 @@ public final class BatchedWrites: @unchecked Sendable {
     /// back with its savepoint.
     public func next(_ counter: Counter, key: [String], on db: any SQLDatabase) async throws -> Int {
         precondition(key.count == counter.keyColumns.count, "a counter's key needs one value per key column")
-        let id = Counter.Key(table: counter.table, columns: counter.keyColumns, last: counter.lastColumn, values: key)
+        let id = Counter.Key(counter: counter, values: key)
         let taken: Int? = mutex.withLock {
             guard let current = counters[id], current.used < current.reserved else { return nil }
             counters[id] = (current.reserved, current.used + 1)
@@ -181,11 +179,11 @@ public final class BatchedWrites: @unchecked Sendable {
         }
         for (key, numbers) in counters where numbers.used < numbers.reserved {
             // Give back what the block reserved and nobody took: the next number follows the last taken.
-            var query = SQLQueryString("UPDATE " + key.table + " SET " + key.last + " = ")
+            var query = SQLQueryString("UPDATE " + key.counter.table + " SET " + key.counter.lastColumn + " = ")
             query += "\(bind: numbers.used) WHERE "
             for (i, value) in key.values.enumerated() {
                 query += i == 0 ? "" : " AND "
-                query += "\(unsafeRaw: key.columns[i]) = \(bind: value)"
+                query += "\(unsafeRaw: key.counter.keyColumns[i]) = \(bind: value)"
             }
             statements.append(query)
         }

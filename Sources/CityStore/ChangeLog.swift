@@ -140,12 +140,14 @@ public struct ChangeLog: Sendable {
 
     /// The latest cursor (0 for an empty log): where a new reader that wants only what comes next starts.
     public func head() async throws -> Int64 {
-        try await store.readRows("SELECT COALESCE(MAX(cursor), 0) AS cursor FROM change_log").first?.decode(column: "cursor", as: Int64.self) ?? 0
+        try await store.readRows(Self.headQuery).first?.decode(column: "cursor", as: Int64.self) ?? 0
     }
+
+    static let headQuery: SQLQueryString = "SELECT COALESCE(MAX(cursor), 0) AS cursor FROM change_log"
 
     static func head(on db: any SQLDatabase) async throws -> Int64 {
         struct Head: Decodable { let cursor: Int64 }
-        return try await db.raw("SELECT COALESCE(MAX(cursor), 0) AS cursor FROM change_log").first(decoding: Head.self)?.cursor ?? 0
+        return try await db.raw(headQuery).first(decoding: Head.self)?.cursor ?? 0
     }
 
     /// Calls `onChanges` with every batch of changes after `cursor` as they commit, until cancelled:

@@ -10,7 +10,8 @@ import SQLKit
 /// one statement per table, before the commit. One that throws is rolled back to its savepoint,
 /// takes back what it deferred and is answered with its error; the others still commit. When the
 /// batch as a whole fails (a deferred row refused), each runs again alone, so one bad change
-/// cannot fail the others. Alone, a caller pays two savepoint statements more than `Store.write`.
+/// cannot fail the others. A change's savepoint costs two statements, and only once the change runs a statement
+/// of its own.
 final class WriteBatcher: Sendable {
     typealias Work = @Sendable (any SQLDatabase, BatchedWrites) async throws -> Void
     struct Item: Sendable {
