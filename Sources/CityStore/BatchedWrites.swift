@@ -188,21 +188,72 @@ public final class BatchedWrites: @unchecked Sendable {
             statements.append(query)
         }
         if !jobs.isEmpty { statements.append(JobQueue.enqueueQuery(dated: jobs)) }
-        if dialect.engine == .postgres {
-            // Sent one after another without waiting for each answer: the connection pipelines
-            // them and the server runs them in order, so they cost one round trip, not one each.
-            let sent = statements.map { query in db.execute(sql: query) { _ in } }
-            var failure: (any Error)?
-            for answer in sent {
-                do { try await answer.get() } catch { failure = failure ?? error }
-            }
-            if let failure { throw failure }
-        } else {
+        guard dialect.engine == .postgres else {
             for query in statements { try await db.raw(query).run() }
+            if !audit.isEmpty { _ = try await AuditLog.append(audit, dialect: dialect, on: db) }
+            if !changes.isEmpty { try await ChangeLog.record(dated: changes, dialect: dialect, on: db, locked: !audit.isEmpty) }
+            return
         }
-        if !audit.isEmpty { _ = try await AuditLog.append(audit, dialect: dialect, on: db) }
-        // The audit append took the chain's lock, which the change log's cursors need too.
-        if !changes.isEmpty { try await ChangeLog.record(dated: changes, dialect: dialect, on: db, locked: !audit.isEmpty) }
+        // On PostgreSQL the statements are sent one after another without waiting for each
+        // answer: the connection pipelines them and the server runs them in order, so each group
+        // costs one round trip. The chains' lock is taken last, after the rows (as every writer
+        // takes it, so none waits for a row while holding it), with both heads read under it in
+        // the same round trip (`chain_heads`, store migration 6); the audit entries and change-log
+        // rows chained after those heads go out in a second round trip.
+        let heads = HeadsBox()
+        if !audit.isEmpty || !changes.isEmpty {
+            statements.append("SELECT audit_seq, audit_hash, change_cursor FROM chain_heads()")
+        }
+        try await Self.pipeline(statements, on: db) { row in heads.set(try row.decode(model: Heads.self, keyDecodingStrategy: .convertFromSnakeCase)) }
+        guard !audit.isEmpty || !changes.isEmpty else { return }
+        guard let read = heads.value else { throw StoreError.unavailable(cause: "chain_heads() returned no row") }
+        var chained: [SQLQueryString] = []
+        if !audit.isEmpty {
+            let records = AuditLog.chain(audit, after: (read.auditSeq ?? 0, read.auditHash ?? AuditLog.genesisHash))
+            var query = AuditLog.insertInto + " VALUES"
+            AuditLog.appendValues(records, to: &query)
+            chained.append(query)
+        }
+        if !changes.isEmpty {
+            chained += ChangeLog.insertQueries(dated: changes, after: read.changeCursor)
+            chained.append(dialect.notifyQuery(ChangeLog.channel))
+        }
+        try await Self.pipeline(chained, on: db)
+    }
+
+    /// The chains' heads as `chain_heads()` reads them.
+    struct Heads: Decodable, Sendable { let auditSeq: Int64?; let auditHash: String?; let changeCursor: Int64 }
+
+    private final class HeadsBox: @unchecked Sendable {
+        private let mutex = NSLock()
+        private var heads: Heads?
+        func set(_ value: Heads) { mutex.withLock { heads = value } }
+        var value: Heads? { mutex.withLock { heads } }
+    }
+
+    /// Sends `statements` without waiting between them and waits for every answer; the first
+    /// error is thrown (the ones after it fail with it, in the same transaction). Rows any of them
+    /// return go to `onRow`.
+    private static func pipeline(_ statements: [SQLQueryString], on db: any SQLDatabase,
+                                 onRow: @escaping @Sendable (any SQLRow) throws -> Void = { _ in }) async throws {
+        let decodeFailure = FailureBox()
+        let sent = statements.map { query in
+            db.execute(sql: query) { row in
+                do { try onRow(row) } catch { decodeFailure.set(error) }
+            }
+        }
+        var failure: (any Error)?
+        for answer in sent {
+            do { try await answer.get() } catch { failure = failure ?? error }
+        }
+        if let failure = failure ?? decodeFailure.value { throw failure }
+    }
+
+    private final class FailureBox: @unchecked Sendable {
+        private let mutex = NSLock()
+        private var error: (any Error)?
+        func set(_ value: any Error) { mutex.withLock { error = error ?? value } }
+        var value: (any Error)? { mutex.withLock { error } }
     }
 }
 

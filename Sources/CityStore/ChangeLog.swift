@@ -92,20 +92,26 @@ public struct ChangeLog: Sendable {
         guard !changes.isEmpty else { return [] }
         if !locked { try await dialect.lockForTransaction(AuditLog.lockKey, on: db) }
         let head = try await head(on: db)
-        let cursors = (1...Int64(changes.count)).map { head + $0 }
+        for query in insertQueries(dated: changes, after: head) { try await db.raw(query).run() }
+        try await dialect.notify(channel, on: db)
+        return (1...Int64(changes.count)).map { head + $0 }
+    }
+
+    /// The inserts of `changes` numbered after cursor `head` (which the caller read under the lock).
+    static func insertQueries(dated changes: [(NewChange, Date)], after head: Int64) -> [SQLQueryString] {
+        var queries: [SQLQueryString] = []
         for (chunk, base) in zip(changes.chunked(2_000), stride(from: 0, to: changes.count, by: 2_000)) {
             var query: SQLQueryString = "INSERT INTO change_log (cursor, at, module, record_type, record_key, division_code, operation, fields, actor) VALUES "
             for (i, (change, date)) in chunk.enumerated() {
                 if i > 0 { query += ", " }
                 query += """
-                    (\(bind: cursors[base + i]), \(bind: date), \(bind: change.module), \(bind: change.recordType), \(bind: change.recordKey), \
+                    (\(bind: head + Int64(base + i + 1)), \(bind: date), \(bind: change.module), \(bind: change.recordType), \(bind: change.recordKey), \
                     \(bind: change.divisionCode), \(bind: change.operation.rawValue), \(bind: change.fields.joined(separator: ",")), \(bind: change.actor))
                     """
             }
-            try await db.raw(query).run()
+            queries.append(query)
         }
-        try await dialect.notify(channel, on: db)
-        return cursors
+        return queries
     }
 
     /// Changes after `cursor`, oldest first, at most `limit`; only those of divisions within

@@ -85,7 +85,12 @@ public struct Dialect: Sendable {
             SQLiteNotifications.pending?.add(channel)
             return
         }
-        _ = try await db.raw("SELECT pg_notify(\(bind: channel), '')").all()
+        _ = try await db.raw(notifyQuery(channel)).all()
+    }
+
+    /// PostgreSQL's NOTIFY of `channel`, delivered when the transaction commits.
+    func notifyQuery(_ channel: String) -> SQLQueryString {
+        "SELECT pg_notify(\(bind: channel), '')"
     }
 
     /// Serialises a critical section across every process on the database for the rest of the

@@ -94,5 +94,20 @@ public enum StoreMigrations {
         Migration(module: "store", number: 5, name: "change log by type and cursor", statements: [
             "CREATE INDEX change_log_type_cursor ON change_log (record_type, cursor)",
         ]),
+        // A transaction that writes audit entries and change-log rows on PostgreSQL takes the
+        // chains' lock and reads both heads in one round trip, not four: each statement of a
+        // function takes its own snapshot, so the heads are read after the lock was granted.
+        Migration(module: "store", number: 6, name: "chain heads under the lock", statements: [
+            """
+            postgres:CREATE FUNCTION chain_heads() RETURNS TABLE (audit_seq bigint, audit_hash text, change_cursor bigint) LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM pg_advisory_xact_lock(\(AuditLog.lockKey));
+                RETURN QUERY SELECT
+                    (SELECT a.seq FROM audit_log a ORDER BY a.seq DESC LIMIT 1),
+                    (SELECT a.hash FROM audit_log a ORDER BY a.seq DESC LIMIT 1),
+                    (SELECT COALESCE(MAX(c.cursor), 0) FROM change_log c);
+            END $$
+            """,
+        ]),
     ]
 }

@@ -191,4 +191,55 @@ struct ChangeLogTests {
             #expect(woken)
         }
     }
+
+    @Test("two processes' batched writes, plain transactions and audit appends at once: one unbroken chain, cursors 1…n once each",
+          arguments: TestEngine.all)
+    func twoProcessesShareTheChains(engine: TestEngine) async throws {
+        try await TestStores.withDatabaseURL(engine) { url in
+            let location = try StoreLocation(url)
+            try await Store.withStore(location, leaseTimeout: .seconds(30)) { first in
+                try await first.migrate(StoreMigrations.all)
+                try await Store.withStore(location, leaseTimeout: .seconds(30)) { second in
+                    let now = Date(timeIntervalSince1970: 1_790_000_000)
+                    let logs = [AuditLog(store: first), AuditLog(store: second)]
+                    @Sendable func change(_ key: String) -> NewChange {
+                        NewChange(module: "test", recordType: "thing", recordKey: key, divisionCode: nil, operation: .created, fields: ["id"], actor: "test")
+                    }
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for i in 0..<150 {
+                            let store = i % 2 == 0 ? first : second
+                            group.addTask {
+                                switch i % 3 {
+                                case 0:
+                                    // A batched change: its audit entry and change-log row go in at the batch's end.
+                                    try await store.writeBatched { _, deferred in
+                                        deferred.audit(AuditEntry(actor: "test", action: "test.batched", recordID: "\(i)"), at: now)
+                                        deferred.record([change("\(i)")], at: now)
+                                    }
+                                case 1:
+                                    // A plain transaction that appends both itself.
+                                    let dialect = store.dialect
+                                    try await store.write { db in
+                                        _ = try await AuditLog.append(AuditEntry(actor: "test", action: "test.plain", recordID: "\(i)"), at: now, dialect: dialect, on: db)
+                                        _ = try await ChangeLog.record([change("\(i)")], at: now, dialect: dialect, on: db)
+                                    }
+                                default:
+                                    // The audit log's own group commit (a refusal, a read): no change-log row.
+                                    try await logs[i % 2].append(AuditEntry(actor: "test", action: "test.read", recordID: "\(i)"))
+                                }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                    let verified = try await logs[1].verify()
+                    #expect(verified.isIntact && verified.checked == 150)
+                    let audited = try await logs[0].entries(limit: 1_000).compactMap { Int($0.recordID ?? "") }
+                    #expect(audited.sorted() == Array(0..<150))
+                    let changes = try await ChangeLog(store: second).changes(after: 0, limit: 1_000)
+                    #expect(changes.map(\.cursor) == Array(1...100))
+                    #expect(changes.compactMap { Int($0.recordKey) }.sorted() == (0..<150).filter { $0 % 3 != 2 })
+                }
+            }
+        }
+    }
 }
