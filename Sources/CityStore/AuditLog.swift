@@ -193,7 +193,14 @@ public struct AuditLog: Sendable {
             sql += ") AS v WHERE COALESCE((SELECT seq || ':' || hash FROM audit_log ORDER BY seq DESC LIMIT 1), ?) = ? RETURNING seq"
             binds += [.text("0:" + genesisHash), .text("\(first.seq - 1):\(first.prevHash)")]
             let (statement, values) = (sql, binds)
-            inserted = try await store.withSQLiteWriter { connection in try await connection.query(statement, values).count }
+            do {
+                inserted = try await store.withSQLiteWriter { connection in try await connection.query(statement, values).count }
+            } catch let error as SQLiteError where [.busy, .busyInSnapshot].contains(error.reason) {
+                // Another process wrote after this statement's snapshot began: SQLite refuses the
+                // upgrade to a write at once (no busy wait helps). Nothing was inserted; the caller
+                // appends after the head read under the write lock.
+                return nil
+            }
         }
         // Counted, not decoded: a row per entry inserted.
         return inserted == records.count ? records : nil

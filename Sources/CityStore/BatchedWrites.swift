@@ -200,12 +200,11 @@ public final class BatchedWrites: @unchecked Sendable {
         // takes it, so none waits for a row while holding it), with both heads read under it in
         // the same round trip (`chain_heads`, store migration 6); the audit entries and change-log
         // rows chained after those heads go out in a second round trip.
+        guard !audit.isEmpty || !changes.isEmpty else { return try await Self.pipeline(statements, on: db) }
         let heads = HeadsBox()
-        if !audit.isEmpty || !changes.isEmpty {
-            statements.append("SELECT audit_seq, audit_hash, change_cursor FROM chain_heads()")
+        try await Self.pipeline(statements, on: db, then: "SELECT audit_seq, audit_hash, change_cursor FROM chain_heads()") { row in
+            heads.set(try row.decode(model: Heads.self, keyDecodingStrategy: .convertFromSnakeCase))
         }
-        try await Self.pipeline(statements, on: db) { row in heads.set(try row.decode(model: Heads.self, keyDecodingStrategy: .convertFromSnakeCase)) }
-        guard !audit.isEmpty || !changes.isEmpty else { return }
         guard let read = heads.value else { throw StoreError.unavailable(cause: "chain_heads() returned no row") }
         var chained: [SQLQueryString] = []
         if !audit.isEmpty {
@@ -231,16 +230,17 @@ public final class BatchedWrites: @unchecked Sendable {
         var value: Heads? { mutex.withLock { heads } }
     }
 
-    /// Sends `statements` without waiting between them and waits for every answer; the first
-    /// error is thrown (the ones after it fail with it, in the same transaction). Rows any of them
-    /// return go to `onRow`.
-    private static func pipeline(_ statements: [SQLQueryString], on db: any SQLDatabase,
+    /// Sends `statements`, then `reading`, without waiting between them, and waits for every
+    /// answer; the first error is thrown (the statements after it fail with it, in the same
+    /// transaction). The rows `reading` returns go to `onRow`.
+    private static func pipeline(_ statements: [SQLQueryString], on db: any SQLDatabase, then reading: SQLQueryString? = nil,
                                  onRow: @escaping @Sendable (any SQLRow) throws -> Void = { _ in }) async throws {
+        var sent = statements.map { query in db.execute(sql: query) { _ in } }
         let decodeFailure = FailureBox()
-        let sent = statements.map { query in
-            db.execute(sql: query) { row in
+        if let reading {
+            sent.append(db.execute(sql: reading) { row in
                 do { try onRow(row) } catch { decodeFailure.set(error) }
-            }
+            })
         }
         var failure: (any Error)?
         for answer in sent {
