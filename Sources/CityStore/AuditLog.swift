@@ -196,9 +196,10 @@ public struct AuditLog: Sendable {
             do {
                 inserted = try await store.withSQLiteWriter { connection in try await connection.query(statement, values).count }
             } catch let error as SQLiteError where [.busy, .busyInSnapshot].contains(error.reason) {
-                // Another process wrote after this statement's snapshot began: SQLite refuses the
-                // upgrade to a write at once (no busy wait helps). Nothing was inserted; the caller
-                // appends after the head read under the write lock.
+                // Another process wrote after this statement's snapshot began (SQLite refuses the
+                // upgrade to a write at once: no busy wait helps), or held the write lock past the
+                // busy timeout. Nothing was inserted; the caller appends after the head read under
+                // the write lock.
                 return nil
             }
         }
