@@ -62,9 +62,19 @@ def independent_sm2_check(token, root_pem, folder):
     if checked.returncode != 0 or "Verified OK" not in checked.stdout:
         raise ValueError("openssl refused the SM2 signature: " + checked.stdout + checked.stderr)
     point = subprocess.run(["openssl", "pkey", "-pubin", "-in", str(folder / "sm2-pub.pem"), "-outform", "DER"], capture_output=True, check=True).stdout[-64:]
-    if not sm2.CryptSM2(private_key=None, public_key=point.hex()).verify_with_sm3(raw.hex(), signing_input):
+    if not gmssl_verifier(point).verify_with_sm3(raw.hex(), signing_input):
         raise ValueError("gmssl refused the SM2 signature")
     return json.loads(b64url(payload)), leaf
+
+
+def gmssl_verifier(point):
+    """gmssl's verifier for the 64-byte public point X ‖ Y. Its constructor strips every leading
+    '0' and '4' character from a key that starts with "04" (meaning to drop an uncompressed-point
+    prefix), so a key whose X begins with byte 0x04 (1 in 256) lost digits and verify crashed;
+    the key is set after construction, as it is."""
+    verifier = sm2.CryptSM2(private_key=None, public_key=point.hex())
+    verifier.public_key = point.hex()
+    return verifier
 
 
 def der_children(data):
@@ -108,7 +118,7 @@ def independent_ses_check(ses, token, folder):
         raise ValueError("openssl refused the SES signature: " + checked.stdout + checked.stderr)
     point = subprocess.run(["openssl", "pkey", "-pubin", "-in", str(folder / "ses-pub.pem"), "-outform", "DER"], capture_output=True, check=True).stdout[-64:]
     r, s_ = decode_dss_signature(signature)
-    if not sm2.CryptSM2(private_key=None, public_key=point.hex()).verify_with_sm3(r.to_bytes(32, "big").hex() + s_.to_bytes(32, "big").hex(), tbs):
+    if not gmssl_verifier(point).verify_with_sm3(r.to_bytes(32, "big").hex() + s_.to_bytes(32, "big").hex(), tbs):
         raise ValueError("gmssl refused the SES signature")
     version, seal, when, (_, data_hash), (_, prop) = der_children(tbs)[:5]
     head, payload, _ = token.split(".")
