@@ -269,10 +269,15 @@ public struct AuditLog: Sendable {
         struct Head: Decodable { let seq: Int64; let hash: String }
         let last = try await db.raw("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first(decoding: Head.self)
         let records = chain(entries, after: (last?.seq ?? 0, last?.hash ?? genesisHash))
+        try await db.raw(insertQuery(records)).run()
+        return records
+    }
+
+    /// One multi-row insert of `records`, chained already.
+    static func insertQuery(_ records: [AuditRecord]) -> SQLQueryString {
         var query = insertInto + " VALUES"
         appendValues(records, to: &query)
-        try await db.raw(query).run()
-        return records
+        return query
     }
 
     /// The chain hash: SHA-256 over the previous hash and every field, each length-prefixed so no

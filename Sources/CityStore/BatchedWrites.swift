@@ -208,10 +208,7 @@ public final class BatchedWrites: @unchecked Sendable {
         guard let read = heads.value else { throw StoreError.unavailable(cause: "chain_heads() returned no row") }
         var chained: [SQLQueryString] = []
         if !audit.isEmpty {
-            let records = AuditLog.chain(audit, after: (read.auditSeq ?? 0, read.auditHash ?? AuditLog.genesisHash))
-            var query = AuditLog.insertInto + " VALUES"
-            AuditLog.appendValues(records, to: &query)
-            chained.append(query)
+            chained.append(AuditLog.insertQuery(AuditLog.chain(audit, after: (read.auditSeq ?? 0, read.auditHash ?? AuditLog.genesisHash))))
         }
         if !changes.isEmpty {
             chained += ChangeLog.insertQueries(dated: changes, after: read.changeCursor)
