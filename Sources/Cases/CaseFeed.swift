@@ -97,7 +97,17 @@ public final class CaseFeed: Service, Sendable {
                         do {
                             let head = try await ChangeLog(store: store).head()
                             subscribers.withLock { $0.position = head }
-                            try await ChangeLog(store: store).follow(after: head, recordTypes: ["case"], interval: interval) { [self] changes in
+                            // With no subscriber, the changes are passed over unread: the position moves
+                            // to the head under the subscribers' lock, so a subscriber that comes
+                            // in after reads them from the log as its catch-up.
+                            let passOver: @Sendable (Int64) -> Bool = { [self] head in
+                                subscribers.withLock { state in
+                                    guard state.all.isEmpty else { return false }
+                                    state.position = head
+                                    return true
+                                }
+                            }
+                            try await ChangeLog(store: store).follow(after: head, recordTypes: ["case"], interval: interval, passOver: passOver) { [self] changes in
                                 await broadcast(changes)
                             }
                         } catch is CancellationError {

@@ -159,15 +159,23 @@ public struct ChangeLog: Sendable {
     /// Calls `onChanges` with every batch of changes after `cursor` as they commit, until cancelled:
     /// woken by NOTIFY on PostgreSQL (and polled every `interval` as well), polled on SQLite.
     /// With `recordTypes`, only changes to those (and the cursor still moves past the others).
+    /// `passOver` is asked, with the head, before the changes up to it are read: when it answers
+    /// true (nobody wants them now, e.g. no wall display is open), the cursor moves to the head
+    /// without reading them.
     public func follow(after cursor: Int64, recordTypes: [String]? = nil, interval: Duration = .milliseconds(250),
+                       passOver: @Sendable @escaping (_ head: Int64) -> Bool = { _ in false },
                        _ onChanges: @Sendable @escaping ([Change]) async -> Void) async throws {
         let position = CursorBox(cursor)
         let log = self
         try await store.watch(channel: Self.channel, interval: interval) {
             // Up to the head read first: when the changes wanted are few among many others, the
             // cursor still moves to the head, so the others are passed over once, not at every wake.
-            while let head = try? await log.head(), head > position.value,
-                  let batch = try? await log.changes(after: position.value, through: head, recordTypes: recordTypes) {
+            while let head = try? await log.head(), head > position.value {
+                if passOver(head) {
+                    position.value = head
+                    break
+                }
+                guard let batch = try? await log.changes(after: position.value, through: head, recordTypes: recordTypes) else { break }
                 if !batch.isEmpty { await onChanges(batch) }
                 position.value = batch.count == 500 ? batch.last!.cursor : head
                 if batch.count < 500 { break }

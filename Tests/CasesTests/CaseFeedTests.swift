@@ -64,4 +64,41 @@ struct CaseFeedTests {
             }
         }
     }
+
+    @Test("with no display open the follower passes changes over unread; a display that comes back gets them from the log, a new one only what follows",
+          arguments: TestEngine.all)
+    func passedOver(engine: TestEngine) async throws {
+        try await TestStores.with(engine, migrations: CaseFixture.migrations) { store in
+            let clock = ManualClock(CaseFixture.start)
+            let desk = try await CaseFixture.desk(store, clock: clock)
+            let feed = CaseFeed(store: store, heartbeat: .milliseconds(200), interval: .milliseconds(50))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await feed.run() }
+                while feed.reached == nil { try await Task.sleep(for: .milliseconds(20)) }
+                let before = try await ChangeLog(store: store).head()
+                let unseen = try await desk.file(CaseFixture.hotlineCall(), by: CaseFixture.operator_, origin: AuditOrigin())
+                let head = try await ChangeLog(store: store).head()
+                // Nobody subscribed: the follower moves on to the head all the same.
+                let deadline = Date().addingTimeInterval(10)
+                while (feed.reached ?? 0) < head, Date() < deadline { try await Task.sleep(for: .milliseconds(20)) }
+                #expect(feed.reached == head)
+                var back = try await feed.subscribe(after: before, by: CaseFixture.operator_).makeAsyncIterator()
+                guard case .signal(let missed)? = await Self.next(&back) else {
+                    Issue.record("no replay of the change made while no display was open")
+                    group.cancelAll()
+                    return
+                }
+                #expect(missed.number == unseen.item.number && missed.operation == "created")
+                var fresh = try await feed.subscribe(after: nil, by: CaseFixture.operator_).makeAsyncIterator()
+                let next = try await desk.file(CaseFixture.hotlineCall(), by: CaseFixture.operator_, origin: AuditOrigin())
+                guard case .signal(let live)? = await Self.next(&fresh) else {
+                    Issue.record("no live signal for the next case")
+                    group.cancelAll()
+                    return
+                }
+                #expect(live.number == next.item.number)
+                group.cancelAll()
+            }
+        }
+    }
 }
