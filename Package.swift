@@ -211,7 +211,7 @@ let package = Package(
         .testTarget(
             name: "CityHTTPTests",
             dependencies: [
-                "CityApp", "CityHTTP", "CityWeb", "Identity", "CityStore", "Registry", "Licences", "TestSupport",
+                "CityApp", "CityHTTP", "CityWeb", "Identity", "CityStore", "Registry", "Cases", "Licences", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

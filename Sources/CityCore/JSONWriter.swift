@@ -76,6 +76,8 @@ public struct JSONWriter: Sendable {
 
     public mutating func field(_ name: String, _ value: Bool) { key(name); bool(value) }
 
+    public mutating func field(_ name: String, _ value: Int) { key(name); integer(value) }
+
     public mutating func field(_ name: String, _ value: Date?) {
         guard let value else { return }
         key(name)

@@ -1,5 +1,7 @@
+@testable import Cases
 @testable import CityHTTP
 import CityCore
+import Identity
 import Foundation
 import Testing
 
@@ -41,5 +43,46 @@ struct JSONWriterTests {
         w.key("c"); w.beginObject(); w.endObject()
         w.endObject()
         #expect(w.text == #"{"a":[{"x":"1"},{},"s"],"b":true,"c":{}}"#)
+    }
+
+    @Test("a case page written by hand is the same JSON as its Codable form: every optional present and absent, escapes, nesting")
+    func caseDetailMatchesCodable() throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let at = Date(timeIntervalSince1970: 1_795_632_000)
+        let full = Case(number: "41160226112700001", divisionCode: "411602", channel: .hotline, kind: .complaint, categoryCode: "20102",
+                        categoryName: "暴露\"垃圾\"", urgency: .urgent, state: .closed, description: "七一路\n有垃圾\t\u{1}\\", location: GeoPoint(lon: 114.6512345, lat: 33.62),
+                        address: "川汇区七一路", gridCode: "411602001001", reporter: Reporter(name: "张三", phone: "139****5678", idNumber: nil, account: nil, registeredResident: true),
+                        organisationCode: "411602-CMB", reportedAt: at, registeredAt: at.addingTimeInterval(60), dispatchedAt: at.addingTimeInterval(120),
+                        acceptedAt: at.addingTimeInterval(180), reportedBackAt: at.addingTimeInterval(240), closedAt: at.addingTimeInterval(300),
+                        deadlineAt: at.addingTimeInterval(86_400), warnedAt: at.addingTimeInterval(3_600), overdueAt: at.addingTimeInterval(7_200),
+                        escalations: 2, reworks: 1, returns: 3, extended: true,
+                        pendingRequest: PendingRequest(kind: "extension", limit: TimeLimit(2, .workingDays), reason: "需要协调"),
+                        mergedInto: "41160226112700002", handedOffTo: .ambulance, callback: Callback(at: at.addingTimeInterval(400), solved: true, satisfied: false),
+                        updatedAt: at.addingTimeInterval(500), masked: true)
+        let bare = Case(number: "41160226112700003", divisionCode: "411602", channel: .citizen, kind: nil, categoryCode: "101", categoryName: nil,
+                        urgency: .normal, state: .reported, description: "d", location: nil, address: nil, gridCode: nil, reporter: nil, organisationCode: nil,
+                        reportedAt: at, registeredAt: nil, dispatchedAt: nil, acceptedAt: nil, reportedBackAt: nil, closedAt: nil, deadlineAt: nil, warnedAt: nil,
+                        overdueAt: nil, escalations: 0, reworks: 0, returns: 0, extended: false, pendingRequest: PendingRequest(kind: "park", limit: nil, reason: "r"),
+                        mergedInto: nil, handedOffTo: nil, callback: nil, updatedAt: at, masked: false)
+        let operator_ = Principal(kind: .staff, id: "op", displayName: "值班员", organisationCode: "411600-CMD", scope: DivisionScope(DivisionCode("411600")!),
+                                  roles: [.commandOperator, .dispatcher])
+        let samples = [
+            CaseDetailDTO(item: CaseDTO(full, for: operator_),
+                          timeline: [CaseEventDTO(CaseEvent(seq: 1, at: at, actor: "staff:op", action: "report", fromState: nil, toState: .reported, organisationCode: nil, note: nil)),
+                                     CaseEventDTO(CaseEvent(seq: 2, at: at, actor: "system:router", action: "dispatch", fromState: .registered, toState: .dispatched,
+                                                            organisationCode: "411602-CMB", note: "按\"规则\"派遣"))],
+                          photos: [CaseAttachmentDTO(CaseAttachment(id: "p1", stage: "report", contentType: "image/png", size: 123, sha256: "ab", createdAt: at))],
+                          cameras: [NearCameraDTO(code: "C1", name: "七一路口", kind: "ptz", online: true, metres: 42)]),
+            CaseDetailDTO(item: CaseDTO(bare, for: Principal(kind: .citizen, id: "c", displayName: "c", organisationCode: nil, scope: nil, roles: [])),
+                          timeline: [], photos: [], cameras: []),
+        ]
+        for dto in samples {
+            var writer = JSONWriter()
+            dto.write(to: &writer)
+            let hand = try Self.canonical(Data(writer.text.utf8))
+            let codable = try Self.canonical(encoder.encode(dto))
+            #expect(hand == codable, "\(writer.text)")
+        }
     }
 }
