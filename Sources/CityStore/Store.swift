@@ -150,7 +150,7 @@ public final class Store: Sendable, Service {
     private let localWatchers = LocalWatchers()
 
     private enum Backend: Sendable {
-        case sqlite(readers: ConnectionPool<SQLiteConnection>, writer: SQLiteConnection, writeLock: AsyncLock)
+        case sqlite(readers: ConnectionPool<SQLiteConnection>, writer: SQLiteConnection, writeLock: AsyncLock, checkpointer: WALCheckpointer)
         case postgres(client: PostgresClient)
     }
 
@@ -204,9 +204,13 @@ public final class Store: Sendable, Service {
             for file in [url.path, url.path + "-wal", url.path + "-shm"] where FileManager.default.fileExists(atPath: file) {
                 try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
             }
+            // The log is copied back by a checkpointer of its own (`WALCheckpointer`), not inside commits.
+            _ = try await writer.sql().raw(SQLQueryString(stringLiteral: "PRAGMA wal_autocheckpoint=\(WALCheckpointer.backstopPages)")).all()
             var readers: [SQLiteConnection] = []
             for _ in 0..<4 { readers.append(try await openSQLite(path: url.path, logger: logger, readOnly: true)) }
-            return Store(engine: .sqlite, logger: logger, backend: .sqlite(readers: ConnectionPool(readers), writer: writer, writeLock: AsyncLock()),
+            let checkpointer = try await WALCheckpointer.open(path: url.path, logger: logger)
+            return Store(engine: .sqlite, logger: logger,
+                         backend: .sqlite(readers: ConnectionPool(readers), writer: writer, writeLock: AsyncLock(), checkpointer: checkpointer),
                          leaseTimeout: leaseTimeout)
         case .postgres(let url):
             let sqlConfig = try SQLPostgresConfiguration(url: url)
@@ -231,17 +235,23 @@ public final class Store: Sendable, Service {
     }
 
     /// Drives the store until cancelled or told to shut down gracefully: PostgreSQL's connection
-    /// pool runs here; SQLite has nothing to drive and waits.
+    /// pool runs here; on SQLite, the checkpoints of the write-ahead log (`WALCheckpointer`).
     public func run() async throws {
         switch backend {
         case .postgres(let client):
             await cancelWhenGracefulShutdown { await client.run() }
-        case .sqlite:
+        case .sqlite(_, _, _, let checkpointer):
             await cancelWhenGracefulShutdown {
+                await checkpointer.run(every: Self.checkpointInterval)
+                // Closed before cancelled: wait for the cancellation.
                 while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
             }
         }
     }
+
+    /// How often the log is checkpointed beside the writer: at a thousand commits a second of a
+    /// few pages each, a tenth of a second leaves a few hundred frames to copy each time.
+    static let checkpointInterval: Duration = .milliseconds(100)
 
     private static func openSQLite(path: String, logger: Logger, readOnly: Bool) async throws -> SQLiteConnection {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
@@ -269,7 +279,7 @@ public final class Store: Sendable, Service {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         do {
             switch backend {
-            case .sqlite(let readers, _, _):
+            case .sqlite(let readers, _, _, _):
                 return try await readers.withConnection { connection in
                     try await Self.transaction(on: connection.sql(), begin: "BEGIN", body)
                 }
@@ -292,7 +302,7 @@ public final class Store: Sendable, Service {
     public func readRows(_ query: SQLQueryString) async throws -> [any SQLRow] {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         switch backend {
-        case .sqlite(let readers, _, _):
+        case .sqlite(let readers, _, _, _):
             return try await readers.withConnection { connection in
                 let db = connection.sql()
                 try Self.requireSelect(query, on: db)
@@ -350,7 +360,7 @@ public final class Store: Sendable, Service {
     func writeOnConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase, BulkCopier.Target) async throws -> T) async throws -> T {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         switch backend {
-        case .sqlite(_, let writer, let lock):
+        case .sqlite(_, let writer, let lock, _):
             let notified = SQLiteNotifications()
             let result = try await lock.withLock {
                 try await SQLiteNotifications.$pending.withValue(notified) {
@@ -385,7 +395,7 @@ public final class Store: Sendable, Service {
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         switch backend {
-        case .sqlite(_, let writer, let lock):
+        case .sqlite(_, let writer, let lock, _):
             let notified = SQLiteNotifications()
             let result = try await lock.withLock { try await SQLiteNotifications.$pending.withValue(notified) { try await body(writer.sql()) } }
             localWatchers.wake(notified.channels)
@@ -400,7 +410,7 @@ public final class Store: Sendable, Service {
     /// outside a transaction is a transaction of its own. Only for a SQLite store.
     func withSQLiteWriter<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
-        guard case .sqlite(_, let writer, let lock) = backend else { preconditionFailure("withSQLiteWriter on a PostgreSQL store") }
+        guard case .sqlite(_, let writer, let lock, _) = backend else { preconditionFailure("withSQLiteWriter on a PostgreSQL store") }
         return try await lock.withLock { try await body(writer) }
     }
 
@@ -464,7 +474,8 @@ public final class Store: Sendable, Service {
         guard !closed.isSet else { return }
         closed.set()
         switch backend {
-        case .sqlite(let readers, let writer, let lock):
+        case .sqlite(let readers, let writer, let lock, let checkpointer):
+            await checkpointer.close()
             // Readers first: a read transaction still open would make the checkpoint below wait in
             // SQLite's busy handler, holding one of the few threads every SQLite call runs on.
             let idle = await readers.drain()

@@ -112,6 +112,35 @@ struct StoreTests {
         #expect(fileMode == 0o600)
     }
 
+    @Test("SQLite: the write-ahead log is copied back into the file beside the writer, not inside its commits, and the store closes cleanly")
+    func checkpointsBesideTheWriter() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cityhub-wal-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("city.sqlite").path
+        let extra = Migration(module: "test", number: 1, name: "pages", statements: ["CREATE TABLE pages (n INTEGER PRIMARY KEY, body TEXT NOT NULL)"])
+        func size(_ path: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
+        try await Store.withStore(try StoreLocation(file)) { store in
+            try await store.migrate(StoreMigrations.all + [extra])
+            try await Task.sleep(for: .milliseconds(300))
+            let before = size(file)
+            // About 500 pages in 50 commits: far below the writer's own threshold (10,000 pages),
+            // so only the checkpointer can bring them into the database file.
+            let body = String(repeating: "周口", count: 700)
+            for batch in 0..<50 {
+                try await store.bulkWrite { _, copier in
+                    try await copier.copy(into: "pages", columns: ["n", "body"], rows: (0..<10).map { [.int(Int64(batch * 10 + $0)), .text(body)] })
+                }
+            }
+            let deadline = Date().addingTimeInterval(10)
+            while size(file) < before + 1_500_000, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(size(file) >= before + 1_500_000, "the database file did not grow: the log was not checkpointed")
+            struct Count: Decodable { let n: Int }
+            #expect(try await store.read { try await $0.raw("SELECT COUNT(*) AS n FROM pages").first(decoding: Count.self)?.n } == 500)
+        }
+        // Closed: the log is folded back and emptied.
+        #expect(size(file + "-wal") == 0)
+    }
+
     @Test("a bulk copy stores exactly what it was given: tabs, newlines, backslashes, NULL, dates, on both engines (COPY on PostgreSQL)", arguments: TestEngine.all)
     func bulkCopy(engine: TestEngine) async throws {
         let extra = Migration(module: "test", number: 1, name: "bulk", statements: ["CREATE TABLE bulk (n {bigint} NOT NULL, body TEXT, flag {bool} NOT NULL, at {timestamp} NOT NULL, raw {bytes})"])
