@@ -59,14 +59,29 @@ public struct WorkCalendar: Sendable, Equatable {
         let key = Self.dayKey(date)
         if workdays.contains(key) { return true }
         if holidays.contains(key) { return false }
-        let weekday = Self.gregorian.component(.weekday, from: date)
-        return weekday != 1 && weekday != 7
+        // 1970-01-01 (day 0) was a Thursday: Monday is 0 here, Saturday 5, Sunday 6.
+        let weekday = ((Self.dayNumber(date) + 3) % 7 + 7) % 7
+        return weekday < 5
+    }
+
+    // China keeps one offset all year (`ChinaTime`): a day is 86,400 seconds from midnight at
+    // UTC+8, so day arithmetic needs no calendar object (deadlines walk day by day, per case).
+    private static let offset: TimeInterval = 8 * 3600
+
+    /// Days since 1970-01-01 of the day `date` falls on, in China.
+    static func dayNumber(_ date: Date) -> Int {
+        Int(((date.timeIntervalSince1970 + offset) / 86_400).rounded(.down))
+    }
+
+    /// Midnight in China of the day `date` falls on.
+    static func startOfDay(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: TimeInterval(dayNumber(date)) * 86_400 - offset)
     }
 
     /// The years between `start` and `end` with no schedule loaded: deadlines across them count
     /// plain Monday to Friday and may be wrong.
     public func missingYears(from start: Date, to end: Date) -> [Int] {
-        let first = Self.gregorian.component(.year, from: start), last = Self.gregorian.component(.year, from: max(start, end))
+        let first = ChinaTime.civilDay(start).year, last = ChinaTime.civilDay(max(start, end)).year
         return (first...last).filter { !years.contains($0) }
     }
 
@@ -79,10 +94,10 @@ public struct WorkCalendar: Sendable, Equatable {
         case .hours:
             return start.addingTimeInterval(TimeInterval(amount * 3600))
         case .workingDays:
-            var day = Self.gregorian.startOfDay(for: start)
+            var day = Self.startOfDay(start)
             var left = amount
             while left > 0 {
-                day = Self.gregorian.date(byAdding: .day, value: 1, to: day)!
+                day = day.addingTimeInterval(86_400)
                 if isWorkingDay(day) { left -= 1 }
             }
             if amount == 0 { return start }
@@ -92,7 +107,7 @@ public struct WorkCalendar: Sendable, Equatable {
             var cursor = start
             // Walk working windows day by day; a year of days bounds the walk.
             for _ in 0..<3_660 {
-                let midnight = Self.gregorian.startOfDay(for: cursor)
+                let midnight = Self.startOfDay(cursor)
                 let open = midnight.addingTimeInterval(TimeInterval(dayStart * 60)), close = midnight.addingTimeInterval(TimeInterval(dayEnd * 60))
                 if isWorkingDay(midnight), cursor < close {
                     let from = max(cursor, open)
@@ -101,7 +116,7 @@ public struct WorkCalendar: Sendable, Equatable {
                     left -= available
                 }
                 if left == 0 { return cursor }
-                cursor = Self.gregorian.date(byAdding: .day, value: 1, to: midnight)!
+                cursor = midnight.addingTimeInterval(86_400)
             }
             return cursor
         }

@@ -1,4 +1,5 @@
-import Cases
+@testable import Cases
+import CityCore
 import Foundation
 import Testing
 
@@ -44,5 +45,21 @@ struct WorkCalendarTests {
         #expect(due == Self.cst("2027-01-04T17:30:00"))
         #expect(Self.calendar.missingYears(from: start, to: due) == [2027])
         #expect(Self.calendar.missingYears(from: start, to: start).isEmpty)
+    }
+
+    @Test("day arithmetic at UTC+8 agrees with the Gregorian calendar: weekdays, midnights and years from 1950 to 2100, either side of midnight")
+    func arithmeticMatchesCalendar() {
+        let calendar = ChinaTime.calendar
+        var t = -631_152_000.0  // 1950-01-01
+        while t < 4_102_444_800 {  // 2100-01-01
+            for instant in [t, t + 28_799, t + 28_800, t + 57_599] {
+                let date = Date(timeIntervalSince1970: instant)
+                let weekday = calendar.component(.weekday, from: date)
+                #expect(WorkCalendar().isWorkingDay(date) == (weekday != 1 && weekday != 7), "\(date)")
+                #expect(WorkCalendar.startOfDay(date) == calendar.startOfDay(for: date), "\(date)")
+                #expect(ChinaTime.civilDay(date).year == calendar.component(.year, from: date), "\(date)")
+            }
+            t += 86_400 * 13 + 3_607
+        }
     }
 }
