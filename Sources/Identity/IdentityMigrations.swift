@@ -108,5 +108,31 @@ public enum IdentityMigrations {
         Migration(module: "identity", number: 5, name: "citizens' phone verification", statements: [
             "ALTER TABLE citizens ADD COLUMN phone_verified_at {timestamp}",
         ]),
+        // PostgreSQL counts and records a login attempt in one round trip (`LoginThrottle.begin`):
+        // the lock first, then each count with a snapshot taken after it was granted (each statement
+        // of a function takes its own), so attempts made at once are counted one after another.
+        Migration(module: "identity", number: 6, name: "login attempt in one round trip", statements: [
+            """
+            postgres:CREATE FUNCTION login_attempt_begin(p_source text, p_account text, p_since timestamptz, p_now timestamptz,
+                                                         p_limit bigint, p_account_limit bigint)
+            RETURNS TABLE (attempt_id bigint, refused text, failures bigint, oldest timestamptz) LANGUAGE plpgsql AS $$
+            DECLARE c bigint; o timestamptz;
+            BEGIN
+                PERFORM pg_advisory_xact_lock(\(LoginThrottle.lockKey));
+                SELECT COUNT(*), MIN(f.at) INTO c, o FROM login_failures f WHERE f.source = p_source AND f.at > p_since;
+                IF c >= p_limit THEN
+                    RETURN QUERY SELECT NULL::bigint, 'source'::text, c, o;
+                    RETURN;
+                END IF;
+                SELECT COUNT(*), MIN(f.at) INTO c, o FROM login_failures f WHERE f.username = p_account AND f.source = p_source AND f.at > p_since;
+                IF c >= p_account_limit THEN
+                    RETURN QUERY SELECT NULL::bigint, 'account'::text, c, o;
+                    RETURN;
+                END IF;
+                RETURN QUERY INSERT INTO login_failures AS f (source, username, at) VALUES (p_source, p_account, p_now)
+                    RETURNING f.id::bigint, NULL::text, 0::bigint, NULL::timestamptz;
+            END $$
+            """,
+        ]),
     ]
 }

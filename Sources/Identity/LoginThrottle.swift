@@ -11,8 +11,9 @@ import SQLKit
 ///   letting an attacker elsewhere lock the account's owner out (their address has its own count).
 ///
 /// Counting is atomic: an attempt is recorded as a failure *before* the password is checked, in a
-/// transaction that first counts (under a cross-process lock on PostgreSQL; SQLite has one
-/// writer), so 200 parallel guesses cannot all slip past the check. A correct password deletes
+/// transaction that first counts (SQLite has one writer; on PostgreSQL one statement,
+/// `login_attempt_begin`, takes a cross-process lock and counts after it was granted), so 200
+/// parallel guesses cannot all slip past the check. A correct password deletes
 /// that record and the account's earlier failures from that address: the count resets. The
 /// window slides, so a count also falls by itself as failures age out.
 public struct LoginThrottle: Sendable {
@@ -68,22 +69,41 @@ public struct LoginThrottle: Sendable {
         let now = clock.now()
         let since = now.addingTimeInterval(-window)
         let (limit, accountLimit, window, dialect) = (self.limit, accountLimit ?? self.accountLimit, self.window, store.dialect)
+        @Sendable func secondsUntilFree(_ oldest: Date?) -> Int {
+            max(1, Int(((oldest ?? now).addingTimeInterval(window).timeIntervalSince(now)).rounded(.up)))
+        }
+        if dialect.engine == .postgres {
+            // One round trip (identity migration 6): a burst of attempts queues on the lock for
+            // one statement each, not for a transaction of six.
+            struct Outcome: Decodable { let attemptId: Int64?; let refused: String?; let oldest: Date? }
+            let query: SQLQueryString = """
+                SELECT attempt_id, refused, oldest FROM login_attempt_begin(\(bind: source), \(bind: account), \(bind: since), \(bind: now), \
+                \(bind: Int64(limit)), \(bind: Int64(accountLimit)))
+                """
+            guard let outcome = try await store.withConnection({ db in
+                try await db.raw(query).first(decoding: Outcome.self, keyDecodingStrategy: .convertFromSnakeCase)
+            }) else { throw StoreError.unavailable(cause: "login_attempt_begin returned no row") }
+            switch outcome.refused {
+            case "source": throw IdentityError.tooManyAttempts(retryAfter: secondsUntilFree(outcome.oldest))
+            case "account": throw IdentityError.accountLocked(retryAfter: secondsUntilFree(outcome.oldest))
+            default:
+                guard let id = outcome.attemptId else { throw StoreError.unavailable(cause: "login_attempt_begin recorded no attempt") }
+                return Attempt(id: id, source: source, account: account)
+            }
+        }
         let id = try await store.write { db -> Int64 in
             try await dialect.lockForTransaction(Self.lockKey, on: db)
             struct Count: Decodable { let n: Int; let oldest: Date? }
             struct Inserted: Decodable { let id: Int64 }
-            func retryAfter(_ count: Count) -> Int {
-                max(1, Int(((count.oldest ?? now).addingTimeInterval(window).timeIntervalSince(now)).rounded(.up)))
-            }
             let bySource = try await db.raw("""
                 SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE source = \(bind: source) AND at > \(bind: since)
                 """).first(decoding: Count.self) ?? Count(n: 0, oldest: nil)
-            if bySource.n >= limit { throw IdentityError.tooManyAttempts(retryAfter: retryAfter(bySource)) }
+            if bySource.n >= limit { throw IdentityError.tooManyAttempts(retryAfter: secondsUntilFree(bySource.oldest)) }
             let byAccount = try await db.raw("""
                 SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures
                 WHERE username = \(bind: account) AND source = \(bind: source) AND at > \(bind: since)
                 """).first(decoding: Count.self) ?? Count(n: 0, oldest: nil)
-            if byAccount.n >= accountLimit { throw IdentityError.accountLocked(retryAfter: retryAfter(byAccount)) }
+            if byAccount.n >= accountLimit { throw IdentityError.accountLocked(retryAfter: secondsUntilFree(byAccount.oldest)) }
             return try await db.raw("""
                 INSERT INTO login_failures (source, username, at) VALUES (\(bind: source), \(bind: account), \(bind: now)) RETURNING id
                 """).first(decoding: Inserted.self)!.id
