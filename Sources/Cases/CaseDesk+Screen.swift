@@ -121,7 +121,7 @@ extension CaseDesk {
 
     /// Midnight in China (UTC+8) of the day `date` falls on, or of the first of its month.
     static func chinaMidnight(of date: Date, firstOfMonth: Bool = false) -> Date {
-        let midnight = Date(timeIntervalSince1970: Double(IndicatorRollup.day(of: date)) * 86_400 - 28_800)
+        let midnight = ChinaTime.startOfDay(date)
         guard firstOfMonth else { return midnight }
         let dayOfMonth = Int(WorkCalendar.dayKey(midnight.addingTimeInterval(43_200)).suffix(2)) ?? 1
         return midnight.addingTimeInterval(-Double(dayOfMonth - 1) * 86_400)

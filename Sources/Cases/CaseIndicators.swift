@@ -119,7 +119,7 @@ extension CaseDesk {
                 SELECT \(grouping.column == nil ? "CAST(NULL AS TEXT)" : "key") AS key, \(IndicatorRollup.sums(kept))
                 FROM \(IndicatorRollup.table)
                 WHERE dimension = \(bind: grouping == .total ? "division" : grouping.rawValue) AND division_code LIKE \(bind: within.likePattern)
-                  AND day >= \(bind: IndicatorRollup.day(of: from)) AND day < \(bind: IndicatorRollup.day(of: to))
+                  AND day >= \(bind: ChinaTime.dayNumber(from)) AND day < \(bind: ChinaTime.dayNumber(to))
                 \(grouped)
                 """
             rows = try await store.read { db in try await db.raw(query).all(decoding: IndicatorRow.Counts.self, keyDecodingStrategy: .convertFromSnakeCase) }

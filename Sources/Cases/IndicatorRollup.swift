@@ -69,10 +69,6 @@ enum IndicatorRollup {
                  : "CAST((\(r).registered_at + 28800) / 86400 AS INTEGER)"
     }
 
-    static func day(of date: Date) -> Int {
-        Int(((date.timeIntervalSince1970 + 28_800) / 86_400).rounded(.down))
-    }
-
     /// Whether `date` is midnight in China.
     static func isMidnight(_ date: Date) -> Bool {
         (date.timeIntervalSince1970 + 28_800).truncatingRemainder(dividingBy: 86_400) == 0

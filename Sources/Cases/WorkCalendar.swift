@@ -60,22 +60,9 @@ public struct WorkCalendar: Sendable, Equatable {
         if workdays.contains(key) { return true }
         if holidays.contains(key) { return false }
         // 1970-01-01 (day 0) was a Thursday: Monday is 0 here, Saturday 5, Sunday 6.
-        let weekday = ((Self.dayNumber(date) + 3) % 7 + 7) % 7
+        // Day arithmetic at UTC+8 (`ChinaTime`), no calendar object: deadlines walk day by day, per case.
+        let weekday = ((ChinaTime.dayNumber(date) + 3) % 7 + 7) % 7
         return weekday < 5
-    }
-
-    // China keeps one offset all year (`ChinaTime`): a day is 86,400 seconds from midnight at
-    // UTC+8, so day arithmetic needs no calendar object (deadlines walk day by day, per case).
-    private static let offset: TimeInterval = 8 * 3600
-
-    /// Days since 1970-01-01 of the day `date` falls on, in China.
-    static func dayNumber(_ date: Date) -> Int {
-        Int(((date.timeIntervalSince1970 + offset) / 86_400).rounded(.down))
-    }
-
-    /// Midnight in China of the day `date` falls on.
-    static func startOfDay(_ date: Date) -> Date {
-        Date(timeIntervalSince1970: TimeInterval(dayNumber(date)) * 86_400 - offset)
     }
 
     /// The years between `start` and `end` with no schedule loaded: deadlines across them count
@@ -94,7 +81,7 @@ public struct WorkCalendar: Sendable, Equatable {
         case .hours:
             return start.addingTimeInterval(TimeInterval(amount * 3600))
         case .workingDays:
-            var day = Self.startOfDay(start)
+            var day = ChinaTime.startOfDay(start)
             var left = amount
             while left > 0 {
                 day = day.addingTimeInterval(86_400)
@@ -107,7 +94,7 @@ public struct WorkCalendar: Sendable, Equatable {
             var cursor = start
             // Walk working windows day by day; a year of days bounds the walk.
             for _ in 0..<3_660 {
-                let midnight = Self.startOfDay(cursor)
+                let midnight = ChinaTime.startOfDay(cursor)
                 let open = midnight.addingTimeInterval(TimeInterval(dayStart * 60)), close = midnight.addingTimeInterval(TimeInterval(dayEnd * 60))
                 if isWorkingDay(midnight), cursor < close {
                     let from = max(cursor, open)

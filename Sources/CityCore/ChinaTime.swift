@@ -22,11 +22,23 @@ public enum ChinaTime {
         return "\(y)-\(two(month))-\(two(day))"
     }
 
+    /// China's offset from UTC: a day there runs 86,400 seconds from midnight at UTC+8.
+    static let offset: TimeInterval = 8 * 3600
+
+    /// Days since 1970-01-01 of the day `date` falls on, in China.
+    public static func dayNumber(_ date: Date) -> Int {
+        Int(((date.timeIntervalSince1970 + offset) / 86_400).rounded(.down))
+    }
+
+    /// Midnight in China of the day `date` falls on.
+    public static func startOfDay(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: TimeInterval(dayNumber(date)) * 86_400 - offset)
+    }
+
     /// Year, month and day of the day `date` falls on in China, by arithmetic on the day count
     /// (H. Hinnant's days-to-civil, proleptic Gregorian).
     public static func civilDay(_ date: Date) -> (year: Int, month: Int, day: Int) {
-        let days = Int(((date.timeIntervalSince1970 + 8 * 3600) / 86_400).rounded(.down))
-        let z = days + 719_468
+        let z = dayNumber(date) + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
         let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365

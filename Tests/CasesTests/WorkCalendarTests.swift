@@ -1,4 +1,4 @@
-@testable import Cases
+import Cases
 import CityCore
 import Foundation
 import Testing
@@ -56,7 +56,7 @@ struct WorkCalendarTests {
                 let date = Date(timeIntervalSince1970: instant)
                 let weekday = calendar.component(.weekday, from: date)
                 #expect(WorkCalendar().isWorkingDay(date) == (weekday != 1 && weekday != 7), "\(date)")
-                #expect(WorkCalendar.startOfDay(date) == calendar.startOfDay(for: date), "\(date)")
+                #expect(ChinaTime.startOfDay(date) == calendar.startOfDay(for: date), "\(date)")
                 #expect(ChinaTime.civilDay(date).year == calendar.component(.year, from: date), "\(date)")
             }
             t += 86_400 * 13 + 3_607
