@@ -11,10 +11,22 @@ struct JSONWriterTests {
         try #require(JSONSerialization.jsonObject(with: data) as? NSDictionary)
     }
 
-    @Test("a person written by hand is the same JSON as its Codable form: absent values, escapes, Chinese, dates, nesting")
-    func personMatchesCodable() throws {
+    /// Each sample written by hand parses to the same JSON as its `Codable` form, encoded as
+    /// Hummingbird encodes responses (ISO 8601 dates).
+    static func expectSameJSON<T: JSONWritable>(_ samples: [T]) throws {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
+        for dto in samples {
+            var writer = JSONWriter()
+            dto.write(to: &writer)
+            let hand = try canonical(Data(writer.text.utf8))
+            let codable = try canonical(encoder.encode(dto))
+            #expect(hand == codable, "\(writer.text)")
+        }
+    }
+
+    @Test("a person written by hand is the same JSON as its Codable form: absent values, escapes, Chinese, dates, nesting")
+    func personMatchesCodable() throws {
         let samples = [
             PersonDTO(idNumber: "4116**********123X", name: "张\"三\"\\\n\t\u{1}", sex: "male", birthDate: "1985-**-**", phone: nil, address: "周口市川汇区****",
                       divisionCode: "411602", sources: ["public-security", "health"],
@@ -24,13 +36,7 @@ struct JSONWriterTests {
             PersonDTO(idNumber: "411602198506120011", name: nil, sex: "female", birthDate: "1985-06-12", phone: "13812341234", address: nil,
                       divisionCode: "411602", sources: [], provenance: [:], masked: false, createdAt: Date(timeIntervalSince1970: 0), updatedAt: Date(timeIntervalSince1970: 0)),
         ]
-        for dto in samples {
-            var writer = JSONWriter()
-            dto.write(to: &writer)
-            let hand = try Self.canonical(Data(writer.text.utf8))
-            let codable = try Self.canonical(encoder.encode(dto))
-            #expect(hand == codable, "\(writer.text)")
-        }
+        try Self.expectSameJSON(samples)
     }
 
     @Test("commas and nesting: arrays of objects, empty containers")
@@ -47,8 +53,6 @@ struct JSONWriterTests {
 
     @Test("a case page written by hand is the same JSON as its Codable form: every optional present and absent, escapes, nesting")
     func caseDetailMatchesCodable() throws {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
         let at = Date(timeIntervalSince1970: 1_795_632_000)
         let full = Case(number: "41160226112700001", divisionCode: "411602", channel: .hotline, kind: .complaint, categoryCode: "20102",
                         categoryName: "暴露\"垃圾\"", urgency: .urgent, state: .closed, description: "七一路\n有垃圾\t\u{1}\\", location: GeoPoint(lon: 114.6512345, lat: 33.62),
@@ -77,12 +81,6 @@ struct JSONWriterTests {
             CaseDetailDTO(item: CaseDTO(bare, for: Principal(kind: .citizen, id: "c", displayName: "c", organisationCode: nil, scope: nil, roles: [])),
                           timeline: [], photos: [], cameras: []),
         ]
-        for dto in samples {
-            var writer = JSONWriter()
-            dto.write(to: &writer)
-            let hand = try Self.canonical(Data(writer.text.utf8))
-            let codable = try Self.canonical(encoder.encode(dto))
-            #expect(hand == codable, "\(writer.text)")
-        }
+        try Self.expectSameJSON(samples)
     }
 }
