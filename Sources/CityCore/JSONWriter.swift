@@ -23,7 +23,7 @@ public struct JSONWriter: Sendable {
     /// Writes `"key":` inside an object.
     public mutating func key(_ key: String) {
         separate()
-        text += Text.jsonQuoted(key)
+        Text.appendJSONQuoted(key, to: &text)
         text += ":"
     }
 
@@ -36,7 +36,7 @@ public struct JSONWriter: Sendable {
     /// A value after `key`, or a member of an array.
     public mutating func string(_ value: String?) {
         separateValue()
-        text += value.map(Text.jsonQuoted) ?? "null"
+        if let value { Text.appendJSONQuoted(value, to: &text) } else { text += "null" }
     }
 
     public mutating func integer(_ value: Int) {

@@ -52,16 +52,26 @@ public enum Text {
 
     /// `text` as a JSON string literal, quotes included (RFC 8259: `"`, `\` and C0 controls escaped).
     public static func jsonQuoted(_ text: String) -> String {
-        // Most strings need no escape: copy them whole (this is on the path of every refusal).
+        var out = ""
+        out.reserveCapacity(text.utf8.count + 2)
+        appendJSONQuoted(text, to: &out)
+        return out
+    }
+
+    /// Appends `text` as a JSON string literal to `out`, with no string of its own in between
+    /// (this is on the path of every refusal and every hand-written response).
+    public static func appendJSONQuoted(_ text: String, to out: inout String) {
+        // Most strings need no escape: copy them whole.
         func needsEscape(_ bytes: some Sequence<UInt8>) -> Bool {
             for byte in bytes where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { return true }
             return false
         }
+        out += "\""
         if !(text.utf8.withContiguousStorageIfAvailable(needsEscape) ?? needsEscape(text.utf8)) {
-            return "\"" + text + "\""
+            out += text
+            out += "\""
+            return
         }
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -76,6 +86,5 @@ public enum Text {
             }
         }
         out += "\""
-        return out
     }
 }

@@ -5,8 +5,9 @@ import Foundation
 /// work committed) or with the error that stopped it, so nothing acknowledged is lost.
 ///
 /// The first caller into an idle group leads: it writes its own input with every input waiting,
-/// answers their callers, and hands the lead to the first caller that arrived meanwhile. No task
-/// of its own runs between a caller and its commit; alone, a caller writes at once.
+/// hands the lead to the first caller that arrived meanwhile, then answers its batch's callers (so
+/// the next batch does not queue behind those answers). No task of its own runs between a caller
+/// and its commit; alone, a caller writes at once.
 final class GroupCommit<Input: Sendable, Output: Sendable>: @unchecked Sendable {
     private enum Turn { case done(Output), lead }
     private typealias Waiter = (input: Input, continuation: CheckedContinuation<Turn, any Error>)
@@ -44,8 +45,8 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: @unchecked Sendable 
         }
     }
 
-    /// Writes `own` with the inputs waiting, answers their callers, then hands the lead to the
-    /// first caller that arrived meanwhile.
+    /// Writes `own` with the inputs waiting, hands the lead to the first caller that arrived
+    /// meanwhile, then answers the batch's callers.
     private func lead(with own: Input) async throws -> Output {
         let others: [Waiter] = mutex.withLock {
             let batch = Array(pending.prefix(maxBatch - 1))
@@ -58,12 +59,8 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: @unchecked Sendable 
         } catch {
             result = .failure(error)
         }
-        switch result {
-        case .success(let outputs):
-            for (waiter, output) in zip(others, outputs.dropFirst()) { waiter.continuation.resume(returning: .done(output)) }
-        case .failure(let error):
-            for waiter in others { waiter.continuation.resume(throwing: error) }
-        }
+        // The next leader first: resumed tasks run in the order they were resumed, and the next
+        // batch should not wait behind the answers to this one.
         let next: Waiter? = mutex.withLock {
             if pending.isEmpty {
                 leading = false
@@ -72,6 +69,12 @@ final class GroupCommit<Input: Sendable, Output: Sendable>: @unchecked Sendable 
             return pending.removeFirst()
         }
         next?.continuation.resume(returning: .lead)
+        switch result {
+        case .success(let outputs):
+            for (waiter, output) in zip(others, outputs.dropFirst()) { waiter.continuation.resume(returning: .done(output)) }
+        case .failure(let error):
+            for waiter in others { waiter.continuation.resume(throwing: error) }
+        }
         return try result.get()[0]
     }
 }

@@ -167,14 +167,16 @@ extension Store {
 }
 
 extension Sequence where Element == UInt8 {
-    /// Lower-case hexadecimal.
-    public var hexString: String {
-        func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10 }
+    /// Lower-case hexadecimal. Inlinable, so that a caller in another module (every session
+    /// lookup hashes its token) gets it specialised for its digest type, not byte by byte through
+    /// witness tables.
+    @inlinable public var hexString: String {
         var out: [UInt8] = []
         out.reserveCapacity(underestimatedCount * 2)
         for byte in self {
-            out.append(digit(byte >> 4))
-            out.append(digit(byte & 0x0F))
+            let high = byte >> 4, low = byte & 0x0F
+            out.append(high < 10 ? 48 + high : 87 + high)
+            out.append(low < 10 ? 48 + low : 87 + low)
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -39,6 +39,14 @@ struct JSONWriterTests {
         try Self.expectSameJSON(samples)
     }
 
+    @Test("the caller written by hand is the same JSON as its Codable form: with and without organisation and scope, escapes")
+    func meMatchesCodable() throws {
+        try Self.expectSameJSON([
+            MeDTO(kind: "staff", id: "u-1", displayName: "李\"四\"\\\n", organisationCode: "411602000001", scope: "411602", roles: ["data-steward", "handler"]),
+            MeDTO(kind: "citizen", id: "c-1", displayName: "c", organisationCode: nil, scope: nil, roles: []),
+        ])
+    }
+
     @Test("commas and nesting: arrays of objects, empty containers")
     func structure() throws {
         var w = JSONWriter()

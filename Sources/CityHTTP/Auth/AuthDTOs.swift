@@ -17,7 +17,7 @@ struct LoginRequest: JSONBody {
 }
 
 /// Who the caller is.
-struct MeDTO: ResponseEncodable, APIShape {
+struct MeDTO: JSONWritable, APIShape {
     let kind: String
     let id: String
     let displayName: String
@@ -42,6 +42,24 @@ struct MeDTO: ResponseEncodable, APIShape {
         organisationCode = p.organisationCode
         scope = p.scope?.root.rawValue
         roles = p.roles.sorted().map(\.rawValue)
+    }
+
+    init(kind: String, id: String, displayName: String, organisationCode: String?, scope: String?, roles: [String]) {
+        (self.kind, self.id, self.displayName, self.organisationCode, self.scope, self.roles) = (kind, id, displayName, organisationCode, scope, roles)
+    }
+
+    /// Written by hand: `GET /api/v1/me` is what every client calls first, and Foundation's encoder
+    /// was 9% of its server time.
+    static var jsonCapacity: Int { 256 }
+    func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("kind", kind)
+        json.field("id", id)
+        json.field("displayName", displayName)
+        json.field("organisationCode", organisationCode)
+        json.field("scope", scope)
+        json.field("roles", strings: roles)
+        json.endObject()
     }
 }
 

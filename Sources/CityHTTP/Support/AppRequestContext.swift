@@ -18,7 +18,6 @@ public struct AppRequestContext: CityContext {
     public var sessionChannel: SessionBook.Channel { viaCookie ? .web : .api }
     /// The session token in use, so logout can revoke it.
     public var sessionToken: String?
-    public var remoteAddress: String?
     public var requestID: String
     public var purpose: String?
     public let channel: any Channel
@@ -29,7 +28,6 @@ public struct AppRequestContext: CityContext {
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
-        self.remoteAddress = source.channel.remoteAddress?.ipAddress
         self.channel = source.channel
         self.requestID = source.logger[metadataKey: "hb.request.id"]?.description ?? UUID().uuidString
     }

@@ -13,7 +13,6 @@ public struct AuthenticatedContext: CityContext, ChildRequestContext {
     /// The caller: never missing here.
     public let caller: Principal
     public var principal: Principal? { caller }
-    public var remoteAddress: String?
     public var requestID: String
     public var sessionToken: String?
     public let sessionChannel: SessionBook.Channel
@@ -25,7 +24,6 @@ public struct AuthenticatedContext: CityContext, ChildRequestContext {
         guard let principal = context.principal else { throw context.authFailure ?? IdentityError.unauthenticated }
         self.coreContext = context.coreContext
         self.caller = principal
-        self.remoteAddress = context.remoteAddress
         self.requestID = context.requestID
         self.sessionToken = context.sessionToken
         self.sessionChannel = context.sessionChannel
@@ -44,7 +42,6 @@ public struct StaffContext: CityContext, ChildRequestContext {
     /// The divisions the caller may see.
     public let scope: DivisionScope
     public var principal: Principal? { caller }
-    public var remoteAddress: String?
     public var requestID: String
     public let purpose: String?
     public let maxUploadSize: Int
@@ -54,7 +51,6 @@ public struct StaffContext: CityContext, ChildRequestContext {
         self.scope = try context.caller.staffScope()
         self.coreContext = context.coreContext
         self.caller = context.caller
-        self.remoteAddress = context.remoteAddress
         self.requestID = context.requestID
         self.purpose = context.purpose
         self.maxUploadSize = context.maxUploadSize
