@@ -1,4 +1,4 @@
-import CityCore
+@testable import CityCore
 import Foundation
 import Testing
 
@@ -11,6 +11,34 @@ struct IdentifierTests {
           ])
     func residentID(number: String, valid: Bool) {
         #expect((ResidentID(number) != nil) == valid)
+    }
+
+    @Test("the byte-wise check agrees with the character-by-character one: the same number or the same problem, for valid, corrupted and odd texts")
+    func residentIDFastPathAgrees() {
+        let today = Date(timeIntervalSince1970: 1_795_632_000)
+        var texts = ["11010519491231002X", "11010519491231002x", "411602198506126153", "411602198506126150", "411681200102301432", "41160219850612615",
+                     "41160219850612615A", "4116021985061261531", "", "４１１６０２１９８５０６１２６１５３", "41160219850612615３", "41160220000229000X",
+                     "411602190002290000", "411602186912310000", "411602203001010000", "41160219851312615X", "41160219850600615X", "ABCDEFGHIJKLMNOPQR",
+                     "411602198506126 53", "41160219850612615ß"]
+        var rng = SplitMix64(seed: 2026)
+        for _ in 0..<5_000 {
+            var digits = (0..<17).map { _ in Character(String(rng.next() % 10)) }
+            // Birth dates near the edges: the 29th to 31st, the last days of the year, a date to come.
+            digits.replaceSubrange(6..<14, with: Array(["19991231", "20000229", "19000229", "20260230", "20261128", "20270101", "18700101", "18691231"][Int(rng.next() % 8)]))
+            let body = String(digits)
+            let check = rng.next() % 4 == 0 ? Character(String(rng.next() % 10)) : ResidentID.checkCharacter(body)
+            texts.append(body + String(rng.next() % 2 == 0 ? check : Character(check.lowercased())))
+        }
+        for text in texts {
+            let fast = Result { () throws(ResidentID.Problem) in try ResidentID.checked(text, today: today) }
+            let reference = Result { () throws(ResidentID.Problem) in try ResidentID.checkedByCharacters(text, today: today) }
+            #expect(fast == reference, "\(text)")
+            if case .success(let id) = fast {
+                #expect(id.birthDate == "\(id.rawValue.dropFirst(6).prefix(4))-\(id.rawValue.dropFirst(10).prefix(2))-\(id.rawValue.dropFirst(12).prefix(2))")
+                #expect(id.sex == (Int(String(Array(id.rawValue)[16]))! % 2 == 1 ? .male : .female))
+                #expect(id.digits == UInt64(id.rawValue.prefix(17))!)
+            }
+        }
     }
 
     @Test("a resident ID stores its check character upper-case and masks the middle")
