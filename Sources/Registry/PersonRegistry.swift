@@ -266,15 +266,31 @@ struct StoredGolden: Decodable, Equatable {
 
     /// `{"name":{"source":"public-security","receivedAt":"…","disagreeing":["health"]},…}`, keys sorted.
     static func provenanceJSON(_ person: Person) -> String {
-        var parts: [String] = []
-        for field in PersonField.allCases.sorted(by: { $0.rawValue < $1.rawValue }) {
+        // Appended into one string, each distinct date formatted once (a person's fields mostly
+        // come from one record): this runs for every person of an import.
+        var out = "{"
+        out.reserveCapacity(512)
+        var formatted: (date: Date, text: String)?
+        for field in sortedFields {
             guard let value = person.fields[field] else { continue }
-            let received = value.receivedAt == .distantPast ? "null" : "\"\(value.receivedAt.millisecondISO8601)\""
-            let disagreeing = value.disagreeing.map { "\"\($0.rawValue)\"" }.joined(separator: ",")
-            parts.append("\"\(field.rawValue)\":{\"source\":\"\(value.source.rawValue)\",\"receivedAt\":\(received),\"disagreeing\":[\(disagreeing)]}")
+            if out.utf8.count > 1 { out += "," }
+            out += "\""; out += field.rawValue; out += "\":{\"source\":\""; out += value.source.rawValue; out += "\",\"receivedAt\":"
+            if value.receivedAt == .distantPast {
+                out += "null"
+            } else {
+                if formatted?.date != value.receivedAt { formatted = (value.receivedAt, value.receivedAt.millisecondISO8601) }
+                out += "\""; out += formatted!.text; out += "\""
+            }
+            out += ",\"disagreeing\":["
+            for (i, source) in value.disagreeing.enumerated() {
+                out += i == 0 ? "\"" : ",\""; out += source.rawValue; out += "\""
+            }
+            out += "]}"
         }
-        return "{" + parts.joined(separator: ",") + "}"
+        return out + "}"
     }
+
+    private static let sortedFields = PersonField.allCases.sorted { $0.rawValue < $1.rawValue }
 
     /// The golden fields whose value differs in `other`, by column name.
     func changedFields(to other: StoredGolden) -> [String] {

@@ -1,6 +1,6 @@
 import CityCore
 import Foundation
-import Registry
+@testable import Registry
 import Testing
 
 @Suite("Persons: ID number reasons, contradictions, golden records")
@@ -8,6 +8,24 @@ struct PersonTests {
     static let today = ISO8601DateFormatter().date(from: "2026-11-25T00:00:00Z")!
     static func id(_ text: String) -> ResidentID { try! ResidentID.checked(text, today: today) }
     static func at(_ day: Int) -> Date { Date(timeIntervalSince1970: 1_790_000_000 + Double(day) * 86_400) }
+
+    @Test("a golden record's stored provenance keeps its exact text: fields sorted, dates to the millisecond, none for the number itself, disagreeing sources in order")
+    func provenanceText() {
+        let a = Date(timeIntervalSince1970: 1_790_000_000.25), b = Date(timeIntervalSince1970: 1_790_086_400)
+        let person = Person(idNumber: Self.id("411602198506126153"), fields: [
+            .name: GoldenValue(value: "张伟", source: .publicSecurity, receivedAt: a, disagreeing: [.health]),
+            .sex: GoldenValue(value: "male", source: .publicSecurity, receivedAt: .distantPast, disagreeing: []),
+            .phone: GoldenValue(value: "13900005678", source: .health, receivedAt: b, disagreeing: [.publicSecurity, .hrss]),
+            .address: GoldenValue(value: "七一路1号", source: .publicSecurity, receivedAt: a, disagreeing: []),
+        ], sources: [.publicSecurity, .health])
+        // The text a changed import compares with what is stored: a new form would count every person as changed.
+        #expect(StoredGolden.provenanceJSON(person) == """
+            {"address":{"source":"public-security","receivedAt":"2026-09-21T14:13:20.250Z","disagreeing":[]},\
+            "name":{"source":"public-security","receivedAt":"2026-09-21T14:13:20.250Z","disagreeing":["health"]},\
+            "phone":{"source":"health","receivedAt":"2026-09-22T14:13:20.000Z","disagreeing":["public-security","hrss"]},\
+            "sex":{"source":"public-security","receivedAt":null,"disagreeing":[]}}
+            """)
+    }
 
     @Test("an invalid ID number is refused with the exact reason")
     func reasons() {
