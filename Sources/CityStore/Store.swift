@@ -150,8 +150,28 @@ public final class Store: Sendable, Service {
     private let localWatchers = LocalWatchers()
 
     private enum Backend: Sendable {
-        case sqlite(readers: ConnectionPool<SQLiteConnection>, writer: SQLiteConnection, writeLock: AsyncLock, checkpointer: WALCheckpointer)
+        case sqlite(readers: ConnectionPool<SQLiteConnection>, writer: SQLiteConnection, writeLock: AsyncLock, checkpointer: WALCheckpointer,
+                    threads: SQLiteThreads)
         case postgres(client: PostgresClient)
+    }
+
+    /// A SQLite store's own threads: one for the writer, one per reader. On sqlite-nio's shared
+    /// pool (as many threads as cores) long reads, as many as there are cores, held every thread
+    /// and every write (an audit entry, a login, a case) waited until one of them ended.
+    struct SQLiteThreads: Sendable {
+        static let readerCount = 4
+        let writer = NIOThreadPool(numberOfThreads: 1)
+        let readers = NIOThreadPool(numberOfThreads: readerCount)
+
+        init() {
+            writer.start()
+            readers.start()
+        }
+
+        func shutdown() async {
+            try? await writer.shutdownGracefully()
+            try? await readers.shutdownGracefully()
+        }
     }
 
     private init(engine: Engine, logger: Logger, backend: Backend, leaseTimeout: Duration) {
@@ -198,20 +218,39 @@ public final class Store: Sendable, Service {
             // The database holds password hashes and personal data: nobody but its owner reads it.
             let oldMask = umask(0o077)
             defer { umask(oldMask) }
-            let writer = try await openSQLite(path: url.path, logger: logger, readOnly: false)
-            // WAL is a property of the file: set it once on the writer, then open the readers.
-            _ = try await writer.sql().raw("PRAGMA journal_mode=WAL").all()
-            for file in [url.path, url.path + "-wal", url.path + "-shm"] where FileManager.default.fileExists(atPath: file) {
-                try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+            let threads = SQLiteThreads()
+            do {
+                let writer = try await openSQLite(path: url.path, on: threads.writer, logger: logger, readOnly: false)
+                do {
+                    // WAL is a property of the file: set it once on the writer, then open the readers.
+                    _ = try await writer.sql().raw("PRAGMA journal_mode=WAL").all()
+                    for file in [url.path, url.path + "-wal", url.path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+                        try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+                    }
+                    // The log is copied back by a checkpointer of its own (`WALCheckpointer`), not inside commits.
+                    _ = try await writer.sql().raw(SQLQueryString(stringLiteral: "PRAGMA wal_autocheckpoint=\(WALCheckpointer.backstopPages)")).all()
+                    var readers: [SQLiteConnection] = []
+                    do {
+                        for _ in 0..<SQLiteThreads.readerCount {
+                            readers.append(try await openSQLite(path: url.path, on: threads.readers, logger: logger, readOnly: true))
+                        }
+                        let checkpointer = try await WALCheckpointer.open(path: url.path, logger: logger)
+                        return Store(engine: .sqlite, logger: logger,
+                                     backend: .sqlite(readers: ConnectionPool(readers), writer: writer, writeLock: AsyncLock(), checkpointer: checkpointer,
+                                                      threads: threads),
+                                     leaseTimeout: leaseTimeout)
+                    } catch {
+                        for reader in readers { try? await reader.close() }
+                        throw error
+                    }
+                } catch {
+                    try? await writer.close()
+                    throw error
+                }
+            } catch {
+                await threads.shutdown()
+                throw error
             }
-            // The log is copied back by a checkpointer of its own (`WALCheckpointer`), not inside commits.
-            _ = try await writer.sql().raw(SQLQueryString(stringLiteral: "PRAGMA wal_autocheckpoint=\(WALCheckpointer.backstopPages)")).all()
-            var readers: [SQLiteConnection] = []
-            for _ in 0..<4 { readers.append(try await openSQLite(path: url.path, logger: logger, readOnly: true)) }
-            let checkpointer = try await WALCheckpointer.open(path: url.path, logger: logger)
-            return Store(engine: .sqlite, logger: logger,
-                         backend: .sqlite(readers: ConnectionPool(readers), writer: writer, writeLock: AsyncLock(), checkpointer: checkpointer),
-                         leaseTimeout: leaseTimeout)
         case .postgres(let url):
             let sqlConfig = try SQLPostgresConfiguration(url: url)
             let core = sqlConfig.coreConfiguration
@@ -240,7 +279,7 @@ public final class Store: Sendable, Service {
         switch backend {
         case .postgres(let client):
             await cancelWhenGracefulShutdown { await client.run() }
-        case .sqlite(_, _, _, let checkpointer):
+        case .sqlite(_, _, _, let checkpointer, _):
             await cancelWhenGracefulShutdown {
                 await checkpointer.run(every: Self.checkpointInterval)
                 // Closed before cancelled: wait for the cancellation.
@@ -253,8 +292,9 @@ public final class Store: Sendable, Service {
     /// few pages each, a tenth of a second leaves a few hundred frames to copy each time.
     static let checkpointInterval: Duration = .milliseconds(100)
 
-    private static func openSQLite(path: String, logger: Logger, readOnly: Bool) async throws -> SQLiteConnection {
-        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+    private static func openSQLite(path: String, on threads: NIOThreadPool, logger: Logger, readOnly: Bool) async throws -> SQLiteConnection {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: logger,
+                                                         on: MultiThreadedEventLoopGroup.singleton.any())
         let db = connection.sql()
         // busy_timeout replaces sqlite-nio's spinning busy handler with one that sleeps; readers
         // refuse writes, so a write inside `read` is an error rather than a silent second writer.
@@ -279,7 +319,7 @@ public final class Store: Sendable, Service {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         do {
             switch backend {
-            case .sqlite(let readers, _, _, _):
+            case .sqlite(let readers, _, _, _, _):
                 return try await readers.withConnection { connection in
                     try await Self.transaction(on: connection.sql(), begin: "BEGIN", body)
                 }
@@ -302,7 +342,7 @@ public final class Store: Sendable, Service {
     public func readRows(_ query: SQLQueryString) async throws -> [any SQLRow] {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         switch backend {
-        case .sqlite(let readers, _, _, _):
+        case .sqlite(let readers, _, _, _, _):
             return try await readers.withConnection { connection in
                 let db = connection.sql()
                 try Self.requireSelect(query, on: db)
@@ -360,7 +400,7 @@ public final class Store: Sendable, Service {
     func writeOnConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase, BulkCopier.Target) async throws -> T) async throws -> T {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         switch backend {
-        case .sqlite(_, let writer, let lock, _):
+        case .sqlite(_, let writer, let lock, _, _):
             let notified = SQLiteNotifications()
             let result = try await lock.withLock {
                 try await SQLiteNotifications.$pending.withValue(notified) {
@@ -395,7 +435,7 @@ public final class Store: Sendable, Service {
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
         switch backend {
-        case .sqlite(_, let writer, let lock, _):
+        case .sqlite(_, let writer, let lock, _, _):
             let notified = SQLiteNotifications()
             let result = try await lock.withLock { try await SQLiteNotifications.$pending.withValue(notified) { try await body(writer.sql()) } }
             localWatchers.wake(notified.channels)
@@ -410,7 +450,7 @@ public final class Store: Sendable, Service {
     /// outside a transaction is a transaction of its own. Only for a SQLite store.
     func withSQLiteWriter<T: Sendable>(_ body: @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
         if closed.isSet { throw StoreError.unavailable(cause: "the store is closed") }
-        guard case .sqlite(_, let writer, let lock, _) = backend else { preconditionFailure("withSQLiteWriter on a PostgreSQL store") }
+        guard case .sqlite(_, let writer, let lock, _, _) = backend else { preconditionFailure("withSQLiteWriter on a PostgreSQL store") }
         return try await lock.withLock { try await body(writer) }
     }
 
@@ -474,10 +514,10 @@ public final class Store: Sendable, Service {
         guard !closed.isSet else { return }
         closed.set()
         switch backend {
-        case .sqlite(let readers, let writer, let lock, let checkpointer):
+        case .sqlite(let readers, let writer, let lock, let checkpointer, let threads):
             await checkpointer.close()
             // Readers first: a read transaction still open would make the checkpoint below wait in
-            // SQLite's busy handler, holding one of the few threads every SQLite call runs on.
+            // SQLite's busy handler.
             let idle = await readers.drain()
             for connection in idle { try? await connection.close() }
             await lock.withLock {
@@ -487,6 +527,7 @@ public final class Store: Sendable, Service {
                 _ = try? await writer.sql().raw("PRAGMA wal_checkpoint(TRUNCATE)").all()
             }
             try? await writer.close()
+            await threads.shutdown()
         case .postgres:
             break
         }

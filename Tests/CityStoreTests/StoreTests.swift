@@ -3,6 +3,7 @@ import CityStore
 import Foundation
 import SQLKit
 import TestSupport
+import Synchronization
 import Testing
 
 @Suite("Store: migrations and transactions, on every engine")
@@ -139,6 +140,35 @@ struct StoreTests {
         }
         // Closed: the log is folded back and emptied.
         #expect(size(file + "-wal") == 0)
+    }
+
+    @Test("SQLite: a write does not wait behind long reads: with every reader busy on a read of seconds, a write commits before any of them ends")
+    func writesDoNotQueueBehindReads() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cityhub-threads-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let extra = Migration(module: "test", number: 1, name: "marks", statements: ["CREATE TABLE marks (n INTEGER PRIMARY KEY)"])
+        try await Store.withStore(try StoreLocation(folder.appendingPathComponent("city.sqlite").path)) { store in
+            try await store.migrate(StoreMigrations.all + [extra])
+            struct Count: Decodable { let n: Int }
+            final class Ended: Sendable { let count = Mutex(0) }
+            let ended = Ended()
+            // Four readers (all of them) each counting to ten million in SQLite: seconds of work each,
+            // more than this machine has cores. On sqlite-nio's shared pool they held every thread.
+            let reads = (0..<4).map { _ in
+                Task {
+                    let n = try await store.read { db in
+                        try await db.raw("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000) SELECT COUNT(*) AS n FROM c")
+                            .first(decoding: Count.self)?.n
+                    }
+                    ended.count.withLock { $0 += 1 }
+                    return n
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            try await store.write { try await $0.raw("INSERT INTO marks (n) VALUES (1)").run() }
+            #expect(ended.count.withLock { $0 } == 0, "the write committed only after a long read ended")
+            for read in reads { #expect(try await read.value == 10_000_000) }
+        }
     }
 
     @Test("a bulk copy stores exactly what it was given: tabs, newlines, backslashes, NULL, dates, on both engines (COPY on PostgreSQL)", arguments: TestEngine.all)
