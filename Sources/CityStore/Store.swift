@@ -219,35 +219,28 @@ public final class Store: Sendable, Service {
             let oldMask = umask(0o077)
             defer { umask(oldMask) }
             let threads = SQLiteThreads()
+            var opened: [SQLiteConnection] = []
             do {
                 let writer = try await openSQLite(path: url.path, on: threads.writer, logger: logger, readOnly: false)
-                do {
-                    // WAL is a property of the file: set it once on the writer, then open the readers.
-                    _ = try await writer.sql().raw("PRAGMA journal_mode=WAL").all()
-                    for file in [url.path, url.path + "-wal", url.path + "-shm"] where FileManager.default.fileExists(atPath: file) {
-                        try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
-                    }
-                    // The log is copied back by a checkpointer of its own (`WALCheckpointer`), not inside commits.
-                    _ = try await writer.sql().raw(SQLQueryString(stringLiteral: "PRAGMA wal_autocheckpoint=\(WALCheckpointer.backstopPages)")).all()
-                    var readers: [SQLiteConnection] = []
-                    do {
-                        for _ in 0..<SQLiteThreads.readerCount {
-                            readers.append(try await openSQLite(path: url.path, on: threads.readers, logger: logger, readOnly: true))
-                        }
-                        let checkpointer = try await WALCheckpointer.open(path: url.path, logger: logger)
-                        return Store(engine: .sqlite, logger: logger,
-                                     backend: .sqlite(readers: ConnectionPool(readers), writer: writer, writeLock: AsyncLock(), checkpointer: checkpointer,
-                                                      threads: threads),
-                                     leaseTimeout: leaseTimeout)
-                    } catch {
-                        for reader in readers { try? await reader.close() }
-                        throw error
-                    }
-                } catch {
-                    try? await writer.close()
-                    throw error
+                opened.append(writer)
+                // WAL is a property of the file: set it once on the writer, then open the readers.
+                _ = try await writer.sql().raw("PRAGMA journal_mode=WAL").all()
+                for file in [url.path, url.path + "-wal", url.path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+                    try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
                 }
+                // The log is copied back by a checkpointer of its own (`WALCheckpointer`), not inside commits.
+                _ = try await writer.sql().raw(SQLQueryString(stringLiteral: "PRAGMA wal_autocheckpoint=\(WALCheckpointer.backstopPages)")).all()
+                for _ in 0..<SQLiteThreads.readerCount {
+                    opened.append(try await openSQLite(path: url.path, on: threads.readers, logger: logger, readOnly: true))
+                }
+                let checkpointer = try await WALCheckpointer.open(path: url.path, logger: logger)
+                return Store(engine: .sqlite, logger: logger,
+                             backend: .sqlite(readers: ConnectionPool(Array(opened.dropFirst())), writer: writer, writeLock: AsyncLock(),
+                                              checkpointer: checkpointer, threads: threads),
+                             leaseTimeout: leaseTimeout)
             } catch {
+                // Nothing half-open is left behind: the connections opened so far, then their threads.
+                for connection in opened { try? await connection.close() }
                 await threads.shutdown()
                 throw error
             }

@@ -20,8 +20,8 @@ final class WALCheckpointer: Sendable {
     static let backstopPages = 10_000
 
     private let connection: SQLiteConnection
-    /// A thread for the checkpoint alone: on the shared pool (as many threads as cores) a
-    /// checkpoint in its fsync would hold a thread the writer's next statement needs.
+    /// A thread for the checkpoint alone, beside the store's writer and readers (`Store.SQLiteThreads`):
+    /// a checkpoint in its fsync holds no thread a statement needs.
     private let threadPool: NIOThreadPool
     private let logger: Logger
     /// A checkpoint and `close` take turns: nothing runs on a closed connection.
