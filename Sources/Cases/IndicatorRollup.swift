@@ -1,3 +1,4 @@
+import CityCore
 import CityStore
 import Foundation
 
@@ -71,7 +72,7 @@ enum IndicatorRollup {
 
     /// Whether `date` is midnight in China.
     static func isMidnight(_ date: Date) -> Bool {
-        (date.timeIntervalSince1970 + 28_800).truncatingRemainder(dividingBy: 86_400) == 0
+        ChinaTime.startOfDay(date) == date
     }
 
     static func inCohort(_ r: String) -> String {

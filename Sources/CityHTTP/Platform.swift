@@ -136,4 +136,7 @@ extension HTTPField.Name {
     static let requestID = Self("X-Request-Id")!
     /// `X-Purpose`: why the caller reads personal data; written to the audit log.
     static let cityPurpose = Self("X-Purpose")!
+    /// Security headers every response carries (`SecurityHeadersMiddleware`), named once.
+    static let xFrameOptions = Self("X-Frame-Options")!
+    static let referrerPolicy = Self("Referrer-Policy")!
 }

@@ -209,32 +209,35 @@ public struct AuditLog: Sendable {
 
     /// Records as a JSON array whose keys are the table's columns, for `json_populate_recordset`.
     static func jsonRows(_ records: [AuditRecord]) -> String {
-        // Appended in place, field by field: this runs for every audited request on PostgreSQL.
-        var out = "["
-        out.reserveCapacity(records.count * 640)
+        // JSONWriter appends in place: this runs for every audited request on PostgreSQL. Absent
+        // values are written as null, every row has every column.
+        var json = JSONWriter(capacity: records.count * 640)
         func field(_ name: String, _ value: String?) {
-            out += name
-            if let value { Text.appendJSONQuoted(value, to: &out) } else { out += "null" }
+            json.key(name)
+            json.string(value)
         }
-        for (i, r) in records.enumerated() {
-            out += i == 0 ? "{\"seq\":" : ",{\"seq\":"
-            out += String(r.seq)
-            field(",\"at\":", r.at.millisecondISO8601)
-            field(",\"actor\":", r.actor)
-            field(",\"action\":", r.action)
-            field(",\"record_type\":", r.recordType)
-            field(",\"record_id\":", r.recordID)
-            field(",\"division_code\":", r.divisionCode)
-            field(",\"purpose\":", r.purpose)
-            field(",\"source\":", r.source)
-            field(",\"request_id\":", r.requestID)
-            field(",\"outcome\":", r.outcome)
-            field(",\"detail\":", r.detail)
-            field(",\"prev_hash\":", r.prevHash)
-            field(",\"hash\":", r.hash)
-            out += "}"
+        json.beginArray()
+        for r in records {
+            json.beginObject()
+            json.key("seq")
+            json.integer(Int(r.seq))
+            field("at", r.at.millisecondISO8601)
+            field("actor", r.actor)
+            field("action", r.action)
+            field("record_type", r.recordType)
+            field("record_id", r.recordID)
+            field("division_code", r.divisionCode)
+            field("purpose", r.purpose)
+            field("source", r.source)
+            field("request_id", r.requestID)
+            field("outcome", r.outcome)
+            field("detail", r.detail)
+            field("prev_hash", r.prevHash)
+            field("hash", r.hash)
+            json.endObject()
         }
-        return out + "]"
+        json.endArray()
+        return json.text
     }
 
     /// The columns an entry fills, in the order `appendValues` binds them.

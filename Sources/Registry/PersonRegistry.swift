@@ -266,28 +266,28 @@ struct StoredGolden: Decodable, Equatable {
 
     /// `{"name":{"source":"public-security","receivedAt":"…","disagreeing":["health"]},…}`, keys sorted.
     static func provenanceJSON(_ person: Person) -> String {
-        // Appended into one string, each distinct date formatted once (a person's fields mostly
-        // come from one record): this runs for every person of an import.
-        var out = "{"
-        out.reserveCapacity(512)
+        // Each distinct date formatted once (a person's fields mostly come from one record): this
+        // runs for every person of an import.
+        var json = JSONWriter(capacity: 512)
         var formatted: (date: Date, text: String)?
+        json.beginObject()
         for field in sortedFields {
             guard let value = person.fields[field] else { continue }
-            if out.utf8.count > 1 { out += "," }
-            out += "\""; out += field.rawValue; out += "\":{\"source\":\""; out += value.source.rawValue; out += "\",\"receivedAt\":"
+            json.key(field.rawValue)
+            json.beginObject()
+            json.field("source", value.source.rawValue)
+            json.key("receivedAt")
             if value.receivedAt == .distantPast {
-                out += "null"
+                json.string(nil)
             } else {
                 if formatted?.date != value.receivedAt { formatted = (value.receivedAt, value.receivedAt.millisecondISO8601) }
-                out += "\""; out += formatted!.text; out += "\""
+                json.string(formatted?.text)
             }
-            out += ",\"disagreeing\":["
-            for (i, source) in value.disagreeing.enumerated() {
-                out += i == 0 ? "\"" : ",\""; out += source.rawValue; out += "\""
-            }
-            out += "]}"
+            json.field("disagreeing", strings: value.disagreeing.map(\.rawValue))
+            json.endObject()
         }
-        return out + "}"
+        json.endObject()
+        return json.text
     }
 
     private static let sortedFields = PersonField.allCases.sorted { $0.rawValue < $1.rawValue }

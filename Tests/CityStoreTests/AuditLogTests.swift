@@ -43,6 +43,23 @@ struct AuditLogTests {
         }
     }
 
+    @Test("a batch goes to PostgreSQL as one JSON array with every column of every row: absent values null, text escaped, the time to the millisecond")
+    func jsonRowsText() {
+        let at = Date(timeIntervalSince1970: 1_790_000_000.25)
+        let records = [
+            AuditRecord(seq: 7, at: at, actor: "staff:张三", action: "http.denied", recordType: "route", recordID: "GET /a\"b\\c\n", divisionCode: "411602",
+                        purpose: nil, source: "127.0.0.1", requestID: nil, outcome: "denied", detail: "\u{1}", prevHash: "ab", hash: "cd"),
+            AuditRecord(seq: 8, at: at, actor: "anonymous", action: "x", recordType: nil, recordID: nil, divisionCode: nil, purpose: nil, source: nil,
+                        requestID: nil, outcome: "ok", detail: nil, prevHash: "cd", hash: "ef"),
+        ]
+        #expect(AuditLog.jsonRows(records) == """
+            [{"seq":7,"at":"2026-09-21T14:13:20.250Z","actor":"staff:张三","action":"http.denied","record_type":"route","record_id":"GET /a\\"b\\\\c\\n",\
+            "division_code":"411602","purpose":null,"source":"127.0.0.1","request_id":null,"outcome":"denied","detail":"\\u0001","prev_hash":"ab","hash":"cd"},\
+            {"seq":8,"at":"2026-09-21T14:13:20.250Z","actor":"anonymous","action":"x","record_type":null,"record_id":null,"division_code":null,"purpose":null,\
+            "source":null,"request_id":null,"outcome":"ok","detail":null,"prev_hash":"cd","hash":"ef"}]
+            """)
+    }
+
     @Test("an untouched chain verifies, with its head hash", arguments: TestEngine.all)
     func intact(engine: TestEngine) async throws {
         try await TestStores.with(engine) { store in

@@ -19,8 +19,3 @@ struct SecurityHeadersMiddleware<Context: CityContext>: RouterMiddleware {
         return response
     }
 }
-
-extension HTTPField.Name {
-    static let xFrameOptions = Self("X-Frame-Options")!
-    static let referrerPolicy = Self("Referrer-Policy")!
-}

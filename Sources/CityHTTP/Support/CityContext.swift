@@ -10,8 +10,6 @@ import NIOCore
 public protocol CityContext: RequestContext {
     /// The caller, when authenticated.
     var principal: Principal? { get }
-    /// The client address, for the audit log: `remoteAddress` gives it from the connection when
-    /// asked, since most requests never write an audit entry.
     /// The request id, in logs, responses and audit entries.
     var requestID: String { get }
     /// The connection, so a refused oversize upload can be cut off.
@@ -21,7 +19,8 @@ public protocol CityContext: RequestContext {
 }
 
 extension CityContext {
-    /// The client address, for the audit log and the login limits.
+    /// The client address, for the audit log and the login limits: read from the connection when
+    /// asked, since most requests never write an audit entry.
     public var remoteAddress: String? { channel.remoteAddress?.ipAddress }
 
     /// Where this request comes from, for the audit entry a module writes with its change.
