@@ -6,7 +6,7 @@ import time
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import SessionNotCreatedException
+from selenium.common.exceptions import SessionNotCreatedException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -22,6 +22,23 @@ def browser():
     driver = chrome(1280, 900)
     yield driver
     driver.quit()
+
+
+def left_the_page(element):
+    """A wait condition: `element` is no longer in the document. Asked while the page is being
+    replaced, chromedriver sometimes answers "Node with given id does not belong to the document"
+    as an inspector error instead of a stale reference; both mean the element is gone."""
+    def check(_):
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+    return check
 
 
 def sign_in(browser, url, username, password):
@@ -122,7 +139,7 @@ def test_a_steward_asks_for_a_dataset_in_the_catalogue_and_the_provider_approves
     listing = browser.find_element(By.ID, "resources")
     browser.find_element(By.ID, "search").click()
     # The unfiltered list may already show the resource: wait for the search's own page.
-    WebDriverWait(browser, 10).until(EC.staleness_of(listing))
+    WebDriverWait(browser, 10).until(left_the_page(listing))
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, f"tr[data-code='{code}'] a"))).click()
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "request-form")))
     assert "个人信息" in browser.find_element(By.ID, "fields").text
