@@ -163,6 +163,13 @@ let package = Package(
             path: "Benchmarks/hello-baseline",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "stack-ceiling",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "SQLiteKit", package: "sqlite-kit"),
+                           .product(name: "Crypto", package: "swift-crypto")],
+            path: "Benchmarks/stack-ceiling",
+            swiftSettings: swiftSettings
+        ),
         // The licences.verify bench: the module's verifier beside raw swift-crypto, in one process.
         .executableTarget(
             name: "licence-verify",
