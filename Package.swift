@@ -166,7 +166,7 @@ let package = Package(
         .executableTarget(
             name: "stack-ceiling",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "SQLiteKit", package: "sqlite-kit"),
-                           .product(name: "Crypto", package: "swift-crypto")],
+                           .product(name: "PostgresKit", package: "postgres-kit"), .product(name: "Crypto", package: "swift-crypto")],
             path: "Benchmarks/stack-ceiling",
             swiftSettings: swiftSettings
         ),

@@ -1,6 +1,6 @@
 // The stack's own ceiling for the audited requests, no CityHub code: the same Hummingbird, the
-// same sqlite-nio (four readers and one writer on threads of their own, as CityHub's store has),
-// and the least a server must do to answer
+// same sqlite-nio (four readers and one writer on threads of their own, as CityHub's store has) or
+// postgres-nio (a pool of 16 connections, as CityHub's), and the least a server must do to answer
 //   GET /me            a bearer token looked up in memory, a small JSON answer;
 //   GET /persons/{id}  the same token check, the person's row by primary key, and an audit row
 //                      appended (hash-chained, group commit: one insert for the rows of the moment,
@@ -13,56 +13,261 @@
 // `registry.person-read` and `cases.intake` print what this stack reaches for the least of the same
 // work: the best ratio any server on it could show, whatever CityHub does.
 //
-//   stack-ceiling PORT SQLITE-PATH TOKEN
+//   stack-ceiling PORT STORE TOKEN      (STORE: an SQLite file, or a postgres:// URL)
 import Crypto
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
+import PostgresKit
 import SQLiteKit
 
 let arguments = CommandLine.arguments
 guard arguments.count == 4, let port = Int(arguments[1]) else {
-    FileHandle.standardError.write(Data("usage: stack-ceiling PORT SQLITE-PATH TOKEN\n".utf8))
+    FileHandle.standardError.write(Data("usage: stack-ceiling PORT STORE TOKEN (STORE: an SQLite file or a postgres:// URL)\n".utf8))
     exit(2)
 }
-let path = arguments[2]
 let token = "Bearer " + arguments[3]
 let logger = Logger(label: "stack-ceiling")
 
-let readerThreads = NIOThreadPool(numberOfThreads: 4)
-let writerThread = NIOThreadPool(numberOfThreads: 1)
-readerThreads.start()
-writerThread.start()
+/// A bound value, for either engine.
+enum Bind: Sendable {
+    case int(Int), double(Double), text(String?)
 
-func open(on threads: NIOThreadPool) async throws -> SQLiteConnection {
-    let connection: SQLiteConnection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: logger,
-                                                                       on: MultiThreadedEventLoopGroup.singleton.any())
-    for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=10000"] {
-        let _: [SQLiteRow] = try await connection.query(pragma, [])
+    var sqlite: SQLiteData {
+        switch self {
+        case .int(let value): .integer(value)
+        case .double(let value): .float(value)
+        case .text(let value): value.map { .text($0) } ?? .null
+        }
     }
-    return connection
+
+    func append(to bindings: inout PostgresBindings) {
+        switch self {
+        case .int(let value): bindings.append(value)
+        case .double(let value): bindings.append(value)
+        case .text(let value): bindings.append(value)
+        }
+    }
 }
 
-let writer = try await open(on: writerThread)
-let _: [SQLiteRow] = try await writer.query("""
-    CREATE TABLE IF NOT EXISTS ceiling_audit (seq INTEGER PRIMARY KEY, at REAL NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
-    record_type TEXT, record_id TEXT, division_code TEXT, purpose TEXT, outcome TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)
-    """, [])
-let _: [SQLiteRow] = try await writer.query("CREATE INDEX IF NOT EXISTS ceiling_audit_record ON ceiling_audit (record_type, record_id)", [])
-let _: [SQLiteRow] = try await writer.query("CREATE INDEX IF NOT EXISTS ceiling_audit_actor ON ceiling_audit (actor, at)", [])
-let _: [SQLiteRow] = try await writer.query("""
-    CREATE TABLE IF NOT EXISTS ceiling_cases (number INTEGER PRIMARY KEY, division_code TEXT NOT NULL, category_code TEXT NOT NULL, kind TEXT,
-    description TEXT NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL, reporter_phone TEXT, state TEXT NOT NULL, reported_at REAL NOT NULL)
-    """, [])
-let _: [SQLiteRow] = try await writer.query("CREATE INDEX IF NOT EXISTS ceiling_cases_state ON ceiling_cases (division_code, state, reported_at)", [])
-let _: [SQLiteRow] = try await writer.query("""
-    CREATE TABLE IF NOT EXISTS ceiling_changes (cursor INTEGER PRIMARY KEY, at REAL NOT NULL, record_type TEXT NOT NULL, record_key TEXT NOT NULL,
-    division_code TEXT, operation TEXT NOT NULL)
-    """, [])
-var readers: [SQLiteConnection] = []
-for _ in 0..<4 { readers.append(try await open(on: readerThreads)) }
+/// The person's answer fields, as stored.
+struct PersonRow: Sendable {
+    let idNumber: String?, name: String?, sex: String?, birthDate: String?, phone: String?, address: String?, divisionCode: String?
+}
+
+/// What the routes need from a store: a person by key, the audit chain's head, and one batch of
+/// statements in one transaction (or alone, when it is one statement).
+protocol CeilingStore: Sendable {
+    /// `?` on SQLite, `$n` on PostgreSQL.
+    func placeholder(_ n: Int) -> String
+    func person(_ id: String) async throws -> PersonRow?
+    func head() async throws -> (seq: Int, hash: String)?
+    /// The last case number taken.
+    func lastCase() async throws -> Int
+    /// Runs the statements in order, in one transaction when there are several.
+    func write(_ statements: [(sql: String, binds: [Bind])]) async throws
+}
+
+let personSQL = "SELECT * FROM persons WHERE id_division = %1 AND id_number = %2"
+let headSQL = "SELECT seq, hash FROM ceiling_audit ORDER BY seq DESC LIMIT 1"
+let lastCaseSQL = "SELECT COALESCE(MAX(number), 0) AS last FROM ceiling_cases"
+
+struct SQLiteCeiling: CeilingStore {
+    let readers: Readers
+    let writer: SQLiteConnection
+
+    static func open(path: String) async throws -> SQLiteCeiling {
+        let readerThreads = NIOThreadPool(numberOfThreads: 4)
+        let writerThread = NIOThreadPool(numberOfThreads: 1)
+        readerThreads.start()
+        writerThread.start()
+        func open(on threads: NIOThreadPool) async throws -> SQLiteConnection {
+            let connection: SQLiteConnection = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threads, logger: logger,
+                                                                               on: MultiThreadedEventLoopGroup.singleton.any())
+            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=10000"] {
+                let _: [SQLiteRow] = try await connection.query(pragma, [])
+            }
+            return connection
+        }
+        let writer = try await open(on: writerThread)
+        for ddl in [
+            """
+            CREATE TABLE IF NOT EXISTS ceiling_audit (seq INTEGER PRIMARY KEY, at REAL NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+            record_type TEXT, record_id TEXT, division_code TEXT, purpose TEXT, outcome TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS ceiling_cases (number INTEGER PRIMARY KEY, division_code TEXT NOT NULL, category_code TEXT NOT NULL, kind TEXT,
+            description TEXT NOT NULL, lon REAL NOT NULL, lat REAL NOT NULL, reporter_phone TEXT, state TEXT NOT NULL, reported_at REAL NOT NULL)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS ceiling_changes (cursor INTEGER PRIMARY KEY, at REAL NOT NULL, record_type TEXT NOT NULL, record_key TEXT NOT NULL,
+            division_code TEXT, operation TEXT NOT NULL)
+            """,
+        ] + ceilingIndexes {
+            let _: [SQLiteRow] = try await writer.query(ddl, [])
+        }
+        var readers: [SQLiteConnection] = []
+        for _ in 0..<4 { readers.append(try await open(on: readerThreads)) }
+        return SQLiteCeiling(readers: Readers(readers), writer: writer)
+    }
+
+    func placeholder(_ n: Int) -> String { "?" }
+
+    func person(_ id: String) async throws -> PersonRow? {
+        let rows: [SQLiteRow] = try await readers.with { connection in
+            try await connection.query(sql(personSQL), [.text(String(id.prefix(6))), .text(id)])
+        }
+        return rows.first.map { row in
+            PersonRow(idNumber: row.column("id_number")?.string, name: row.column("name")?.string, sex: row.column("sex")?.string,
+                      birthDate: row.column("birth_date")?.string, phone: row.column("phone")?.string, address: row.column("address")?.string,
+                      divisionCode: row.column("division_code")?.string)
+        }
+    }
+
+    func head() async throws -> (seq: Int, hash: String)? {
+        let rows: [SQLiteRow] = try await writer.query(headSQL, [])
+        guard let row = rows.first, let seq = row.column("seq")?.integer, let hash = row.column("hash")?.string else { return nil }
+        return (seq, hash)
+    }
+
+    func lastCase() async throws -> Int {
+        let rows: [SQLiteRow] = try await writer.query(lastCaseSQL, [])
+        return rows.first?.column("last")?.integer ?? 0
+    }
+
+    func write(_ statements: [(sql: String, binds: [Bind])]) async throws {
+        guard statements.count > 1 else {
+            let _: [SQLiteRow] = try await writer.query(statements[0].sql, statements[0].binds.map(\.sqlite))
+            return
+        }
+        let _: [SQLiteRow] = try await writer.query("BEGIN IMMEDIATE", [])
+        do {
+            for statement in statements {
+                let _: [SQLiteRow] = try await writer.query(statement.sql, statement.binds.map(\.sqlite))
+            }
+            let _: [SQLiteRow] = try await writer.query("COMMIT", [])
+        } catch {
+            let _: [SQLiteRow]? = try? await writer.query("ROLLBACK", [])
+            throw error
+        }
+    }
+}
+
+struct PostgresCeiling: CeilingStore {
+    let client: PostgresClient
+
+    static func open(url: String) async throws -> PostgresCeiling {
+        let core = try SQLPostgresConfiguration(url: url).coreConfiguration
+        guard let host = core.host, let port = core.port else { throw CeilingError("a postgres:// URL with a host and port") }
+        var config = PostgresClient.Configuration(host: host, port: port, username: core.username, password: core.password, database: core.database,
+                                                  tls: .disable)
+        config.options.maximumConnections = 16
+        let client = PostgresClient(configuration: config, backgroundLogger: logger)
+        Task { await client.run() }
+        for ddl in [
+            """
+            CREATE TABLE IF NOT EXISTS ceiling_audit (seq BIGINT PRIMARY KEY, at DOUBLE PRECISION NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+            record_type TEXT, record_id TEXT, division_code TEXT, purpose TEXT, outcome TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS ceiling_cases (number BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, division_code TEXT NOT NULL,
+            category_code TEXT NOT NULL, kind TEXT, description TEXT NOT NULL, lon DOUBLE PRECISION NOT NULL, lat DOUBLE PRECISION NOT NULL,
+            reporter_phone TEXT, state TEXT NOT NULL, reported_at DOUBLE PRECISION NOT NULL)
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS ceiling_changes (cursor BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, at DOUBLE PRECISION NOT NULL,
+            record_type TEXT NOT NULL, record_key TEXT NOT NULL, division_code TEXT, operation TEXT NOT NULL)
+            """,
+        ] + ceilingIndexes {
+            for try await _ in try await client.query(PostgresQuery(unsafeSQL: ddl), logger: logger) {}
+        }
+        return PostgresCeiling(client: client)
+    }
+
+    func placeholder(_ n: Int) -> String { "$\(n)" }
+
+    func person(_ id: String) async throws -> PersonRow? {
+        var binds = PostgresBindings()
+        binds.append(String(id.prefix(6)))
+        binds.append(id)
+        for try await row in try await client.query(PostgresQuery(unsafeSQL: sql(personSQL), binds: binds), logger: logger) {
+            let cells = row.makeRandomAccess()
+            return PersonRow(idNumber: try cells["id_number"].decode(String?.self), name: try cells["name"].decode(String?.self),
+                             sex: try cells["sex"].decode(String?.self), birthDate: try cells["birth_date"].decode(String?.self),
+                             phone: try cells["phone"].decode(String?.self), address: try cells["address"].decode(String?.self),
+                             divisionCode: try cells["division_code"].decode(String?.self))
+        }
+        return nil
+    }
+
+    func head() async throws -> (seq: Int, hash: String)? {
+        for try await (seq, hash) in try await client.query(PostgresQuery(unsafeSQL: headSQL), logger: logger).decode((Int, String).self) {
+            return (seq, hash)
+        }
+        return nil
+    }
+
+    func lastCase() async throws -> Int {
+        for try await last in try await client.query(PostgresQuery(unsafeSQL: lastCaseSQL), logger: logger).decode(Int.self) { return last }
+        return 0
+    }
+
+    func write(_ statements: [(sql: String, binds: [Bind])]) async throws {
+        try await client.withConnection { connection in
+            func run(_ sql: String, _ values: [Bind] = []) async throws {
+                var binds = PostgresBindings(capacity: values.count)
+                for value in values { value.append(to: &binds) }
+                for try await _ in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {}
+            }
+            guard statements.count > 1 else { return try await run(statements[0].sql, statements[0].binds) }
+            try await run("BEGIN")
+            do {
+                for statement in statements { try await run(statement.sql, statement.binds) }
+                try await run("COMMIT")
+            } catch {
+                try? await run("ROLLBACK")
+                throw error
+            }
+        }
+    }
+}
+
+struct CeilingError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+let ceilingIndexes = [
+    "CREATE INDEX IF NOT EXISTS ceiling_audit_record ON ceiling_audit (record_type, record_id)",
+    "CREATE INDEX IF NOT EXISTS ceiling_audit_actor ON ceiling_audit (actor, at)",
+    "CREATE INDEX IF NOT EXISTS ceiling_cases_state ON ceiling_cases (division_code, state, reported_at)",
+]
+
+extension CeilingStore {
+    /// `text` with `%n` turned into this engine's placeholder n.
+    func sql(_ text: String) -> String {
+        var out = text
+        for n in (1...9).reversed() { out = out.replacingOccurrences(of: "%\(n)", with: placeholder(n)) }
+        return out
+    }
+
+    /// `count` rows of `width` placeholders each, numbered from `first`.
+    func values(_ count: Int, _ width: Int, from first: Int = 1, fixed: String = "") -> String {
+        var out = ""
+        var n = first
+        for row in 0..<count {
+            out += row == 0 ? "(" : ", ("
+            for column in 0..<width {
+                out += (column == 0 ? "" : ", ") + placeholder(n)
+                n += 1
+            }
+            out += fixed + ")"
+        }
+        return out
+    }
+}
 
 /// Four readers, one statement at a time each: a caller waits for a free one.
 final class Readers: @unchecked Sendable {
@@ -110,12 +315,14 @@ final class AuditAppender: @unchecked Sendable {
     private var waiting: [(Row, CheckedContinuation<Turn, any Error>)] = []
     private var leading = false
     private var head: (seq: Int, hash: String) = (0, String(repeating: "0", count: 64))
-    let writer: SQLiteConnection
+    /// The last case number taken (one process: kept in memory, as the chain's head is).
+    private var lastCase = 0
+    let store: any CeilingStore
 
-    init(writer: SQLiteConnection) async throws {
-        self.writer = writer
-        let last: [SQLiteRow] = try await writer.query("SELECT seq, hash FROM ceiling_audit ORDER BY seq DESC LIMIT 1", [])
-        if let row = last.first, let seq = row.column("seq")?.integer, let hash = row.column("hash")?.string { head = (seq, hash) }
+    init(store: any CeilingStore) async throws {
+        self.store = store
+        if let last = try await store.head() { head = last }
+        lastCase = try await store.lastCase()
     }
 
     private enum Turn { case done, lead }
@@ -170,14 +377,14 @@ final class AuditAppender: @unchecked Sendable {
         }
     }
 
-    /// One multi-row insert, chained after the head.
+    /// One multi-row insert, chained after the head; with the cases filed, their rows and change-log
+    /// rows first, in the same transaction.
     private func write(_ rows: [Row]) async throws {
         let now = Date().timeIntervalSince1970
         var (seq, previous) = head
-        var sql = "INSERT INTO ceiling_audit (seq, at, actor, action, record_type, record_id, division_code, purpose, outcome, prev_hash, hash) VALUES "
-        var binds: [SQLiteData] = []
+        var binds: [Bind] = []
         binds.reserveCapacity(rows.count * 11)
-        for (i, row) in rows.enumerated() {
+        for row in rows {
             seq += 1
             var hasher = SHA256()
             for var field in [previous, String(now), row.actor, row.action, row.recordType, row.recordID, row.outcome] {
@@ -185,44 +392,38 @@ final class AuditAppender: @unchecked Sendable {
                 hasher.update(data: Self.separator)
             }
             let hash = Self.hex(hasher.finalize())
-            sql += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            binds += [.integer(seq), .float(now), .text(row.actor), .text(row.action), .text(row.recordType), .text(row.recordID),
+            binds += [.int(seq), .double(now), .text(row.actor), .text(row.action), .text(row.recordType), .text(row.recordID),
                       .text(String(row.recordID.prefix(6))), .text("bench"), .text(row.outcome), .text(previous), .text(hash)]
             previous = hash
         }
+        let audit = (sql: "INSERT INTO ceiling_audit (seq, at, actor, action, record_type, record_id, division_code, purpose, outcome, prev_hash, hash) VALUES "
+                     + store.values(rows.count, 11), binds: binds)
         let filed = rows.compactMap(\.filed)
+        var number = lastCase
         if filed.isEmpty {
-            _ = try await writer.query(sql, binds)
+            try await store.write([audit])
         } else {
-            _ = try await writer.query("BEGIN IMMEDIATE", [])
-            do {
-                var cases = "INSERT INTO ceiling_cases (division_code, category_code, kind, description, lon, lat, reporter_phone, state, reported_at) VALUES "
-                var changes = "INSERT INTO ceiling_changes (at, record_type, record_key, division_code, operation) VALUES "
-                var caseBinds: [SQLiteData] = [], changeBinds: [SQLiteData] = []
-                for (i, case_) in filed.enumerated() {
-                    cases += i == 0 ? "(?, ?, ?, ?, ?, ?, ?, 'registered', ?)" : ", (?, ?, ?, ?, ?, ?, ?, 'registered', ?)"
-                    caseBinds += [.text(case_.division), .text(case_.category), .text(case_.kind), .text(case_.description), .float(case_.lon), .float(case_.lat),
-                                  case_.phone.map { .text($0) } ?? .null, .float(now)]
-                }
-                let numbers = try await writer.query(cases + " RETURNING number", caseBinds).compactMap { $0.column("number")?.integer }
-                for (i, number) in numbers.enumerated() {
-                    changes += i == 0 ? "(?, 'case', ?, ?, 'created')" : ", (?, 'case', ?, ?, 'created')"
-                    changeBinds += [.float(now), .text(String(number)), .text(filed[i].division)]
-                }
-                _ = try await writer.query(changes, changeBinds)
-                _ = try await writer.query(sql, binds)
-                _ = try await writer.query("COMMIT", [])
-            } catch {
-                _ = try? await writer.query("ROLLBACK", [])
-                throw error
+            var caseBinds: [Bind] = [], changeBinds: [Bind] = []
+            for case_ in filed {
+                number += 1
+                caseBinds += [.int(number), .text(case_.division), .text(case_.category), .text(case_.kind), .text(case_.description), .double(case_.lon),
+                              .double(case_.lat), .text(case_.phone), .double(now)]
+                changeBinds += [.double(now), .text(String(number)), .text(case_.division)]
             }
+            let cases = (sql: "INSERT INTO ceiling_cases (number, division_code, category_code, kind, description, lon, lat, reporter_phone, reported_at, state) VALUES "
+                         + store.values(filed.count, 9, fixed: ", 'registered'"), binds: caseBinds)
+            let changes = (sql: "INSERT INTO ceiling_changes (at, record_key, division_code, record_type, operation) VALUES "
+                           + store.values(filed.count, 3, fixed: ", 'case', 'created'"), binds: changeBinds)
+            try await store.write([cases, changes, audit])
         }
+        lastCase = number
         head = (seq, previous)
     }
 }
 
-let pool = Readers(readers)
-let audit = try await AuditAppender(writer: writer)
+let location = arguments[2]
+let store: any CeilingStore = location.hasPrefix("postgres") ? try await PostgresCeiling.open(url: location) : try await SQLiteCeiling.open(path: location)
+let audit = try await AuditAppender(store: store)
 let me = #"{"username":"handler","displayName":"Bench","kind":"staff","roles":["departmentHandler"],"organisationCode":"ZK-0001","scope":"411600"}"#
 
 struct Unauthorised: HTTPResponseError {
@@ -251,15 +452,11 @@ router.get("/me") { request, _ -> Response in
 router.get("/persons/{id}") { request, context -> Response in
     try Answer.authorised(request, token: token)
     let id = try context.parameters.require("id")
-    let found: [SQLiteRow] = try await pool.with { connection in
-        try await connection.query("SELECT * FROM persons WHERE id_division = ? AND id_number = ?", [.text(String(id.prefix(6))), .text(id)])
-    }
-    guard let row = found.first else { return Response(status: .notFound) }
+    guard let row = try await store.person(id) else { return Response(status: .notFound) }
     try await audit.append(.init(actor: "staff:handler", action: "registry.person.read", recordType: "person", recordID: id, outcome: "ok"))
-    let body = "{\"idNumber\":" + Answer.quoted(row.column("id_number")?.string) + ",\"name\":" + Answer.quoted(row.column("name")?.string)
-        + ",\"sex\":" + Answer.quoted(row.column("sex")?.string) + ",\"birthDate\":" + Answer.quoted(row.column("birth_date")?.string)
-        + ",\"phone\":" + Answer.quoted(row.column("phone")?.string) + ",\"address\":" + Answer.quoted(row.column("address")?.string)
-        + ",\"divisionCode\":" + Answer.quoted(row.column("division_code")?.string) + "}"
+    let body = "{\"idNumber\":" + Answer.quoted(row.idNumber) + ",\"name\":" + Answer.quoted(row.name) + ",\"sex\":" + Answer.quoted(row.sex)
+        + ",\"birthDate\":" + Answer.quoted(row.birthDate) + ",\"phone\":" + Answer.quoted(row.phone) + ",\"address\":" + Answer.quoted(row.address)
+        + ",\"divisionCode\":" + Answer.quoted(row.divisionCode) + "}"
     return Answer.json(body)
 }
 router.get("/hello") { _, _ in "hello" }
