@@ -62,6 +62,8 @@ struct PersonRow: Sendable {
 protocol CeilingStore: Sendable {
     /// `?` on SQLite, `$n` on PostgreSQL.
     func placeholder(_ n: Int) -> String
+    /// The person by key, in this engine's placeholders.
+    var personSQL: String { get }
     func person(_ id: String) async throws -> PersonRow?
     func head() async throws -> (seq: Int, hash: String)?
     /// The last case number taken.
@@ -70,7 +72,6 @@ protocol CeilingStore: Sendable {
     func write(_ statements: [(sql: String, binds: [Bind])]) async throws
 }
 
-let personSQL = "SELECT * FROM persons WHERE id_division = %1 AND id_number = %2"
 let headSQL = "SELECT seq, hash FROM ceiling_audit ORDER BY seq DESC LIMIT 1"
 let lastCaseSQL = "SELECT COALESCE(MAX(number), 0) AS last FROM ceiling_cases"
 
@@ -114,10 +115,11 @@ struct SQLiteCeiling: CeilingStore {
     }
 
     func placeholder(_ n: Int) -> String { "?" }
+    var personSQL: String { "SELECT * FROM persons WHERE id_division = ? AND id_number = ?" }
 
     func person(_ id: String) async throws -> PersonRow? {
         let rows: [SQLiteRow] = try await readers.with { connection in
-            try await connection.query(sql(personSQL), [.text(String(id.prefix(6))), .text(id)])
+            try await connection.query(personSQL, [.text(String(id.prefix(6))), .text(id)])
         }
         return rows.first.map { row in
             PersonRow(idNumber: row.column("id_number")?.string, name: row.column("name")?.string, sex: row.column("sex")?.string,
@@ -187,12 +189,13 @@ struct PostgresCeiling: CeilingStore {
     }
 
     func placeholder(_ n: Int) -> String { "$\(n)" }
+    var personSQL: String { "SELECT * FROM persons WHERE id_division = $1 AND id_number = $2" }
 
     func person(_ id: String) async throws -> PersonRow? {
         var binds = PostgresBindings()
         binds.append(String(id.prefix(6)))
         binds.append(id)
-        for try await row in try await client.query(PostgresQuery(unsafeSQL: sql(personSQL), binds: binds), logger: logger) {
+        for try await row in try await client.query(PostgresQuery(unsafeSQL: personSQL, binds: binds), logger: logger) {
             let cells = row.makeRandomAccess()
             return PersonRow(idNumber: try cells["id_number"].decode(String?.self), name: try cells["name"].decode(String?.self),
                              sex: try cells["sex"].decode(String?.self), birthDate: try cells["birth_date"].decode(String?.self),
@@ -246,17 +249,10 @@ let ceilingIndexes = [
 ]
 
 extension CeilingStore {
-    /// `text` with `%n` turned into this engine's placeholder n.
-    func sql(_ text: String) -> String {
-        var out = text
-        for n in (1...9).reversed() { out = out.replacingOccurrences(of: "%\(n)", with: placeholder(n)) }
-        return out
-    }
-
-    /// `count` rows of `width` placeholders each, numbered from `first`.
-    func values(_ count: Int, _ width: Int, from first: Int = 1, fixed: String = "") -> String {
+    /// `count` rows of `width` placeholders each, numbered from 1, each row ending with `fixed`.
+    func values(_ count: Int, _ width: Int, fixed: String = "") -> String {
         var out = ""
-        var n = first
+        var n = 1
         for row in 0..<count {
             out += row == 0 ? "(" : ", ("
             for column in 0..<width {
@@ -382,12 +378,13 @@ final class AuditAppender: @unchecked Sendable {
     private func write(_ rows: [Row]) async throws {
         let now = Date().timeIntervalSince1970
         var (seq, previous) = head
+        let at = String(now)
         var binds: [Bind] = []
         binds.reserveCapacity(rows.count * 11)
         for row in rows {
             seq += 1
             var hasher = SHA256()
-            for var field in [previous, String(now), row.actor, row.action, row.recordType, row.recordID, row.outcome] {
+            for var field in [previous, at, row.actor, row.action, row.recordType, row.recordID, row.outcome] {
                 field.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
                 hasher.update(data: Self.separator)
             }
